@@ -1,0 +1,45 @@
+// qm7 info FILE: what is in a data set.
+#include "commands.h"
+
+#include "qm7/dataset.h"
+
+#include <iomanip>
+#include <iostream>
+
+namespace qm7::cli {
+
+Command addInfoCommand(CLI::App& app) {
+    auto path = std::make_shared<std::string>();
+    CLI::App* sub = app.add_subcommand("info", "Print sizes, d, N, dtype and label statistics");
+    sub->add_option("file", *path, "dataset.pt")->required();
+    return {sub, [path] {
+                ensureReadableFile(*path);
+                Dataset data;
+                try {
+                    data = loadDataset(*path);
+                } catch (const DatasetError& e) {
+                    throw UsageError(e.what());
+                }
+                std::cout << "file            " << *path << "\n"
+                          << "representation  " << data.representation << "\n"
+                          << "dtype           " << data.sourceDtype << "\n"
+                          << "d               " << data.d << "\n"
+                          << "N (atoms)       " << data.atoms << "\n\n";
+                std::cout << std::left << std::setw(8) << "split" << std::right << std::setw(7)
+                          << "n" << std::setw(12) << "mean" << std::setw(11) << "std"
+                          << std::setw(12) << "min" << std::setw(12) << "max"
+                          << "   (labels, kcal/mol)\n";
+                const std::pair<const char*, const Split*> splits[] = {
+                    {"train", &data.train}, {"val", &data.val}, {"test", &data.test}};
+                std::cout << std::fixed << std::setprecision(1);
+                for (const auto& [name, split] : splits) {
+                    const LabelStats s = labelStats(split->y);
+                    std::cout << std::left << std::setw(8) << name << std::right << std::setw(7)
+                              << s.n << std::setw(12) << s.mean << std::setw(11) << s.std
+                              << std::setw(12) << s.min << std::setw(12) << s.max << "\n";
+                }
+                return static_cast<int>(kOk);
+            }};
+}
+
+} // namespace qm7::cli

@@ -1,0 +1,12 @@
+#pragma once
+/// @file commands.h
+/// Every subcommand of the qm7 tool; each lives in its own cmd_*.cpp.
+
+#include "cli_common.h"
+
+namespace qm7::cli {
+
+Command addInfoCommand(CLI::App& app);
+Command addTrainCommand(CLI::App& app);
+
+} // namespace qm7::cli

@@ -1,0 +1,139 @@
+#pragma once
+/// @file trainer.h
+/// Training of the one-hidden-layer network: one run, or many runs at once (an ensemble).
+///
+/// One call trains any number of models (seeds, learning rates, training sizes). Runs that
+/// share their shapes are trained together in stacked tensors (batched GEMM, per-model Adam);
+/// each run's numbers are the same as when it is trained alone.
+
+#include "qm7/dataset.h"
+#include "qm7/metrics.h"
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace qm7 {
+
+/// Settings of one training run. Defaults are the homework's.
+struct TrainConfig {
+    int hidden = 1000;      ///< p, the hidden width
+    int epochs = 1000;      ///< passes over the training set
+    double lr = 1e-3;       ///< Adam learning rate
+    int batchSize = 100;    ///< minibatch size
+    std::uint64_t seed = 0; ///< initialization, data order and training subset
+    int evalEvery = 10;     ///< evaluate train and validation loss every k epochs (and the last)
+    int trainSize = 0;      ///< 0 = the whole training split; else the first n of a seeded permutation
+
+    /// An empty string when valid, else what is wrong and what to do.
+    std::string validate() const;
+};
+
+/// Losses at one epoch. Losses are MSE on normalized labels; RMSEs are in kcal/mol.
+struct EpochStats {
+    int run = 0;              ///< index of the run in the call's config list
+    int epoch = 0;            ///< 1-based
+    double batchLoss = 0;     ///< mean minibatch loss over this epoch (normalized)
+    bool evaluated = false;   ///< true when train/val losses below were computed this epoch
+    double trainLoss = 0;     ///< full training-set MSE (normalized)
+    double valLoss = 0;       ///< validation MSE (normalized)
+    double trainRmse = 0;     ///< kcal/mol
+    double valRmse = 0;       ///< kcal/mol
+    double seconds = 0;       ///< wall time since the call started
+};
+
+/// Overall progress of a call, for progress bars and ETAs.
+struct Progress {
+    long long stepsDone = 0;
+    long long stepsTotal = 0;
+    double seconds = 0; ///< wall time since the call started
+    int runsFinished = 0;
+    int runsTotal = 0;
+};
+
+/// Weights of one model in PyTorch's layout (fc1.weight is hidden x d, row-major).
+struct ModelWeights {
+    int d = 0, hidden = 0;
+    std::vector<float> w1; ///< hidden * d
+    std::vector<float> b1; ///< hidden
+    std::vector<float> w2; ///< hidden (fc2.weight, 1 x hidden)
+    float b2 = 0;          ///< fc2.bias
+};
+
+/// Everything one run produced.
+struct RunResult {
+    TrainConfig config;
+    std::vector<EpochStats> history; ///< the evaluated epochs
+    int bestEpoch = 0;               ///< epoch of the lowest validation loss (weights kept)
+    double bestValLoss = 0;          ///< normalized
+    double finalValLoss = 0;         ///< normalized, at the last evaluated epoch
+    Metrics test;                    ///< kcal/mol, best-validation weights
+    double testMseNormalized = 0;
+    std::vector<float> testTrue;     ///< kcal/mol
+    std::vector<float> testPred;     ///< kcal/mol
+    ModelWeights weights;            ///< best-validation weights
+    LabelScaler scaler;              ///< train-label mean and std used
+    int trainRows = 0;               ///< training rows actually used
+    int epochsDone = 0;
+    bool cancelled = false;
+    double seconds = 0;
+};
+
+/// Receives progress from the trainer, on the trainer's thread. Keep the calls cheap.
+class TrainObserver {
+  public:
+    virtual ~TrainObserver() = default;
+    /// Called after every epoch of every run.
+    virtual void onEpoch(const EpochStats& /*stats*/) {}
+    /// Called after every epoch of a group of runs trained together.
+    virtual void onProgress(const Progress& /*progress*/) {}
+    /// Called when a run ends (finished or cancelled).
+    virtual void onRunFinished(int /*run*/, const RunResult& /*result*/) {}
+};
+
+/// Cancel and pause, checked by the trainer between steps; set from any thread.
+struct TrainControl {
+    std::atomic<bool> cancel{false};
+    std::atomic<bool> pause{false};
+};
+
+/// Which split a feature draw is for.
+enum class SplitKind { Train, Val, Test };
+
+/// Fresh features per epoch for data augmentation (randomly sorted Coulomb matrices):
+/// training draws one set per epoch, evaluation averages the predictions of several draws.
+class FeatureAugmentation {
+  public:
+    virtual ~FeatureAugmentation() = default;
+    /// Fills X with rows(split) * d features of one random draw identified by drawSeed.
+    virtual void draw(SplitKind split, std::uint64_t drawSeed, std::vector<float>& X) const = 0;
+    /// Number of draws whose predictions are averaged at evaluation.
+    virtual int evalDraws() const { return 10; }
+};
+
+/// Optional parts of a training call.
+struct TrainOptions {
+    TrainObserver* observer = nullptr;
+    TrainControl* control = nullptr;
+    const FeatureAugmentation* augmentation = nullptr;
+    int parallelRuns = 0; ///< runs trained side by side on worker threads; 0 = chosen by the trainer
+};
+
+/// Trains every config on data; runs with equal shapes are stacked and trained together.
+/// Results come back in the order of configs. Throws std::invalid_argument for bad configs.
+std::vector<RunResult> trainMany(const Dataset& data, const std::vector<TrainConfig>& configs,
+                                 const TrainOptions& options = {});
+
+/// Trains one run (trainMany with one config).
+RunResult train(const Dataset& data, const TrainConfig& config, const TrainOptions& options = {});
+
+/// Predictions in kcal/mol of a trained model for rows of d features (row-major).
+std::vector<float> predict(const ModelWeights& weights, const LabelScaler& scaler,
+                           const std::vector<float>& X);
+
+/// The training rows a config uses: the first n of a permutation drawn from its seed
+/// (nested: the n = 100 rows are inside the n = 200 rows for the same seed).
+std::vector<int> trainingRows(int available, int trainSize, std::uint64_t seed);
+
+} // namespace qm7

@@ -1,0 +1,68 @@
+#include "test_support.h"
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <sys/wait.h>
+
+namespace fs = std::filesystem;
+
+namespace qm7::test {
+
+std::string sharedData(const std::string& name) {
+    const fs::path p = fs::path(QM7_SHARED_DATA) / name;
+    return fs::exists(p) ? p.string() : std::string();
+}
+
+int runCommand(const std::string& command, std::string* output) {
+    FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
+    if (!pipe)
+        return -1;
+    std::array<char, 4096> buf{};
+    std::string out;
+    std::size_t n = 0;
+    while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0)
+        out.append(buf.data(), n);
+    const int status = ::pclose(pipe);
+    if (output)
+        *output = out;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+bool pythonTorchAvailable() {
+    static const bool available =
+        std::string(QM7_PYTHON).size() > 0 &&
+        runCommand(std::string(QM7_PYTHON) + " -c 'import torch'") == 0;
+    return available;
+}
+
+static std::string quote(const std::string& s) {
+    std::string q = "'";
+    for (char c : s) {
+        if (c == '\'')
+            q += "'\\''";
+        else
+            q += c;
+    }
+    return q + "'";
+}
+
+int runPython(const std::string& script, const std::vector<std::string>& args,
+              std::string* output) {
+    std::string cmd = std::string(QM7_PYTHON) + " " +
+                      quote((fs::path(QM7_FIXTURE_DIR) / script).string());
+    for (const auto& a : args)
+        cmd += " " + quote(a);
+    return runCommand(cmd, output);
+}
+
+std::string freshDir(const std::string& name) {
+    const fs::path p = fs::path(QM7_TEST_TMP) / name;
+    fs::remove_all(p);
+    fs::create_directories(p);
+    return p.string();
+}
+
+std::string cliPath() { return QM7_CLI; }
+
+} // namespace qm7::test
