@@ -8,5 +8,8 @@ namespace qm7::cli {
 
 Command addInfoCommand(CLI::App& app);
 Command addTrainCommand(CLI::App& app);
+Command addSweepCommand(CLI::App& app);
+Command addCurveCommand(CLI::App& app);
+Command addHomeworkCommand(CLI::App& app);
 
 } // namespace qm7::cli

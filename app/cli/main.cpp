@@ -18,6 +18,9 @@ int main(int argc, char** argv) {
     std::vector<Command> commands = {
         addInfoCommand(app),
         addTrainCommand(app),
+        addSweepCommand(app),
+        addCurveCommand(app),
+        addHomeworkCommand(app),
     };
 
     try {

@@ -1,0 +1,275 @@
+// qm7 sweep, qm7 curve and qm7 homework: the homework's experiments from the command line.
+#include "commands.h"
+#include "job_progress.h"
+
+#include "qm7/atomic_file.h"
+#include "qm7/dataset.h"
+#include "qm7/homework.h"
+#include "qm7/resumable.h"
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+namespace fs = std::filesystem;
+
+namespace qm7::cli {
+
+namespace {
+
+struct ExperimentOptions {
+    std::string data;
+    std::string out;
+    TrainConfig base;
+    int blasThreads = 0;
+    std::string lrs = "1e-5,1e-4,1e-3,1e-2";
+    std::string sizes = "100,200,500,1000";
+    int seeds = 3;
+    std::string rule = "final";
+    double targetN = 4000;
+    bool linearSpace = false;
+    bool unweighted = false;
+};
+
+void addExperimentOptions(CLI::App* sub, ExperimentOptions& o) {
+    sub->add_option("--data", o.data, "dataset.pt to train on")->required();
+    sub->add_option("--out", o.out, "Output folder (reused runs are kept there)")->required();
+    sub->add_option("--seeds", o.seeds, "Seeds per setting (0 .. seeds-1)")->capture_default_str();
+    addTrainingOptions(sub, o.base, o.blasThreads);
+}
+
+std::vector<double> numbers(const std::string& text, const char* option) {
+    try {
+        return parseNumberList(text);
+    } catch (const std::invalid_argument& e) {
+        throw UsageError(std::string(option) + ": " + e.what());
+    }
+}
+
+std::vector<int> sizesOf(const std::string& text) {
+    std::vector<int> sizes;
+    for (double v : numbers(text, "--sizes")) {
+        if (v != std::floor(v) || v < 2)
+            throw UsageError("--sizes: " + std::to_string(v) + " is not a training size (an "
+                                                               "integer >= 2)");
+        sizes.push_back(static_cast<int>(v));
+    }
+    return sizes;
+}
+
+SweepRule ruleOf(const std::string& rule) {
+    if (rule == "final")
+        return SweepRule::FinalLoss;
+    if (rule == "best")
+        return SweepRule::BestLoss;
+    throw UsageError("--rule must be 'final' or 'best'");
+}
+
+void printSweep(const SweepSummary& s) {
+    std::printf("\n%10s  %24s  %24s  %18s\n", "lr", "final val loss (mean±std)",
+                "best val loss (mean±std)", "test RMSE kcal/mol");
+    for (const auto& r : s.rows)
+        std::printf("%10.0e  %12.5f ± %-9.5f  %12.5f ± %-9.5f  %8.2f ± %-6.2f%s\n", r.lr,
+                    r.finalMean, r.finalStd, r.bestMean, r.bestStd, r.testRmseMean,
+                    r.testRmseStd, r.lr == s.chosenLr ? "  <- chosen" : "");
+    std::printf("chosen learning rate: %g (lowest mean %s validation loss)\n", s.chosenLr,
+                sweepRuleName(s.rule).c_str());
+}
+
+void printCurve(const std::vector<CurveRow>& rows) {
+    std::printf("\n%6s  %26s  %20s  %20s\n", "n", "test MSE kcal²/mol²", "test RMSE kcal/mol",
+                "test MAE kcal/mol");
+    for (const auto& r : rows)
+        std::printf("%6d  %12.1f ± %-11.1f  %9.2f ± %-8.2f  %9.2f ± %-8.2f\n", r.n, r.mseMean,
+                    r.mseStd, r.rmseMean, r.rmseStd, r.maeMean, r.maeStd);
+}
+
+void printFits(const std::vector<FitResult>& fits, const std::vector<Extrapolation>& ex) {
+    std::printf("\n%-4s %-16s %-44s %9s %22s\n", "rank", "model", "parameters (± std error)",
+                "AIC", "MSE at target (95%)");
+    for (std::size_t i = 0; i < fits.size(); ++i) {
+        const FitResult& f = fits[i];
+        std::string params;
+        if (f.ok) {
+            char buf[64];
+            for (std::size_t k = 0; k < f.params.size(); ++k) {
+                std::snprintf(buf, sizeof buf, "%s%s=%.4g±%.2g", k ? " " : "", f.names[k].c_str(),
+                              f.params[k], f.stderrs[k]);
+                params += buf;
+            }
+        } else {
+            params = "failed: " + f.message;
+        }
+        char extra[96] = "";
+        if (i < ex.size() && ex[i].ok)
+            std::snprintf(extra, sizeof extra, "%.4g (%.3g-%.3g)", ex[i].value, ex[i].lower,
+                          ex[i].upper);
+        else if (i < ex.size())
+            std::snprintf(extra, sizeof extra, "%s", ex[i].message.substr(0, 40).c_str());
+        std::printf("%-4zu %-16s %-44s %9.2f %22s\n", i + 1, curveModelFormula(f.model).c_str(),
+                    params.c_str(), f.aic, extra);
+    }
+}
+
+/// The sweep or the curve alone: trains resumably into out/<run>/ and writes the CSV.
+int runExperiment(const ExperimentOptions& o, bool sweep) {
+    const Dataset data = loadData(o.data);
+    ensureWritableDir(o.out);
+    setUpNumerics(o.blasThreads);
+    std::vector<TrainConfig> configs;
+    std::vector<std::string> dirs;
+    SweepConfig sweepConfig{o.base, {}, o.seeds, ruleOf(o.rule)};
+    CurveConfig curveConfig{o.base, {}, o.seeds};
+    if (sweep) {
+        sweepConfig.lrs = numbers(o.lrs, "--lrs");
+        if (const std::string why = sweepConfig.validate(); !why.empty())
+            throw UsageError(why);
+        configs = sweepConfigs(sweepConfig);
+        for (const auto& c : configs)
+            dirs.push_back((fs::path(o.out) / sweepRunName(c.lr, c.seed)).string());
+    } else {
+        curveConfig.sizes = sizesOf(o.sizes);
+        if (const std::string why = curveConfig.validate(static_cast<int>(data.train.rows()));
+            !why.empty())
+            throw UsageError(why);
+        configs = curveConfigs(curveConfig);
+        for (const auto& c : configs)
+            dirs.push_back((fs::path(o.out) / curveRunName(c.trainSize, c.seed)).string());
+    }
+    JobProgress progress(sweep ? "sweep" : "curve");
+    TrainOptions options;
+    options.observer = &progress;
+    options.control = &interruptControl();
+    int reused = 0;
+    const auto runs = trainResumable(data, configs, dirs, o.data, options, 0, &reused);
+    progress.finish();
+    if (reused > 0)
+        std::cerr << reused << " finished runs reused from " << o.out << "\n";
+    if (interrupted()) {
+        std::cerr << "interrupted; finished runs are saved in " << o.out
+                  << " and are reused when you run the same command again\n";
+        return kInterrupted;
+    }
+    if (sweep) {
+        const SweepSummary s = summarizeSweep(sweepConfig, runs);
+        printSweep(s);
+        writeFileAtomically((fs::path(o.out) / "sweep.csv").string(), sweepCsv(s));
+    } else {
+        const auto rows = summarizeCurve(curveConfig, runs);
+        printCurve(rows);
+        FitOptions fit;
+        fit.logSpace = !o.linearSpace;
+        fit.weightBySpread = !o.unweighted;
+        const auto fits = fitAllCurves(curvePoints(rows), fit);
+        std::vector<Extrapolation> ex;
+        for (const auto& f : fits)
+            ex.push_back(extrapolate(f, o.targetN));
+        printFits(fits, ex);
+        writeFileAtomically((fs::path(o.out) / "curve.csv").string(), curveCsv(rows));
+        writeFileAtomically((fs::path(o.out) / "fits.csv").string(), fitsCsv(fits, ex));
+    }
+    std::cout << "tables and runs written to " << o.out << "\n";
+    return kOk;
+}
+
+int runHomeworkCommand(const ExperimentOptions& o) {
+    const Dataset data = loadData(o.data);
+    ensureWritableDir(o.out);
+    HomeworkConfig config;
+    config.base = o.base;
+    config.lrs = numbers(o.lrs, "--lrs");
+    config.sizes = sizesOf(o.sizes);
+    config.seeds = o.seeds;
+    config.rule = ruleOf(o.rule);
+    config.targetN = o.targetN;
+    config.fit.logSpace = !o.linearSpace;
+    config.fit.weightBySpread = !o.unweighted;
+    if (const std::string why = config.validate(static_cast<int>(data.train.rows())); !why.empty())
+        throw UsageError(why);
+    setUpNumerics(o.blasThreads);
+
+    const LabelStats s = labelStats(data.train.y);
+    std::printf("data: %zu/%zu/%zu molecules, d = %d (N = %d); train labels %.1f ± %.1f "
+                "kcal/mol\n",
+                data.train.rows(), data.val.rows(), data.test.rows(), data.d, data.atoms, s.mean,
+                s.std);
+    std::unique_ptr<JobProgress> progress;
+    TrainOptions options;
+    options.control = &interruptControl();
+    auto stage = [&](const std::string& text) {
+        if (progress)
+            progress->finish();
+        std::cerr << text << "\n";
+        progress = std::make_unique<JobProgress>("  ");
+        options.observer = progress.get();
+    };
+    stage("homework: " + std::to_string(config.lrs.size() * config.seeds +
+                                        config.sizes.size() * config.seeds) +
+          " trainings into " + o.out);
+    HomeworkResult result;
+    try {
+        result = runHomework(data, config, o.out, o.data, options, stage);
+    } catch (const std::invalid_argument& e) {
+        throw UsageError(e.what());
+    }
+    if (progress)
+        progress->finish();
+    if (result.cancelled) {
+        std::cerr << "interrupted; finished runs are saved in " << o.out
+                  << ": run the same command again to continue\n";
+        return kInterrupted;
+    }
+    printSweep(result.sweep);
+    std::printf("\ntest set at lr %g, seed 0: RMSE %.2f kcal/mol, MAE %.2f kcal/mol, R^2 %.4f\n",
+                result.sweep.chosenLr, result.final.test.rmse, result.final.test.mae,
+                result.final.test.r2);
+    printCurve(result.curve);
+    printFits(result.fits, result.extrapolations);
+    writeHomeworkReport(result, o.out, o.data);
+    std::printf("\nreport: %s/report.md (%.0f s, %d runs reused)\n", o.out.c_str(),
+                result.seconds, result.reusedRuns);
+    return kOk;
+}
+
+} // namespace
+
+Command addSweepCommand(CLI::App& app) {
+    auto o = std::make_shared<ExperimentOptions>();
+    CLI::App* sub = app.add_subcommand("sweep", "Learning-rate sweep over seeds (question 5)");
+    addExperimentOptions(sub, *o);
+    sub->add_option("--lrs", o->lrs, "Comma-separated learning rates")->capture_default_str();
+    sub->add_option("--rule", o->rule, "Pick the lr by mean 'final' or 'best' validation loss")
+        ->capture_default_str();
+    return {sub, [o] { return runExperiment(*o, true); }};
+}
+
+Command addCurveCommand(CLI::App& app) {
+    auto o = std::make_shared<ExperimentOptions>();
+    CLI::App* sub = app.add_subcommand("curve", "Learning curve with fits (question 7)");
+    addExperimentOptions(sub, *o);
+    sub->add_option("--sizes", o->sizes, "Comma-separated training sizes")->capture_default_str();
+    sub->add_option("--target-n", o->targetN, "Extrapolate the fits to this n")
+        ->capture_default_str();
+    sub->add_flag("--linear-space", o->linearSpace, "Fit the error itself, not its logarithm");
+    sub->add_flag("--unweighted", o->unweighted, "Do not weight points by their seed spread");
+    return {sub, [o] { return runExperiment(*o, false); }};
+}
+
+Command addHomeworkCommand(CLI::App& app) {
+    auto o = std::make_shared<ExperimentOptions>();
+    CLI::App* sub = app.add_subcommand("homework", "Questions 1 to 7 in order, resumable; "
+                                                   "writes report.md and every CSV");
+    addExperimentOptions(sub, *o);
+    sub->add_option("--lrs", o->lrs, "Comma-separated learning rates")->capture_default_str();
+    sub->add_option("--rule", o->rule, "Pick the lr by mean 'final' or 'best' validation loss")
+        ->capture_default_str();
+    sub->add_option("--sizes", o->sizes, "Comma-separated training sizes")->capture_default_str();
+    sub->add_option("--target-n", o->targetN, "Extrapolate the fits to this n")
+        ->capture_default_str();
+    sub->add_flag("--linear-space", o->linearSpace, "Fit the error itself, not its logarithm");
+    sub->add_flag("--unweighted", o->unweighted, "Do not weight points by their seed spread");
+    return {sub, [o] { return runHomeworkCommand(*o); }};
+}
+
+} // namespace qm7::cli

@@ -1,0 +1,141 @@
+// The sweep and learning-curve summaries, and the resumable homework on real data.
+#include "qm7/experiments.h"
+#include "qm7/homework.h"
+#include "qm7/resumable.h"
+#include "qm7/run_store.h"
+#include "test_support.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+
+using namespace qm7;
+namespace fs = std::filesystem;
+
+namespace {
+RunResult fakeRun(double finalVal, double bestVal, double mse) {
+    RunResult r;
+    r.finalValLoss = finalVal;
+    r.bestValLoss = bestVal;
+    r.test.mse = mse;
+    r.test.rmse = std::sqrt(mse);
+    r.test.mae = 0.8 * std::sqrt(mse);
+    return r;
+}
+} // namespace
+
+TEST(Sweep, ConfigsAreLrMajorWithSeeds) {
+    SweepConfig s;
+    s.lrs = {1e-3, 1e-2};
+    s.seeds = 3;
+    const auto c = sweepConfigs(s);
+    ASSERT_EQ(c.size(), 6u);
+    EXPECT_EQ(c[4].lr, 1e-2);
+    EXPECT_EQ(c[4].seed, 1u);
+}
+
+TEST(Sweep, ChoosesByMeanUnderTheRuleAndNeverNaN) {
+    SweepConfig s;
+    s.lrs = {1e-4, 1e-3, 1e-2};
+    s.seeds = 2;
+    // lr 1e-3 has the lowest final loss, 1e-2 the lowest best loss, and 1e-4 diverged.
+    const std::vector<RunResult> runs = {fakeRun(NAN, NAN, 1), fakeRun(NAN, NAN, 1),
+                                         fakeRun(0.10, 0.09, 1), fakeRun(0.12, 0.09, 1),
+                                         fakeRun(0.20, 0.02, 1), fakeRun(0.30, 0.04, 1)};
+    SweepSummary final = summarizeSweep(s, runs);
+    EXPECT_EQ(final.chosenLr, 1e-3);
+    EXPECT_NEAR(final.rows[1].finalMean, 0.11, 1e-12);
+    EXPECT_NEAR(final.rows[1].finalStd, std::sqrt(0.0002), 1e-12); // sample std over seeds
+    s.rule = SweepRule::BestLoss;
+    EXPECT_EQ(summarizeSweep(s, runs).chosenLr, 1e-2);
+    EXPECT_THROW(summarizeSweep(s, {runs[0]}), std::invalid_argument);
+}
+
+TEST(Curve, ConfigsAndSummary) {
+    CurveConfig c;
+    c.sizes = {100, 200};
+    c.seeds = 2;
+    const auto configs = curveConfigs(c);
+    ASSERT_EQ(configs.size(), 4u);
+    EXPECT_EQ(configs[2].trainSize, 200);
+    EXPECT_EQ(configs[3].seed, 1u);
+    const auto rows = summarizeCurve(c, {fakeRun(0, 0, 400), fakeRun(0, 0, 600),
+                                         fakeRun(0, 0, 100), fakeRun(0, 0, 100)});
+    EXPECT_DOUBLE_EQ(rows[0].mseMean, 500);
+    EXPECT_NEAR(rows[0].mseStd, std::sqrt(20000.0), 1e-9);
+    EXPECT_DOUBLE_EQ(rows[1].mseStd, 0);
+    const auto points = curvePoints(rows);
+    EXPECT_DOUBLE_EQ(points[1].n, 200);
+    EXPECT_DOUBLE_EQ(points[0].mean, 500);
+    EXPECT_FALSE(c.validate(150).empty()); // 200 > 150 rows
+    EXPECT_TRUE(c.validate(1500).empty());
+}
+
+TEST(Experiments, ParseNumberList) {
+    EXPECT_EQ(parseNumberList("1e-5, 1e-4,1e-3"), (std::vector<double>{1e-5, 1e-4, 1e-3}));
+    EXPECT_THROW(parseNumberList("1e-3,fast"), std::invalid_argument);
+    EXPECT_THROW(parseNumberList(""), std::invalid_argument);
+    EXPECT_THROW(parseNumberList("1e-3x"), std::invalid_argument);
+}
+
+TEST(Homework, RunsEndToEndAndReusesFinishedRuns) {
+    QM7_SKIP_WITHOUT_SHARED("dataset.pt");
+    const std::string path = test::sharedData("dataset.pt");
+    const Dataset data = loadDataset(path);
+    HomeworkConfig config;
+    config.base.hidden = 16;
+    config.base.epochs = 8;
+    config.base.evalEvery = 4;
+    config.lrs = {1e-3, 1e-2};
+    config.seeds = 2;
+    config.sizes = {100, 300, 1000};
+    const std::string dir = test::freshDir("homework");
+    const HomeworkResult first = runHomework(data, config, dir, path, {});
+    EXPECT_EQ(first.sweep.rows.size(), 2u);
+    EXPECT_EQ(first.curve.size(), 3u);
+    EXPECT_EQ(first.fits.size(), 5u);
+    EXPECT_EQ(first.extrapolations.size(), 5u);
+    EXPECT_EQ(first.reusedRuns, 0);
+    EXPECT_EQ(first.final.config.lr, first.sweep.chosenLr);
+    EXPECT_EQ(first.curveRuns[0].trainRows, 100);
+    writeHomeworkReport(first, dir, path);
+    for (const char* f : {"report.md", "sweep.csv", "curve.csv", "fits.csv", "config.json",
+                          "final/history.csv", "final/predictions.csv"})
+        EXPECT_TRUE(fs::exists(fs::path(dir) / f)) << f;
+
+    // Every run is on disk: a second call trains nothing and gives the same numbers.
+    const HomeworkResult second = runHomework(data, config, dir, path, {});
+    EXPECT_EQ(second.reusedRuns, 10);
+    EXPECT_EQ(second.sweep.chosenLr, first.sweep.chosenLr);
+    EXPECT_NEAR(second.curve[1].mseMean, first.curve[1].mseMean, 1e-6 * first.curve[1].mseMean);
+
+    // Other settings in the same folder are refused, not mixed in.
+    HomeworkConfig other = config;
+    other.base.hidden = 32;
+    EXPECT_THROW(runHomework(data, other, dir, path, {}), std::invalid_argument);
+}
+
+TEST(Resumable, RetrainsOnlyMissingOrDifferentRuns) {
+    QM7_SKIP_WITHOUT_SHARED("dataset.pt");
+    const std::string path = test::sharedData("dataset.pt");
+    const Dataset data = loadDataset(path);
+    std::vector<TrainConfig> configs(3);
+    std::vector<std::string> dirs;
+    const std::string dir = test::freshDir("resumable");
+    for (int i = 0; i < 3; ++i) {
+        configs[static_cast<std::size_t>(i)].hidden = 8;
+        configs[static_cast<std::size_t>(i)].epochs = 3;
+        configs[static_cast<std::size_t>(i)].seed = static_cast<std::uint64_t>(i);
+        dirs.push_back(dir + "/run" + std::to_string(i));
+    }
+    int reused = -1;
+    trainResumable(data, configs, dirs, path, {}, 1, &reused);
+    EXPECT_EQ(reused, 0);
+    fs::remove(fs::path(dirs[1]) / "summary.json"); // as if killed before it was saved
+    configs[2].epochs = 4;                           // a changed setting must be retrained
+    const auto again = trainResumable(data, configs, dirs, path, {}, 1, &reused);
+    EXPECT_EQ(reused, 1);
+    EXPECT_EQ(again[2].epochsDone, 4);
+    EXPECT_TRUE(hasFinishedRun(dirs[1]));
+}
