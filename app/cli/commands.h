@@ -8,6 +8,8 @@ namespace qm7::cli {
 
 Command addInfoCommand(CLI::App& app);
 Command addTrainCommand(CLI::App& app);
+Command addBuildDatasetCommand(CLI::App& app);
+Command addInvarianceCommand(CLI::App& app);
 Command addSweepCommand(CLI::App& app);
 Command addCurveCommand(CLI::App& app);
 Command addHomeworkCommand(CLI::App& app);

@@ -18,6 +18,8 @@ int main(int argc, char** argv) {
     std::vector<Command> commands = {
         addInfoCommand(app),
         addTrainCommand(app),
+        addBuildDatasetCommand(app),
+        addInvarianceCommand(app),
         addSweepCommand(app),
         addCurveCommand(app),
         addHomeworkCommand(app),

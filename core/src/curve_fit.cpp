@@ -65,8 +65,8 @@ std::string prepare(CurveModel model, const std::vector<CurvePoint>& points,
         const CurvePoint& p = points[i];
         if (p.excluded)
             continue;
-        const std::string where = "point " + std::to_string(i + 1) + " (n = " +
-                                  formatNumber(p.n) + ")";
+        const std::string where =
+            "point " + std::to_string(i + 1) + " (n = " + formatNumber(p.n) + ")";
         if (!std::isfinite(p.n) || !std::isfinite(p.mean) || !std::isfinite(p.std))
             return where + " has a non-finite value (NaN or inf)";
         if (p.n <= 0)
@@ -379,8 +379,8 @@ Solve solveFrom(CurveModel m, const Data& d, const std::vector<double>& start) {
         const gsl_vector* g = work->g;
         double gmax = 0;
         for (std::size_t j = 0; j < k; ++j)
-            gmax = std::max(gmax, std::abs(gsl_vector_get(g, j)) *
-                                      std::max(std::abs(s.theta[j]), 1.0));
+            gmax = std::max(gmax,
+                            std::abs(gsl_vector_get(g, j)) * std::max(std::abs(s.theta[j]), 1.0));
         converged = gmax <= 1e-8 * std::max(s.rss, 1e-12);
     }
     if (!converged) {
@@ -584,8 +584,7 @@ FitResult fitCurve(CurveModel model, const std::vector<CurvePoint>& points,
     for (int i = 0; i < k; ++i)
         for (int j = 0; j < k; ++j)
             r.covariance[i * k + j] =
-                r.dof > 0 ? best.cov[i * k + j] * jacobianDiag[i] * jacobianDiag[j] * scale
-                          : kInf;
+                r.dof > 0 ? best.cov[i * k + j] * jacobianDiag[i] * jacobianDiag[j] * scale : kInf;
     for (int i = 0; i < k; ++i)
         r.stderrs[i] = std::sqrt(r.covariance[i * k + i]);
 

@@ -44,7 +44,115 @@ json settingsJson(const HomeworkConfig& c, const std::string& dataSource) {
                 {"fit_weight_by_spread", c.fit.weightBySpread}};
 }
 
+/// Run folders of the sweep and the curve.
+std::vector<std::string> sweepDirs(const std::string& dir, const std::vector<TrainConfig>& runs) {
+    std::vector<std::string> dirs;
+    for (const auto& c : runs)
+        dirs.push_back((fs::path(dir) / "sweep" / sweepRunName(c.lr, c.seed)).string());
+    return dirs;
+}
+
+std::vector<std::string> curveDirs(const std::string& dir, const std::vector<TrainConfig>& runs) {
+    std::vector<std::string> dirs;
+    for (const auto& c : runs)
+        dirs.push_back((fs::path(dir) / "curve" / curveRunName(c.trainSize, c.seed)).string());
+    return dirs;
+}
+
+void summarizeCurveAndFit(HomeworkResult& result, const HomeworkConfig& config) {
+    result.curve = summarizeCurve(result.curveConfig, result.curveRuns);
+    result.fits = fitAllCurves(curvePoints(result.curve), config.fit);
+    result.extrapolations.clear();
+    for (const auto& f : result.fits)
+        result.extrapolations.push_back(extrapolate(f, config.targetN));
+}
+
+json statsJson(const LabelStats& s) {
+    return json{{"n", s.n}, {"mean", s.mean}, {"std", s.std}, {"min", s.min}, {"max", s.max}};
+}
+
+LabelStats statsOf(const json& j) {
+    LabelStats s;
+    s.n = j.value("n", std::size_t{0});
+    s.mean = j.value("mean", 0.0);
+    s.std = j.value("std", 0.0);
+    s.min = j.value("min", 0.0);
+    s.max = j.value("max", 0.0);
+    return s;
+}
+
+RunResult chosenRun(const HomeworkResult& result) {
+    const auto runs = sweepConfigs(result.sweepConfig);
+    for (std::size_t i = 0; i < runs.size(); ++i)
+        if (runs[i].lr == result.sweep.chosenLr && runs[i].seed == 0)
+            return result.sweepRuns[i];
+    return {};
+}
+
 } // namespace
+
+HomeworkConfig homeworkConfigFromJson(const std::string& text, std::string* dataSource) {
+    const json j = json::parse(text);
+    HomeworkConfig c;
+    c.base.hidden = j.value("hidden", c.base.hidden);
+    c.base.epochs = j.value("epochs", c.base.epochs);
+    c.base.batchSize = j.value("batch_size", c.base.batchSize);
+    c.base.evalEvery = j.value("eval_every", c.base.evalEvery);
+    c.lrs = j.value("lrs", c.lrs);
+    c.seeds = j.value("seeds", c.seeds);
+    c.rule = j.value("rule", std::string("final")) == "best" ? SweepRule::BestLoss
+                                                              : SweepRule::FinalLoss;
+    c.sizes = j.value("sizes", c.sizes);
+    c.targetN = j.value("target_n", c.targetN);
+    c.fit.logSpace = j.value("fit_log_space", true);
+    c.fit.weightBySpread = j.value("fit_weight_by_spread", true);
+    if (dataSource)
+        *dataSource = j.value("data", std::string());
+    return c;
+}
+
+HomeworkResult loadHomework(const std::string& dir, std::string* dataSource) {
+    HomeworkConfig config;
+    try {
+        config = homeworkConfigFromJson(readFile((fs::path(dir) / "config.json").string()),
+                                        dataSource);
+    } catch (const json::exception& e) {
+        throw std::runtime_error(dir + "/config.json is damaged: " + e.what());
+    }
+    HomeworkResult result;
+    result.targetN = config.targetN;
+    try {
+        const json data = json::parse(readFile((fs::path(dir) / "data.json").string()));
+        result.d = data.value("d", 0);
+        result.atoms = data.value("atoms", 0);
+        result.train = statsOf(data.at("train"));
+        result.val = statsOf(data.at("val"));
+        result.test = statsOf(data.at("test"));
+    } catch (const std::exception&) {
+        // Older folders have no data.json: the report then shows no label statistics.
+    }
+    result.sweepConfig = SweepConfig{config.base, config.lrs, config.seeds, config.rule};
+    auto load = [&](const std::vector<std::string>& dirs) {
+        std::vector<RunResult> runs;
+        for (const auto& d : dirs) {
+            if (!hasFinishedRun(d))
+                throw std::runtime_error(d + " is not a finished run: finish the homework first "
+                                             "(run the same qm7 homework command again)");
+            runs.push_back(loadRun(d));
+        }
+        return runs;
+    };
+    result.sweepRuns = load(sweepDirs(dir, sweepConfigs(result.sweepConfig)));
+    result.sweep = summarizeSweep(result.sweepConfig, result.sweepRuns);
+    result.final = chosenRun(result);
+    TrainConfig curveBase = config.base;
+    curveBase.lr = result.sweep.chosenLr;
+    result.curveConfig = CurveConfig{curveBase, config.sizes, config.seeds};
+    result.curveRuns = load(curveDirs(dir, curveConfigs(result.curveConfig)));
+    summarizeCurveAndFit(result, config);
+    result.reusedRuns = static_cast<int>(result.sweepRuns.size() + result.curveRuns.size());
+    return result;
+}
 
 std::string HomeworkConfig::validate(int availableRows) const {
     SweepConfig sweep{base, lrs, seeds, rule};
@@ -109,17 +217,20 @@ HomeworkResult runHomework(const Dataset& data, const HomeworkConfig& config,
     result.d = data.d;
     result.atoms = data.atoms;
     result.targetN = config.targetN;
+    const json dataJson{{"d", result.d},
+                        {"atoms", result.atoms},
+                        {"train", statsJson(result.train)},
+                        {"val", statsJson(result.val)},
+                        {"test", statsJson(result.test)}};
+    writeFileAtomically((fs::path(dir) / "data.json").string(), dataJson.dump(2) + "\n");
 
     // Question 5: the learning rate, chosen over seeds.
     result.sweepConfig = SweepConfig{config.base, config.lrs, config.seeds, config.rule};
     const auto sweepRuns = sweepConfigs(result.sweepConfig);
-    std::vector<std::string> sweepDirs;
-    for (const auto& c : sweepRuns)
-        sweepDirs.push_back((fs::path(dir) / "sweep" / sweepRunName(c.lr, c.seed)).string());
     say("learning-rate sweep: " + std::to_string(sweepRuns.size()) + " runs");
     int reused = 0;
     result.sweepRuns =
-        trainResumable(data, sweepRuns, sweepDirs, dataSource, options, 0, &reused);
+        trainResumable(data, sweepRuns, sweepDirs(dir, sweepRuns), dataSource, options, 0, &reused);
     result.reusedRuns += reused;
     auto isCancelled = [&] { return options.control && options.control->cancel.load(); };
     if (isCancelled()) {
@@ -127,9 +238,7 @@ HomeworkResult runHomework(const Dataset& data, const HomeworkConfig& config,
         return result;
     }
     result.sweep = summarizeSweep(result.sweepConfig, result.sweepRuns);
-    for (std::size_t i = 0; i < sweepRuns.size(); ++i)
-        if (sweepRuns[i].lr == result.sweep.chosenLr && sweepRuns[i].seed == 0)
-            result.final = result.sweepRuns[i];
+    result.final = chosenRun(result);
     saveRun(result.final, (fs::path(dir) / "final").string(), dataSource);
     say("chosen learning rate " + g(result.sweep.chosenLr) + " (lowest mean " +
         sweepRuleName(config.rule) + " validation loss)");
@@ -139,21 +248,15 @@ HomeworkResult runHomework(const Dataset& data, const HomeworkConfig& config,
     curveBase.lr = result.sweep.chosenLr;
     result.curveConfig = CurveConfig{curveBase, config.sizes, config.seeds};
     const auto curveRuns = curveConfigs(result.curveConfig);
-    std::vector<std::string> curveDirs;
-    for (const auto& c : curveRuns)
-        curveDirs.push_back((fs::path(dir) / "curve" / curveRunName(c.trainSize, c.seed)).string());
     say("learning curve: " + std::to_string(curveRuns.size()) + " runs");
     result.curveRuns =
-        trainResumable(data, curveRuns, curveDirs, dataSource, options, 0, &reused);
+        trainResumable(data, curveRuns, curveDirs(dir, curveRuns), dataSource, options, 0, &reused);
     result.reusedRuns += reused;
     if (isCancelled()) {
         result.cancelled = true;
         return result;
     }
-    result.curve = summarizeCurve(result.curveConfig, result.curveRuns);
-    result.fits = fitAllCurves(curvePoints(result.curve), config.fit);
-    for (const auto& f : result.fits)
-        result.extrapolations.push_back(extrapolate(f, config.targetN));
+    summarizeCurveAndFit(result, config);
     result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return result;
 }

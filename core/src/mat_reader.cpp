@@ -16,7 +16,7 @@ namespace qm7 {
 namespace {
 
 /// Largest element count a variable may have (guards against absurd allocations).
-constexpr std::size_t kMaxElements = std::size_t(1) << 31;
+constexpr std::size_t kMaxElements = std::size_t(1) << 27;
 
 /// matio reports through a global log function; keep its last message for our errors.
 std::mutex& logMutex() {

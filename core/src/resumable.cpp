@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <stdexcept>
-#include <thread>
 
 namespace qm7 {
 
@@ -86,8 +85,7 @@ std::vector<RunResult> trainResumable(const Dataset& data, const std::vector<Tra
     }
     if (reused)
         *reused = static_cast<int>(configs.size() - todo.size());
-    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    const std::size_t step = static_cast<std::size_t>(chunk > 0 ? chunk : cores);
+    const std::size_t step = chunk > 0 ? static_cast<std::size_t>(chunk) : std::max<std::size_t>(todo.size(), 1);
 
     Progress total;
     total.runsTotal = static_cast<int>(todo.size());
@@ -109,6 +107,8 @@ std::vector<RunResult> trainResumable(const Dataset& data, const std::vector<Tra
         ChunkObserver observer(options.observer, indices, dirs, dataSource, total);
         TrainOptions chunkOptions = options;
         chunkOptions.observer = &observer;
+        // Whole runs per worker: they finish (and are saved) one after another.
+        chunkOptions.schedule = TrainOptions::Schedule::Queue;
         std::vector<RunResult> chunkResults = trainMany(data, chunkConfigs, chunkOptions);
         double chunkSeconds = 0;
         for (std::size_t k = 0; k < indices.size(); ++k) {

@@ -13,6 +13,7 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <mutex>
 #include <cmath>
 #include <sstream>
 #include <stdexcept>
@@ -112,7 +113,26 @@ class EnsembleTrainer {
         if (workers > 1)
             detail::setBlasThreads(1);
         m_scratch.assign(static_cast<std::size_t>(workers), MlpScratch{});
+        if (m_options.schedule == TrainOptions::Schedule::Queue && workers > 1)
+            runQueue(workers, progress);
+        else
+            runLockstep(maxEpochs, progress);
+        for (auto& r : m_runs)
+            if (!r.finished)
+                finish(r, r.result.epochsDone < r.config.epochs, m_scratch[0]);
+        if (workers > 1)
+            detail::setBlasThreads(savedBlas);
+        std::vector<RunResult> results;
+        results.reserve(m_runs.size());
+        for (auto& r : m_runs)
+            results.push_back(std::move(r.result));
+        return results;
+    }
 
+  private:
+    /// All runs advance one epoch at a time; observer calls on the calling thread.
+    void runLockstep(int maxEpochs, Progress& progress) {
+        const int workers = static_cast<int>(m_scratch.size());
         for (int epoch = 1; epoch <= maxEpochs && !cancelled(); ++epoch) {
             std::vector<RunState*> active;
             for (auto& r : m_runs)
@@ -137,7 +157,7 @@ class EnsembleTrainer {
                 break;
             for (RunState* r : active) {
                 if (epoch == r->config.epochs) {
-                    finish(*r, false);
+                    finish(*r, false, m_scratch[0]);
                     ++progress.runsFinished;
                 }
             }
@@ -145,19 +165,52 @@ class EnsembleTrainer {
             if (m_options.observer)
                 m_options.observer->onProgress(progress);
         }
-        for (auto& r : m_runs)
-            if (!r.finished)
-                finish(r, r.result.epochsDone < r.config.epochs);
-        if (workers > 1)
-            detail::setBlasThreads(savedBlas);
-        std::vector<RunResult> results;
-        results.reserve(m_runs.size());
-        for (auto& r : m_runs)
-            results.push_back(std::move(r.result));
-        return results;
     }
 
-  private:
+    /// Each worker trains whole runs, longest first; observer calls are serialized.
+    void runQueue(int workers, Progress& progress) {
+        std::vector<RunState*> order;
+        for (auto& r : m_runs)
+            order.push_back(&r);
+        std::stable_sort(order.begin(), order.end(), [](const RunState* a, const RunState* b) {
+            return static_cast<long long>(a->batches) * a->config.epochs >
+                   static_cast<long long>(b->batches) * b->config.epochs;
+        });
+        std::mutex mutex;
+        std::atomic<std::size_t> next{0};
+        auto work = [&](int w) {
+            MlpScratch& scratch = m_scratch[static_cast<std::size_t>(w)];
+            for (std::size_t i = next++; i < order.size() && !cancelled(); i = next++) {
+                RunState& r = *order[i];
+                for (int epoch = 1; epoch <= r.config.epochs && !cancelled(); ++epoch) {
+                    trainEpoch(r, epoch, scratch);
+                    std::lock_guard<std::mutex> lock(mutex);
+                    progress.stepsDone += r.batches;
+                    r.stats.seconds = seconds();
+                    if (r.stats.evaluated)
+                        r.result.history.push_back(r.stats);
+                    if (cancelled())
+                        break;
+                    if (m_options.observer)
+                        m_options.observer->onEpoch(r.stats);
+                    if (epoch == r.config.epochs) {
+                        finish(r, false, scratch);
+                        ++progress.runsFinished;
+                    }
+                    progress.seconds = seconds();
+                    if (m_options.observer)
+                        m_options.observer->onProgress(progress);
+                }
+            }
+        };
+        std::vector<std::thread> threads;
+        for (int w = 1; w < workers; ++w)
+            threads.emplace_back(work, w);
+        work(0);
+        for (auto& t : threads)
+            t.join();
+    }
+
     RunState makeRun(int index, const TrainConfig& config) {
         const std::string why = config.validate();
         if (!why.empty())
@@ -317,7 +370,7 @@ class EnsembleTrainer {
         }
     }
 
-    void finish(RunState& r, bool cancelledRun) {
+    void finish(RunState& r, bool cancelledRun, MlpScratch& scratch) {
         r.finished = true;
         RunResult& res = r.result;
         res.cancelled = cancelledRun;
@@ -336,7 +389,7 @@ class EnsembleTrainer {
         if (res.epochsDone > 0) {
             std::vector<float> pred;
             res.testMseNormalized =
-                evalLoss(r, params.data(), m_eval[2], m_yTest, nullptr, m_scratch[0], &pred);
+                evalLoss(r, params.data(), m_eval[2], m_yTest, nullptr, scratch, &pred);
             res.testPred = m_scaler.unnormalize(pred);
             res.testTrue = m_data.test.y;
             res.test = computeMetrics(res.testTrue, res.testPred);

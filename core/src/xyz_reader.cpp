@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <string_view>
 
@@ -179,6 +180,12 @@ class LineReader {
     long m_line = 0;
 };
 
+std::string formatNumber(double v) {
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%g", v);
+    return buffer;
+}
+
 bool isBlank(std::string_view line) {
     for (char c : line) {
         if (!isSpace(c))
@@ -294,10 +301,10 @@ std::vector<Molecule> parseXyz(const std::string& text, const std::string& fileN
         }
         const auto [i, j] = findCoincidentAtoms(molecule, options.minDistance);
         if (i >= 0)
-            throw MoleculeError(fileName, frame, reader.line() - count + j,
+            throw MoleculeError(fileName, frame, reader.line() - count + 1 + j,
                                 "atoms " + std::to_string(i + 1) + " and " +
                                     std::to_string(j + 1) + " are at the same place (closer than " +
-                                    std::to_string(options.minDistance) + " Bohr)");
+                                    formatNumber(options.minDistance) + " Bohr)");
         molecules.push_back(std::move(molecule));
     }
     if (molecules.empty())

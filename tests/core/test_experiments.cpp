@@ -110,6 +110,15 @@ TEST(Homework, RunsEndToEndAndReusesFinishedRuns) {
     EXPECT_EQ(second.sweep.chosenLr, first.sweep.chosenLr);
     EXPECT_NEAR(second.curve[1].mseMean, first.curve[1].mseMean, 1e-6 * first.curve[1].mseMean);
 
+    // A finished folder reads back without training.
+    const HomeworkResult loaded = loadHomework(dir);
+    EXPECT_EQ(loaded.sweep.chosenLr, first.sweep.chosenLr);
+    EXPECT_EQ(loaded.train.n, 1500u);
+    EXPECT_NEAR(loaded.curve[2].mseMean, first.curve[2].mseMean, 1e-6 * first.curve[2].mseMean);
+    ASSERT_EQ(loaded.fits.size(), first.fits.size());
+    EXPECT_EQ(loaded.fits[0].model, first.fits[0].model);
+    EXPECT_THROW(loadHomework(test::freshDir("not_a_homework")), std::runtime_error);
+
     // Other settings in the same folder are refused, not mixed in.
     HomeworkConfig other = config;
     other.base.hidden = 32;

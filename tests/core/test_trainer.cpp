@@ -241,9 +241,14 @@ TEST(Trainer, ManyAtOnceEqualsOneByOne) {
     TrainOptions parallel;
     parallel.parallelRuns = 2;
     const auto together = trainMany(data, configs, parallel);
+    parallel.schedule = TrainOptions::Schedule::Queue;
+    const auto queued = trainMany(data, configs, parallel);
     ASSERT_EQ(together.size(), configs.size());
+    ASSERT_EQ(queued.size(), configs.size());
     for (std::size_t k = 0; k < configs.size(); ++k) {
         const RunResult alone = train(data, configs[k]);
+        EXPECT_EQ(queued[k].weights.w1, together[k].weights.w1); // the schedule changes nothing
+        EXPECT_EQ(queued[k].history.size(), alone.history.size());
         ASSERT_EQ(together[k].history.size(), alone.history.size());
         for (std::size_t i = 0; i < alone.history.size(); ++i)
             EXPECT_NEAR(together[k].history[i].valLoss, alone.history[i].valLoss,

@@ -68,7 +68,7 @@ struct FitResult {
     std::vector<double> covariance; ///< row-major k*k, scaled like stderrs (inf when dof = 0)
     int points = 0;                 ///< N, points used (not excluded)
     int dof = 0;                    ///< N - k
-    double rss = 0;       ///< weighted residual sum of squares in fit space (chi^2 if weighted)
+    double rss = 0; ///< weighted residual sum of squares in fit space (chi^2 if weighted)
     double rmsLogResidual = 0; ///< unweighted RMS of ln(error) - ln(model); inf if model <= 0
     double rmsResidual = 0;    ///< weighted RMS fit-space residual, as manualResidual() gives
     double aic = 0;            ///< N ln(rss/N) + 2k, fit space

@@ -55,6 +55,13 @@ HomeworkResult runHomework(const Dataset& data, const HomeworkConfig& config,
                            const std::string& dir, const std::string& dataSource,
                            const TrainOptions& options, const StageCallback& stage = {});
 
+/// Reads back a finished homework folder (no training): its settings, runs, summaries and fits.
+/// Throws std::runtime_error when the folder is not a finished homework.
+HomeworkResult loadHomework(const std::string& dir, std::string* dataSource = nullptr);
+
+/// The settings stored in a homework folder's config.json.
+HomeworkConfig homeworkConfigFromJson(const std::string& json, std::string* dataSource = nullptr);
+
 /// sweep.csv, curve.csv, fits.csv and report.md in dir (atomically). Figures listed in
 /// `figures` (file names relative to dir) are linked from the report.
 void writeHomeworkReport(const HomeworkResult& result, const std::string& dir,

@@ -15,8 +15,8 @@ namespace qm7 {
 bool sameRun(const TrainConfig& a, const TrainConfig& b);
 
 /// Trains configs[i] into dirs[i] unless dirs[i] already holds that finished run.
-/// Runs are trained in chunks of `chunk` (0 = one per core) so that they finish, and are saved,
-/// progressively. The observer sees run indices of `configs` and progress over all runs still
+/// Runs are trained whole, one per worker thread, longest first, so that they finish, and are
+/// saved, one after another (at most `chunk` runs per training call; 0 = no limit). The observer sees run indices of `configs` and progress over all runs still
 /// to train. Cancelled runs are saved as such and are trained again next time.
 std::vector<RunResult> trainResumable(const Dataset& data, const std::vector<TrainConfig>& configs,
                                       const std::vector<std::string>& dirs,

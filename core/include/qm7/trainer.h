@@ -118,6 +118,11 @@ struct TrainOptions {
     TrainControl* control = nullptr;
     const FeatureAugmentation* augmentation = nullptr;
     int parallelRuns = 0; ///< runs trained side by side on worker threads; 0 = chosen by the trainer
+    /// Lockstep: all runs advance epoch by epoch together (live multi-seed plots).
+    /// Queue: each worker takes whole runs, longest first; runs finish one after another and the
+    /// cores stay busy when runs differ in length (learning curves, resumable jobs).
+    /// Observer calls come from the worker threads then, one at a time.
+    enum class Schedule { Lockstep, Queue } schedule = Schedule::Lockstep;
 };
 
 /// Trains every config on data; runs with equal shapes are stacked and trained together.

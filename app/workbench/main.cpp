@@ -1,0 +1,73 @@
+// qm7-workbench: opens the workbench window, on the demo data unless --data says otherwise.
+
+#include "qm7ui/main_window.h"
+
+#include "qm7/version.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QFileInfo>
+#include <QIcon>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+namespace {
+
+void printUsage() {
+    std::printf("Usage: qm7-workbench [--data PATH|demo] [--project DIR] [--version] [--help]\n"
+                "  --data PATH     open this dataset.pt, .xyz, .mat or \"demo\" (default: demo)\n"
+                "  --project DIR   folder where runs are stored (default: the last one used)\n"
+                "  --version       print the version and exit\n");
+}
+
+} // namespace
+
+int main(int argc, char* argv[]) {
+    // --version and --help need no display: answer them before QApplication exists.
+    for (int i = 1; i < argc; ++i) {
+        if (std::strcmp(argv[i], "--version") == 0 || std::strcmp(argv[i], "-v") == 0) {
+            std::printf("qm7-workbench %s (git %s)\n", qm7::kVersion, qm7::kGitRevision);
+            return 0;
+        }
+        if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
+            printUsage();
+            return 0;
+        }
+    }
+
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName(QStringLiteral("qm7"));
+    QApplication::setApplicationName(QStringLiteral("qm7-workbench"));
+    QApplication::setApplicationVersion(QString::fromLatin1(qm7::kVersion));
+    QApplication::setWindowIcon(QIcon(QStringLiteral(":/qm7/icons/qm7-workbench.svg")));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("QM7 Workbench"));
+    QCommandLineOption data(QStringLiteral("data"), QStringLiteral("Data set to open."),
+                            QStringLiteral("PATH"));
+    QCommandLineOption project(QStringLiteral("project"),
+                               QStringLiteral("Folder where runs are stored."),
+                               QStringLiteral("DIR"));
+    parser.addOption(data);
+    parser.addOption(project);
+    if (!parser.parse(QApplication::arguments())) {
+        std::fprintf(stderr, "qm7-workbench: %s\n", qPrintable(parser.errorText()));
+        printUsage();
+        return 2;
+    }
+
+    qm7::ui::MainWindow window(parser.value(project));
+    window.show();
+    if (parser.isSet(data)) {
+        QString error;
+        if (!window.loadData(parser.value(data), &error)) {
+            std::fprintf(stderr, "qm7-workbench: %s\n", qPrintable(error));
+            window.loadDefaultData();
+        }
+    } else {
+        window.loadDefaultData();
+    }
+    return QApplication::exec();
+}
