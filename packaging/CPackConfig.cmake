@@ -2,8 +2,6 @@
 # folder) writes qm7-workbench_<version>_amd64.deb with both programs, the desktop entry, the
 # icon, the AppStream metadata and the bundled demo data.
 install(FILES ${CMAKE_CURRENT_LIST_DIR}/qm7-workbench.desktop DESTINATION share/applications)
-install(FILES ${CMAKE_CURRENT_LIST_DIR}/qm7-workbench.svg
-        DESTINATION share/icons/hicolor/scalable/apps)
 install(FILES ${CMAKE_CURRENT_LIST_DIR}/io.github.qm7workbench.QM7Workbench.metainfo.xml
         DESTINATION share/metainfo)
 

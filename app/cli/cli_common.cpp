@@ -143,14 +143,25 @@ void setUpNumerics(int blasThreads) {
 } // namespace qm7::cli
 
 #include "qm7/dataset.h"
+#include "qm7/dataset_builder.h"
+#include "qm7/molecule.h"
 
 namespace qm7::cli {
 
 Dataset loadData(const std::string& path) {
-    ensureReadableFile(path);
+    if (path != "demo")
+        ensureReadableFile(path);
+    const bool building = sourceKind(path) != SourceKind::TorchDataset;
+    if (building)
+        std::cerr << "building the data set from " << path << " (split 1500/500/1000, seed 0, "
+                  << "Coulomb matrices)...\n";
     try {
-        return loadDataset(path);
+        return loadDataSource(path);
     } catch (const DatasetError& e) {
+        throw UsageError(e.what());
+    } catch (const MoleculeError& e) {
+        throw UsageError(e.what());
+    } catch (const std::invalid_argument& e) {
         throw UsageError(e.what());
     }
 }

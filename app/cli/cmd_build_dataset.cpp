@@ -110,8 +110,7 @@ Command addBuildDatasetCommand(CLI::App& app) {
     sub->add_option("--test-fold", o->testFold, "K, the test fold with --folds (0-4)")
         ->capture_default_str();
     sub->add_option("--atoms", o->atoms, "Padding size N (23 for QM7)")->capture_default_str();
-    sub->add_option("--sigma", o->sigma, "Row-norm noise of random-sorted")
-        ->capture_default_str();
+    sub->add_option("--sigma", o->sigma, "Row-norm noise of random-sorted")->capture_default_str();
     sub->add_option("--energy-key", o->energyKey, "Label key on the XYZ comment line")
         ->capture_default_str();
     sub->add_flag("--no-scale", o->noScale,

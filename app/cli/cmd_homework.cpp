@@ -19,7 +19,7 @@ namespace qm7::cli {
 namespace {
 
 struct ExperimentOptions {
-    std::string data;
+    std::string data = "demo";
     std::string out;
     TrainConfig base;
     int blasThreads = 0;
@@ -33,10 +33,25 @@ struct ExperimentOptions {
 };
 
 void addExperimentOptions(CLI::App* sub, ExperimentOptions& o) {
-    sub->add_option("--data", o.data, "dataset.pt to train on")->required();
+    sub->add_option("--data", o.data, "dataset.pt, molecules (.xyz, .xyz.gz, .mat) or demo")
+        ->capture_default_str();
     sub->add_option("--out", o.out, "Output folder (reused runs are kept there)")->required();
     sub->add_option("--seeds", o.seeds, "Seeds per setting (0 .. seeds-1)")->capture_default_str();
     addTrainingOptions(sub, o.base, o.blasThreads);
+}
+
+void addSweepOptions(CLI::App* sub, ExperimentOptions& o) {
+    sub->add_option("--lrs", o.lrs, "Comma-separated learning rates")->capture_default_str();
+    sub->add_option("--rule", o.rule, "Pick the lr by mean 'final' or 'best' validation loss")
+        ->capture_default_str();
+}
+
+void addCurveOptions(CLI::App* sub, ExperimentOptions& o) {
+    sub->add_option("--sizes", o.sizes, "Comma-separated training sizes")->capture_default_str();
+    sub->add_option("--target-n", o.targetN, "Extrapolate the fits to this n")
+        ->capture_default_str();
+    sub->add_flag("--linear-space", o.linearSpace, "Fit the error itself, not its logarithm");
+    sub->add_flag("--unweighted", o.unweighted, "Do not weight points by their seed spread");
 }
 
 std::vector<double> numbers(const std::string& text, const char* option) {
@@ -164,7 +179,7 @@ int runExperiment(const ExperimentOptions& o, bool sweep) {
         const auto fits = fitAllCurves(curvePoints(rows), fit);
         std::vector<Extrapolation> ex;
         for (const auto& f : fits)
-            ex.push_back(extrapolate(f, o.targetN));
+            ex.push_back(extrapolate95(f, o.targetN));
         printFits(fits, ex);
         writeFileAtomically((fs::path(o.out) / "curve.csv").string(), curveCsv(rows));
         writeFileAtomically((fs::path(o.out) / "fits.csv").string(), fitsCsv(fits, ex));
@@ -238,9 +253,7 @@ Command addSweepCommand(CLI::App& app) {
     auto o = std::make_shared<ExperimentOptions>();
     CLI::App* sub = app.add_subcommand("sweep", "Learning-rate sweep over seeds (question 5)");
     addExperimentOptions(sub, *o);
-    sub->add_option("--lrs", o->lrs, "Comma-separated learning rates")->capture_default_str();
-    sub->add_option("--rule", o->rule, "Pick the lr by mean 'final' or 'best' validation loss")
-        ->capture_default_str();
+    addSweepOptions(sub, *o);
     return {sub, [o] { return runExperiment(*o, true); }};
 }
 
@@ -248,11 +261,7 @@ Command addCurveCommand(CLI::App& app) {
     auto o = std::make_shared<ExperimentOptions>();
     CLI::App* sub = app.add_subcommand("curve", "Learning curve with fits (question 7)");
     addExperimentOptions(sub, *o);
-    sub->add_option("--sizes", o->sizes, "Comma-separated training sizes")->capture_default_str();
-    sub->add_option("--target-n", o->targetN, "Extrapolate the fits to this n")
-        ->capture_default_str();
-    sub->add_flag("--linear-space", o->linearSpace, "Fit the error itself, not its logarithm");
-    sub->add_flag("--unweighted", o->unweighted, "Do not weight points by their seed spread");
+    addCurveOptions(sub, *o);
     return {sub, [o] { return runExperiment(*o, false); }};
 }
 
@@ -261,14 +270,8 @@ Command addHomeworkCommand(CLI::App& app) {
     CLI::App* sub = app.add_subcommand("homework", "Questions 1 to 7 in order, resumable; "
                                                    "writes report.md and every CSV");
     addExperimentOptions(sub, *o);
-    sub->add_option("--lrs", o->lrs, "Comma-separated learning rates")->capture_default_str();
-    sub->add_option("--rule", o->rule, "Pick the lr by mean 'final' or 'best' validation loss")
-        ->capture_default_str();
-    sub->add_option("--sizes", o->sizes, "Comma-separated training sizes")->capture_default_str();
-    sub->add_option("--target-n", o->targetN, "Extrapolate the fits to this n")
-        ->capture_default_str();
-    sub->add_flag("--linear-space", o->linearSpace, "Fit the error itself, not its logarithm");
-    sub->add_flag("--unweighted", o->unweighted, "Do not weight points by their seed spread");
+    addSweepOptions(sub, *o);
+    addCurveOptions(sub, *o);
     return {sub, [o] { return runHomeworkCommand(*o); }};
 }
 

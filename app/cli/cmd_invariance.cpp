@@ -108,8 +108,8 @@ int runInvariance(const InvarianceCli& o) {
         throw UsageError(e.what());
     }
     setUpNumerics(o.blasThreads);
-    std::cerr << "invariance on " << (kind == SourceKind::Demo ? "the demo data" : o.from)
-              << ": " << source.molecules.size() << " molecules, split " << o.split << ", "
+    std::cerr << "invariance on " << (kind == SourceKind::Demo ? "the demo data" : o.from) << ": "
+              << source.molecules.size() << " molecules, split " << o.split << ", "
               << o.seeds.size() << " seed(s), p=" << o.config.hidden << ", lr=" << o.config.lr
               << ", epochs=" << o.config.epochs << "\n";
 
@@ -133,8 +133,7 @@ int runInvariance(const InvarianceCli& o) {
         }
         std::unique_ptr<RandomSortedAugmentation> augmentation;
         if (rep == Representation::RandomSorted)
-            augmentation =
-                std::make_unique<RandomSortedAugmentation>(built, o.sigma, o.draws);
+            augmentation = std::make_unique<RandomSortedAugmentation>(built, o.sigma, o.draws);
         JobProgress progress(representationName(rep));
         TrainOptions options;
         options.observer = &progress;
@@ -155,9 +154,9 @@ int runInvariance(const InvarianceCli& o) {
             row.rmse = r.test.rmse;
             row.mae = r.test.mae;
             row.seconds = r.seconds;
-            row.invariance = invarianceError(r.weights, r.scaler, built.molecules.test,
-                                             build.representation, built.scale, o.permutations,
-                                             o.seeds[k], o.draws);
+            row.invariance =
+                invarianceError(r.weights, r.scaler, built.molecules.test, build.representation,
+                                built.scale, o.permutations, o.seeds[k], o.draws);
             rows.push_back(row);
         }
         if (cancelled || interrupted())
@@ -177,8 +176,8 @@ int runInvariance(const InvarianceCli& o) {
 
     // The table: mean (and spread) over seeds per representation.
     std::ostringstream table;
-    table << formatRow("%-14s %4s %18s %18s %22s\n", "representation", "d", "test RMSE",
-                       "test MAE", "invariance error");
+    table << formatRow("%-14s %4s %18s %18s %22s\n", "representation", "d", "test RMSE", "test MAE",
+                       "invariance error");
     table << formatRow("%-14s %4s %18s %18s %22s\n", "", "", "(kcal/mol)", "(kcal/mol)",
                        "(kcal/mol, mean |dE|)");
     for (const Representation rep : kinds) {
@@ -235,11 +234,9 @@ Command addInvarianceCommand(CLI::App& app) {
                     "Which of cm,sorted,eigen,random-sorted")
         ->delimiter(',')
         ->capture_default_str();
-    sub->add_option("--permutations", o->permutations,
-                    "Random relabellings of each test molecule")
+    sub->add_option("--permutations", o->permutations, "Random relabellings of each test molecule")
         ->capture_default_str();
-    sub->add_option("--sigma", o->sigma, "Row-norm noise of random-sorted")
-        ->capture_default_str();
+    sub->add_option("--sigma", o->sigma, "Row-norm noise of random-sorted")->capture_default_str();
     sub->add_option("--draws", o->draws, "Random-sorted draws averaged at evaluation")
         ->capture_default_str();
     addTrainingOptions(sub, o->config, o->blasThreads);

@@ -13,7 +13,7 @@ namespace qm7::cli {
 namespace {
 
 struct TrainOptionsCli {
-    std::string data;
+    std::string data = "demo";
     std::string out;
     TrainConfig config;
     int blasThreads = 0;
@@ -95,7 +95,8 @@ int runTrain(const TrainOptionsCli& o) {
 Command addTrainCommand(CLI::App& app) {
     auto o = std::make_shared<TrainOptionsCli>();
     CLI::App* sub = app.add_subcommand("train", "Train one network and write a run folder");
-    sub->add_option("--data", o->data, "dataset.pt to train on")->required();
+    sub->add_option("--data", o->data, "dataset.pt, molecules (.xyz, .xyz.gz, .mat) or demo")
+        ->capture_default_str();
     sub->add_option("--out", o->out, "Output folder (default runs/lr<lr>-seed<seed>)");
     sub->add_option("--seed", o->config.seed, "Seed of initialization and data order")
         ->capture_default_str();

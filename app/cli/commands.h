@@ -10,6 +10,7 @@ Command addInfoCommand(CLI::App& app);
 Command addTrainCommand(CLI::App& app);
 Command addBuildDatasetCommand(CLI::App& app);
 Command addInvarianceCommand(CLI::App& app);
+Command addFetchCommand(CLI::App& app);
 Command addSweepCommand(CLI::App& app);
 Command addCurveCommand(CLI::App& app);
 Command addHomeworkCommand(CLI::App& app);

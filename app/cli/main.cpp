@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
         addTrainCommand(app),
         addBuildDatasetCommand(app),
         addInvarianceCommand(app),
+        addFetchCommand(app),
         addSweepCommand(app),
         addCurveCommand(app),
         addHomeworkCommand(app),

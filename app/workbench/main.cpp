@@ -1,6 +1,7 @@
 // qm7-workbench: opens the workbench window, on the demo data unless --data says otherwise.
 
 #include "qm7ui/main_window.h"
+#include "screenshot_tour.h"
 
 #include "qm7/version.h"
 
@@ -50,8 +51,13 @@ int main(int argc, char* argv[]) {
     QCommandLineOption project(QStringLiteral("project"),
                                QStringLiteral("Folder where runs are stored."),
                                QStringLiteral("DIR"));
+    QCommandLineOption screenshots(QStringLiteral("screenshots"),
+                                   QStringLiteral("Train briefly and save a screenshot of every "
+                                                  "tab into DIR (for the docs), then quit."),
+                                   QStringLiteral("DIR"));
     parser.addOption(data);
     parser.addOption(project);
+    parser.addOption(screenshots);
     if (!parser.parse(QApplication::arguments())) {
         std::fprintf(stderr, "qm7-workbench: %s\n", qPrintable(parser.errorText()));
         printUsage();
@@ -69,5 +75,7 @@ int main(int argc, char* argv[]) {
     } else {
         window.loadDefaultData();
     }
+    if (parser.isSet(screenshots))
+        startScreenshotTour(&window, parser.value(screenshots));
     return QApplication::exec();
 }

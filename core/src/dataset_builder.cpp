@@ -58,13 +58,13 @@ SplitSpec parseSplit(const std::string& text) {
         values.push_back(v);
     }
     if (values.size() != 3)
-        throw std::invalid_argument("bad split '" + text + "': expected three values (train, "
-                                                           "validation, test), found " +
+        throw std::invalid_argument("bad split '" + text +
+                                    "': expected three values (train, "
+                                    "validation, test), found " +
                                     std::to_string(values.size()));
-    const bool fractions = std::all_of(values.begin(), values.end(),
-                                       [](double v) { return v < 1.0; }) ||
-                           std::any_of(values.begin(), values.end(),
-                                       [](double v) { return v != std::floor(v); });
+    const bool fractions =
+        std::all_of(values.begin(), values.end(), [](double v) { return v < 1.0; }) ||
+        std::any_of(values.begin(), values.end(), [](double v) { return v != std::floor(v); });
     if (fractions) {
         const double sum = values[0] + values[1] + values[2];
         if (sum > 1.0 + 1e-9)
@@ -114,8 +114,7 @@ MoleculeSplits splitMolecules(const std::vector<Molecule>& molecules, const Buil
         const int k = static_cast<int>(folds.size());
         if (options.testFold < 0 || options.testFold >= k)
             throw std::invalid_argument("test fold " + std::to_string(options.testFold) +
-                                        " does not exist (folds 0.." + std::to_string(k - 1) +
-                                        ")");
+                                        " does not exist (folds 0.." + std::to_string(k - 1) + ")");
         const int valFold = (options.testFold + 1) % k;
         for (int f = 0; f < k; ++f) {
             auto& target = f == options.testFold ? out.testIndex

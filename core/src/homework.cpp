@@ -64,7 +64,7 @@ void summarizeCurveAndFit(HomeworkResult& result, const HomeworkConfig& config) 
     result.fits = fitAllCurves(curvePoints(result.curve), config.fit);
     result.extrapolations.clear();
     for (const auto& f : result.fits)
-        result.extrapolations.push_back(extrapolate(f, config.targetN));
+        result.extrapolations.push_back(extrapolate95(f, config.targetN));
 }
 
 json statsJson(const LabelStats& s) {
@@ -259,6 +259,12 @@ HomeworkResult runHomework(const Dataset& data, const HomeworkConfig& config,
     summarizeCurveAndFit(result, config);
     result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return result;
+}
+
+Extrapolation extrapolate95(const FitResult& fit, double n) {
+    // With 4 sizes a fit has 1-2 degrees of freedom: Student's t, not 1.96, gives a 95% band.
+    const double t = fit.dof > 0 ? studentTQuantile(0.95, fit.dof) : NAN;
+    return extrapolate(fit, n, std::isfinite(t) ? t : 1.96);
 }
 
 std::string sweepCsv(const SweepSummary& sweep) {

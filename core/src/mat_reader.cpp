@@ -28,8 +28,7 @@ std::string& lastMatioMessage() {
     return message;
 }
 void matioLog(int level, char* message) {
-    if ((level & (MATIO_LOG_LEVEL_ERROR | MATIO_LOG_LEVEL_CRITICAL)) &&
-        message)
+    if ((level & (MATIO_LOG_LEVEL_ERROR | MATIO_LOG_LEVEL_CRITICAL)) && message)
         lastMatioMessage() = message;
 }
 std::string matioDetail() {
@@ -126,17 +125,38 @@ class Reader {
         if (elementSize == 0 || var->nbytes < count * elementSize)
             fail("variable " + name + " holds fewer bytes than its shape needs" + matioDetail());
         switch (var->class_type) {
-        case MAT_C_DOUBLE: convert<double>(var->data, count, a.values); break;
-        case MAT_C_SINGLE: convert<float>(var->data, count, a.values); break;
-        case MAT_C_INT8: convert<std::int8_t>(var->data, count, a.values); break;
-        case MAT_C_UINT8: convert<std::uint8_t>(var->data, count, a.values); break;
-        case MAT_C_INT16: convert<std::int16_t>(var->data, count, a.values); break;
-        case MAT_C_UINT16: convert<std::uint16_t>(var->data, count, a.values); break;
-        case MAT_C_INT32: convert<std::int32_t>(var->data, count, a.values); break;
-        case MAT_C_UINT32: convert<std::uint32_t>(var->data, count, a.values); break;
-        case MAT_C_INT64: convert<std::int64_t>(var->data, count, a.values); break;
-        case MAT_C_UINT64: convert<std::uint64_t>(var->data, count, a.values); break;
-        default: fail("variable " + name + " is not a numeric array");
+        case MAT_C_DOUBLE:
+            convert<double>(var->data, count, a.values);
+            break;
+        case MAT_C_SINGLE:
+            convert<float>(var->data, count, a.values);
+            break;
+        case MAT_C_INT8:
+            convert<std::int8_t>(var->data, count, a.values);
+            break;
+        case MAT_C_UINT8:
+            convert<std::uint8_t>(var->data, count, a.values);
+            break;
+        case MAT_C_INT16:
+            convert<std::int16_t>(var->data, count, a.values);
+            break;
+        case MAT_C_UINT16:
+            convert<std::uint16_t>(var->data, count, a.values);
+            break;
+        case MAT_C_INT32:
+            convert<std::int32_t>(var->data, count, a.values);
+            break;
+        case MAT_C_UINT32:
+            convert<std::uint32_t>(var->data, count, a.values);
+            break;
+        case MAT_C_INT64:
+            convert<std::int64_t>(var->data, count, a.values);
+            break;
+        case MAT_C_UINT64:
+            convert<std::uint64_t>(var->data, count, a.values);
+            break;
+        default:
+            fail("variable " + name + " is not a numeric array");
         }
         return a;
     }
@@ -173,7 +193,9 @@ class Reader {
     std::vector<std::string> m_names;
 };
 
-bool isInteger(double v) { return std::isfinite(v) && v == std::floor(v); }
+bool isInteger(double v) {
+    return std::isfinite(v) && v == std::floor(v);
+}
 
 } // namespace
 

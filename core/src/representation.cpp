@@ -28,8 +28,8 @@ std::vector<double> rawCoulomb(const Molecule& molecule, int atoms) {
     if (n > atoms)
         throw MoleculeError("", 0, 0,
                             moleculeLabel(molecule) + " has " + std::to_string(n) +
-                                " atoms, more than the padding size of " +
-                                std::to_string(atoms) + " (choose a larger padding size)");
+                                " atoms, more than the padding size of " + std::to_string(atoms) +
+                                " (choose a larger padding size)");
     if (n == 0)
         throw MoleculeError("", 0, 0, moleculeLabel(molecule) + " has no atoms");
     if (molecule.R.size() != 3 * static_cast<std::size_t>(n))
@@ -98,10 +98,14 @@ std::vector<double> permutedPadded(const std::vector<double>& m, int n,
 
 std::string representationName(Representation representation) {
     switch (representation) {
-    case Representation::CoulombMatrix: return "cm";
-    case Representation::Sorted: return "sorted";
-    case Representation::Eigenspectrum: return "eigen";
-    case Representation::RandomSorted: return "random-sorted";
+    case Representation::CoulombMatrix:
+        return "cm";
+    case Representation::Sorted:
+        return "sorted";
+    case Representation::Eigenspectrum:
+        return "eigen";
+    case Representation::RandomSorted:
+        return "random-sorted";
     }
     return "cm";
 }
@@ -182,7 +186,7 @@ std::vector<double> eigenspectrum(const Molecule& molecule, int atoms) {
     const auto un = static_cast<std::size_t>(n);
     gsl_matrix_view view = gsl_matrix_view_array(m.data(), un, un); // overwritten by GSL
     std::unique_ptr<gsl_vector, decltype(&gsl_vector_free)> eval(gsl_vector_alloc(un),
-                                                                  gsl_vector_free);
+                                                                 gsl_vector_free);
     std::unique_ptr<gsl_eigen_symm_workspace, decltype(&gsl_eigen_symm_free)> work(
         gsl_eigen_symm_alloc(un), gsl_eigen_symm_free);
     if (!eval || !work)
@@ -210,11 +214,11 @@ std::vector<double> features(const Molecule& molecule, const RepresentationOptio
         return upperTriangle(coulombMatrix(molecule, options.atoms), options.atoms);
     case Representation::Sorted:
         return upperTriangle(sortedCoulombMatrix(molecule, options.atoms), options.atoms);
-    case Representation::Eigenspectrum: return eigenspectrum(molecule, options.atoms);
+    case Representation::Eigenspectrum:
+        return eigenspectrum(molecule, options.atoms);
     case Representation::RandomSorted:
         return upperTriangle(
-            randomSortedCoulombMatrix(molecule, options.atoms, options.sigma, seed),
-            options.atoms);
+            randomSortedCoulombMatrix(molecule, options.atoms, options.sigma, seed), options.atoms);
     }
     return {};
 }
@@ -228,47 +232,6 @@ std::vector<int> randomAtomOrder(int n, std::uint64_t seed) {
         std::swap(order[i], order[j]);
     }
     return order;
-}
-
-std::uint64_t Rng::next() {
-    std::uint64_t z = (m_state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-double Rng::uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
-
-std::uint64_t Rng::below(std::uint64_t n) {
-    if (n <= 1)
-        return 0;
-    const std::uint64_t limit = ~std::uint64_t(0) - (~std::uint64_t(0) % n);
-    std::uint64_t x = next();
-    while (x >= limit)
-        x = next();
-    return x % n;
-}
-
-double Rng::normal() {
-    if (m_haveSpare) {
-        m_haveSpare = false;
-        return m_spare;
-    }
-    double u1 = uniform();
-    while (u1 <= 0.0)
-        u1 = uniform();
-    const double u2 = uniform();
-    const double radius = std::sqrt(-2.0 * std::log(u1));
-    m_spare = radius * std::sin(kTwoPi * u2);
-    m_haveSpare = true;
-    return radius * std::cos(kTwoPi * u2);
-}
-
-std::uint64_t Rng::mix(std::uint64_t a, std::uint64_t b, std::uint64_t c) {
-    Rng r(a ^ 0x5851f42d4c957f2dULL);
-    r.m_state ^= r.next() + b * 0x9e3779b97f4a7c15ULL;
-    r.m_state ^= r.next() + c * 0xc2b2ae3d27d4eb4fULL;
-    return r.next();
 }
 
 } // namespace qm7

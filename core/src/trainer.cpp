@@ -47,7 +47,7 @@ std::vector<int> trainingRows(int available, int trainSize, std::uint64_t seed) 
         rows[static_cast<std::size_t>(i)] = i;
     if (trainSize <= 0 || trainSize >= available)
         return rows;
-    detail::SplitMix64 rng(detail::streamSeed(seed, 2));
+    Rng rng(detail::streamSeed(seed, 2));
     detail::shuffle(rows, rng);
     rows.resize(static_cast<std::size_t>(trainSize));
     return rows;
@@ -56,6 +56,16 @@ std::vector<int> trainingRows(int available, int trainSize, std::uint64_t seed) 
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+/// Calls work(w) for w = 0 .. workers-1, on this thread and workers-1 others, and joins them.
+template <typename F> void runOnWorkers(int workers, F& work) {
+    std::vector<std::thread> threads;
+    for (int w = 1; w < workers; ++w)
+        threads.emplace_back(work, w);
+    work(0);
+    for (auto& t : threads)
+        t.join();
+}
 
 /// Features of one split as the evaluation sees them: one array, or several augmented draws
 /// whose predictions are averaged.
@@ -71,7 +81,7 @@ struct RunState {
     int batches = 0;
     std::vector<float> params, m, v, best;
     long long step = 0;
-    detail::SplitMix64 order{0};
+    Rng order{0};
     std::vector<float> augmented; ///< this epoch's training features when augmenting
     std::vector<float> batchX, batchY;
     EpochStats stats;
@@ -203,12 +213,7 @@ class EnsembleTrainer {
                 }
             }
         };
-        std::vector<std::thread> threads;
-        for (int w = 1; w < workers; ++w)
-            threads.emplace_back(work, w);
-        work(0);
-        for (auto& t : threads)
-            t.join();
+        runOnWorkers(workers, work);
     }
 
     RunState makeRun(int index, const TrainConfig& config) {
@@ -235,7 +240,7 @@ class EnsembleTrainer {
         r.params[shape.b2Offset()] = w.b2;
         r.m.assign(shape.size(), 0.0f);
         r.v.assign(shape.size(), 0.0f);
-        r.order = detail::SplitMix64(detail::streamSeed(config.seed, 1));
+        r.order = Rng(detail::streamSeed(config.seed, 1));
         r.result.config = config;
         r.result.scaler = m_scaler;
         r.result.trainRows = n;
@@ -414,12 +419,7 @@ class EnsembleTrainer {
             for (std::size_t i = next++; i < runs.size(); i = next++)
                 body(*runs[i], m_scratch[static_cast<std::size_t>(w)]);
         };
-        std::vector<std::thread> threads;
-        for (int w = 1; w < workers; ++w)
-            threads.emplace_back(work, w);
-        work(0);
-        for (auto& t : threads)
-            t.join();
+        runOnWorkers(workers, work);
     }
 
     const Dataset& m_data;

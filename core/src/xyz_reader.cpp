@@ -17,7 +17,9 @@ namespace {
 /// Largest atom count a frame header may announce (guards against absurd allocations).
 constexpr long kMaxAtomsPerFrame = 100000;
 
-bool isSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
+bool isSpace(char c) {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
 
 std::vector<std::string_view> splitTokens(std::string_view line) {
     std::vector<std::string_view> tokens;
@@ -287,8 +289,7 @@ std::vector<Molecule> parseXyz(const std::string& text, const std::string& fileN
             if (z == 0 && parseLong(species, zNumber) && zNumber >= 1 && zNumber <= 118)
                 z = static_cast<int>(zNumber);
             if (z == 0)
-                fail("unknown element " + shown(species) + " (atom " + std::to_string(a + 1) +
-                     ")");
+                fail("unknown element " + shown(species) + " (atom " + std::to_string(a + 1) + ")");
             molecule.Z.push_back(z);
             for (std::size_t c = 0; c < 3; ++c) {
                 double x = 0;
@@ -302,8 +303,8 @@ std::vector<Molecule> parseXyz(const std::string& text, const std::string& fileN
         const auto [i, j] = findCoincidentAtoms(molecule, options.minDistance);
         if (i >= 0)
             throw MoleculeError(fileName, frame, reader.line() - count + 1 + j,
-                                "atoms " + std::to_string(i + 1) + " and " +
-                                    std::to_string(j + 1) + " are at the same place (closer than " +
+                                "atoms " + std::to_string(i + 1) + " and " + std::to_string(j + 1) +
+                                    " are at the same place (closer than " +
                                     formatNumber(options.minDistance) + " Bohr)");
         molecules.push_back(std::move(molecule));
     }

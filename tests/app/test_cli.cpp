@@ -106,7 +106,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadArgs{"NotANumber", "train --data DATA --lr fast", "--lr"},
         BadArgs{"MissingFile", "train --data /nonexistent/data.pt", "no such file"},
         BadArgs{"UnwritableOut", "train --data DATA --epochs 1 --out /proc/qm7-out", "output folder"},
-        BadArgs{"MissingData", "train --epochs 1", "--data"},
+        BadArgs{"MissingOut", "homework --data DATA", "--out"},
         BadArgs{"InfoOnText", "info /etc/hostname", "not a PyTorch file"},
         BadArgs{"UnknownCommand", "frobnicate", "frobnicate"}),
     [](const auto& param) { return std::string(param.param.name); });

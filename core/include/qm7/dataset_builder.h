@@ -35,9 +35,9 @@ struct BuildOptions {
     SplitSpec split;                      ///< ignored when useFolds
     std::uint64_t seed = 0;               ///< the random split (and the random-sorted draw)
     RepresentationOptions representation; ///< kind, padding size N (23), noise sigma
-    bool scale = true;       ///< divide all X by the largest absolute entry of the training rows
-    bool useFolds = false;   ///< use the folds of a qm7.mat: test = fold k, val = fold k+1
-    int testFold = 0;        ///< k, 0-based
+    bool scale = true;     ///< divide all X by the largest absolute entry of the training rows
+    bool useFolds = false; ///< use the folds of a qm7.mat: test = fold k, val = fold k+1
+    int testFold = 0;      ///< k, 0-based
     std::string energyKey = "energy"; ///< the label's key in (extended) XYZ files
     BuildProgress progress;           ///< optional
 };

@@ -68,6 +68,9 @@ void writeHomeworkReport(const HomeworkResult& result, const std::string& dir,
                          const std::string& dataSource,
                          const std::vector<std::string>& figures = {});
 
+/// A fit's value at n with a 95% band from Student's t at the fit's degrees of freedom.
+Extrapolation extrapolate95(const FitResult& fit, double n);
+
 /// The tables as CSV text.
 std::string sweepCsv(const SweepSummary& sweep);
 std::string curveCsv(const std::vector<CurveRow>& curve);

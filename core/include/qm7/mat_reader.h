@@ -19,8 +19,8 @@ struct MatData {
 
 /// How to read a qm7.mat.
 struct MatOptions {
-    bool readCoulomb = false;   ///< also keep X (the file's own Coulomb matrices)
-    double minDistance = 1e-3;  ///< atoms closer than this (Bohr) are an error
+    bool readCoulomb = false;  ///< also keep X (the file's own Coulomb matrices)
+    double minDistance = 1e-3; ///< atoms closer than this (Bohr) are an error
 };
 
 /// Reads a qm7.mat; throws MoleculeError naming the file, the variable or molecule and the

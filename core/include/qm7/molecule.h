@@ -14,10 +14,14 @@ namespace qm7 {
 constexpr double kAngstromPerBohr = 0.529177210903;
 
 /// Converts a length in Angstrom to Bohr.
-constexpr double angstromToBohr(double angstrom) { return angstrom / kAngstromPerBohr; }
+constexpr double angstromToBohr(double angstrom) {
+    return angstrom / kAngstromPerBohr;
+}
 
 /// Converts a length in Bohr to Angstrom.
-constexpr double bohrToAngstrom(double bohr) { return bohr * kAngstromPerBohr; }
+constexpr double bohrToAngstrom(double bohr) {
+    return bohr * kAngstromPerBohr;
+}
 
 /// One molecule: nuclear charges, Cartesian coordinates in Bohr, a label energy (kcal/mol).
 struct Molecule {

@@ -2,6 +2,7 @@
 /// @file representation.h
 /// Coulomb matrices, Eq. (1), and their permutation-invariant variants as feature vectors.
 
+#include "qm7/rng.h"
 #include "qm7/molecule.h"
 
 #include <cstdint>
@@ -48,8 +49,7 @@ std::vector<double> upperTriangle(const std::vector<double>& matrix, int n);
 
 /// Atom order by descending row norm of the Coulomb matrix (ties broken by Z, then index);
 /// with noise > 0, each norm gets N(0, sigma^2) noise drawn from seed first.
-std::vector<int> rowNormOrder(const Molecule& molecule, double sigma = 0.0,
-                              std::uint64_t seed = 0);
+std::vector<int> rowNormOrder(const Molecule& molecule, double sigma = 0.0, std::uint64_t seed = 0);
 
 /// The Coulomb matrix with rows and columns sorted by descending row norm, padded.
 std::vector<double> sortedCoulombMatrix(const Molecule& molecule, int atoms);
@@ -68,26 +68,5 @@ std::vector<double> features(const Molecule& molecule, const RepresentationOptio
 /// A random relabelling of n atoms (a permutation), the same for the same seed everywhere.
 std::vector<int> randomAtomOrder(int n, std::uint64_t seed);
 
-/// A small, portable random number generator (SplitMix64) with uniform and normal draws,
-/// so that seeded results are the same with every compiler and standard library.
-class Rng {
-  public:
-    explicit Rng(std::uint64_t seed) : m_state(seed) {}
-    /// The next 64 random bits.
-    std::uint64_t next();
-    /// Uniform in [0, 1).
-    double uniform();
-    /// Uniform integer in [0, n) without modulo bias.
-    std::uint64_t below(std::uint64_t n);
-    /// Standard normal (Box-Muller).
-    double normal();
-    /// A seed derived from several values (for independent streams per molecule).
-    static std::uint64_t mix(std::uint64_t a, std::uint64_t b, std::uint64_t c = 0);
-
-  private:
-    std::uint64_t m_state;
-    bool m_haveSpare = false;
-    double m_spare = 0.0;
-};
 
 } // namespace qm7

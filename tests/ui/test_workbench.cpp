@@ -1,0 +1,400 @@
+// Widget tests of the workbench window: live training, cancel, invalid input, export, latency.
+
+#include "qm7ui/data_panel.h"
+#include "qm7ui/histogram_view.h"
+#include "qm7ui/hyperparameter_panel.h"
+#include "qm7ui/learning_curve_view.h"
+#include "qm7ui/loss_plot.h"
+#include "qm7ui/main_window.h"
+#include "qm7ui/parity_view.h"
+#include "qm7ui/plot_export.h"
+#include "qm7ui/runs_table.h"
+#include "qm7ui/sweep_view.h"
+#include "qm7ui/training_controller.h"
+
+#include "qm7/run_store.h"
+#include "test_support.h"
+
+#include <QChartView>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QImage>
+#include <QLabel>
+#include <QLineEdit>
+#include <QProcess>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QSvgRenderer>
+#include <QTest>
+#include <QTimer>
+#include <QXmlStreamReader>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <memory>
+#include <random>
+
+using qm7::ui::MainWindow;
+
+namespace {
+
+/// A small synthetic data set (d = 6, N = 3): labels a noisy linear function of X.
+qm7::ui::DatasetPtr syntheticData(int trainRows = 600) {
+    auto data = std::make_shared<qm7::Dataset>();
+    data->d = 6;
+    data->atoms = 3;
+    data->source = "synthetic";
+    std::mt19937 rng(7);
+    std::normal_distribution<float> normal(0.f, 1.f);
+    auto fill = [&](qm7::Split& s, int rows) {
+        for (int r = 0; r < rows; ++r) {
+            float y = -1500.f;
+            for (int j = 0; j < 6; ++j) {
+                const float x = normal(rng);
+                s.X.push_back(x);
+                y += 40.f * x * static_cast<float>(j + 1);
+            }
+            s.y.push_back(y + 5.f * normal(rng));
+        }
+    };
+    fill(data->train, trainRows);
+    fill(data->val, 150);
+    fill(data->test, 150);
+    return data;
+}
+
+/// Sets one hyperparameter field by its object name.
+void setField(MainWindow& w, const char* name, const QString& text) {
+    auto* edit = w.hyperparameters()->findChild<QLineEdit*>(QString::fromLatin1(name));
+    ASSERT_NE(edit, nullptr) << name;
+    edit->setText(text);
+}
+
+/// A window on a fresh project folder with small, fast settings.
+std::unique_ptr<MainWindow> smallWindow(const std::string& name) {
+    auto w = std::make_unique<MainWindow>(QString::fromStdString(qm7::test::freshDir(name)));
+    setField(*w, "hidden", QStringLiteral("32"));
+    setField(*w, "epochs", QStringLiteral("5"));
+    setField(*w, "evalEvery", QStringLiteral("1"));
+    setField(*w, "seeds", QStringLiteral("2"));
+    setField(*w, "lr", QStringLiteral("1e-3"));
+    w->resize(1200, 800);
+    w->show();
+    return w;
+}
+
+/// Waits for the window's job to end; returns its result.
+qm7::ui::JobResult waitForJob(MainWindow& w, int timeoutMs) {
+    QSignalSpy spy(&w, &MainWindow::jobFinished);
+    if (w.isTraining())
+        spy.wait(timeoutMs);
+    if (spy.isEmpty())
+        return {};
+    return spy.takeFirst().at(0).value<qm7::ui::JobResult>();
+}
+
+} // namespace
+
+TEST(Workbench, ShortRealTrainingFillsTheLossPlotAndStoresRuns) {
+    QM7_SKIP_WITHOUT_SHARED("dataset.pt");
+    auto w = smallWindow("ui_real_training");
+    QString error;
+    ASSERT_TRUE(w->loadData(QString::fromStdString(qm7::test::sharedData("dataset.pt")), &error))
+        << error.toStdString();
+    EXPECT_TRUE(w->dataPanel()->summaryText().contains(QStringLiteral("d = 276")));
+    EXPECT_EQ(w->lossPlot()->pointCount(), 0);
+
+    // Event-loop latency while training: a 10 ms timer must never be late by 100 ms.
+    QElapsedTimer clock;
+    qint64 last = 0, worst = 0;
+    QTimer ticker;
+    ticker.setInterval(10);
+    QObject::connect(&ticker, &QTimer::timeout, [&] {
+        const qint64 now = clock.elapsed();
+        worst = std::max(worst, now - last - 10);
+        last = now;
+    });
+    QSignalSpy epochs(w->controller(), &qm7::ui::TrainingController::epochs);
+    ASSERT_TRUE(w->startTraining()) << w->statusText().toStdString();
+    clock.start();
+    ticker.start();
+    QSignalSpy done(w.get(), &MainWindow::jobFinished);
+    ASSERT_TRUE(done.wait(600000));
+    ticker.stop();
+    const auto result = done.takeFirst().at(0).value<qm7::ui::JobResult>();
+    EXPECT_TRUE(result.error.isEmpty()) << result.error.toStdString();
+    EXPECT_FALSE(result.cancelled);
+    ASSERT_EQ(result.runs.size(), 2u);
+    EXPECT_FALSE(epochs.isEmpty());
+    EXPECT_LT(worst, 100) << "the event loop stalled for " << worst << " ms while training";
+
+    QTest::qWait(100); // the throttled replot
+    // 2 seeds x 5 epochs, train + validation, plus the two mean curves.
+    EXPECT_EQ(w->lossPlot()->pointCount(), 2 * 5 * 2 + 2 * 5);
+    EXPECT_TRUE(w->lossPlot()->csv().startsWith(QStringLiteral("run,label,epoch")));
+    ASSERT_NE(w->parityView()->run(), nullptr);
+    EXPECT_EQ(w->parityView()->run()->testTrue.size(), w->dataPanel()->dataset()->test.rows());
+    EXPECT_TRUE(w->statusText().contains(QStringLiteral("Finished 2 run(s)")))
+        << w->statusText().toStdString();
+
+    // The runs are in the project folder, readable by the run store, and come back on reopen.
+    ASSERT_EQ(w->runsTable()->rowCount(), 2);
+    const QString dir = w->runsTable()->records().front().dir;
+    EXPECT_TRUE(qm7::hasFinishedRun(dir.toStdString()));
+    const QString project = w->runsTable()->projectDir();
+    w.reset();
+    MainWindow reopened(project);
+    EXPECT_EQ(reopened.runsTable()->rowCount(), 2);
+}
+
+TEST(Workbench, StopCancelsMidRunAndCloseJoinsTheThread) {
+    auto w = smallWindow("ui_cancel");
+    w->dataPanel()->setDataset(syntheticData(20000), QStringLiteral("synthetic"));
+    setField(*w, "epochs", QStringLiteral("5000"));
+    setField(*w, "evalEvery", QStringLiteral("1"));
+    QSignalSpy epochs(w->controller(), &qm7::ui::TrainingController::epochs);
+    ASSERT_TRUE(w->startTraining()) << w->statusText().toStdString();
+    EXPECT_FALSE(w->startTraining()); // one job at a time
+    ASSERT_TRUE(epochs.wait(60000));
+    QElapsedTimer t;
+    t.start();
+    w->stopTraining();
+    const auto result = waitForJob(*w, 30000);
+    EXPECT_LT(t.elapsed(), 10000);
+    EXPECT_TRUE(result.cancelled);
+    EXPECT_FALSE(w->isTraining());
+    EXPECT_EQ(w->runsTable()->rowCount(), 0); // cancelled runs are not stored
+    EXPECT_TRUE(w->statusText().startsWith(QStringLiteral("Stopped")));
+
+    // Closing mid-training cancels and joins.
+    ASSERT_TRUE(w->startTraining());
+    ASSERT_TRUE(epochs.wait(60000));
+    t.restart();
+    w->close();
+    EXPECT_LT(t.elapsed(), 10000);
+    EXPECT_FALSE(w->controller()->isRunning());
+}
+
+TEST(Workbench, ControllerDestructorStopsARunningJob) {
+    auto controller = std::make_unique<qm7::ui::TrainingController>();
+    qm7::ui::TrainJob job;
+    job.data = syntheticData(20000);
+    qm7::TrainConfig c;
+    c.hidden = 16;
+    c.epochs = 100000;
+    job.configs = {c};
+    QSignalSpy epochs(controller.get(), &qm7::ui::TrainingController::epochs);
+    ASSERT_TRUE(controller->start(job));
+    ASSERT_TRUE(epochs.wait(60000));
+    QElapsedTimer t;
+    t.start();
+    controller.reset();
+    EXPECT_LT(t.elapsed(), 10000);
+}
+
+TEST(Workbench, InvalidInputIsRefusedWithAReason) {
+    auto w = smallWindow("ui_invalid");
+    w->dataPanel()->setDataset(syntheticData(), QStringLiteral("synthetic"));
+    auto* start = w->findChild<QPushButton*>(QStringLiteral("start"));
+    ASSERT_NE(start, nullptr);
+    EXPECT_TRUE(start->isEnabled());
+
+    const struct {
+        const char* field;
+        const char* text;
+        const char* reason;
+    } cases[] = {{"epochs", "-5", "epochs must be between 1"},
+                 {"epochs", "ten", "epochs must be a whole number"},
+                 {"lr", "0", "learning rate must be > 0"},
+                 {"lr", "1e-3, abc", "'abc' is not a number"},
+                 {"batch", "0", "batch size must be between 1"},
+                 {"batch", "601", "batch size must be between 1 and 600"},
+                 {"hidden", "", "p must be a whole number"},
+                 {"seeds", "0", "seeds must be between 1"}};
+    for (const auto& c : cases) {
+        SCOPED_TRACE(c.field);
+        setField(*w, "hidden", QStringLiteral("32"));
+        setField(*w, "epochs", QStringLiteral("5"));
+        setField(*w, "lr", QStringLiteral("1e-3"));
+        setField(*w, "batch", QStringLiteral("100"));
+        setField(*w, "seeds", QStringLiteral("2"));
+        ASSERT_TRUE(w->hyperparameters()->isValid());
+        setField(*w, c.field, QString::fromLatin1(c.text));
+        auto* label = w->hyperparameters()->findChild<QLabel*>(QString::fromLatin1(c.field) +
+                                                               QStringLiteral("Error"));
+        ASSERT_NE(label, nullptr);
+        EXPECT_FALSE(label->isHidden());
+        EXPECT_TRUE(label->text().contains(QString::fromLatin1(c.reason)))
+            << label->text().toStdString();
+        EXPECT_FALSE(start->isEnabled());
+        EXPECT_FALSE(w->startTraining());
+        EXPECT_TRUE(w->statusText().contains(QString::fromLatin1(c.reason)))
+            << w->statusText().toStdString();
+        EXPECT_FALSE(w->isTraining());
+    }
+    setField(*w, "seeds", QStringLiteral("1"));
+    EXPECT_TRUE(start->isEnabled());
+
+    // A bad file is refused with a message naming it, and the data set stays.
+    QString error;
+    EXPECT_FALSE(w->loadData(QStringLiteral("/nonexistent/dataset.pt"), &error));
+    EXPECT_TRUE(error.contains(QStringLiteral("/nonexistent/dataset.pt"))) << error.toStdString();
+    EXPECT_NE(w->dataPanel()->dataset(), nullptr);
+}
+
+TEST(Workbench, ExportsPngSvgPdfAndCsv) {
+    auto w = smallWindow("ui_export");
+    const auto data = syntheticData();
+    w->dataPanel()->setDataset(data, QStringLiteral("synthetic"));
+    ASSERT_TRUE(w->startTraining());
+    const auto result = waitForJob(*w, 300000);
+    ASSERT_TRUE(result.error.isEmpty()) << result.error.toStdString();
+    QTest::qWait(100);
+
+    const QString dir = QString::fromStdString(qm7::test::freshDir("ui_export_files"));
+    QString error;
+    // PNG at a chosen size and DPI.
+    const QString png = dir + QStringLiteral("/loss.png");
+    ASSERT_TRUE(qm7::ui::exportPlot(w->lossPlot()->plot(), png, QSize(1200, 900), 300, &error))
+        << error.toStdString();
+    QImage image(png);
+    ASSERT_FALSE(image.isNull());
+    EXPECT_EQ(image.size(), QSize(1200, 900));
+    EXPECT_NEAR(image.dotsPerMeterX() * 0.0254, 300, 1);
+    // Not blank: some pixels differ from the white background.
+    int coloured = 0;
+    for (int y = 0; y < image.height(); y += 7)
+        for (int x = 0; x < image.width(); x += 7)
+            coloured += image.pixelColor(x, y) != QColor(Qt::white);
+    EXPECT_GT(coloured, 200);
+
+    // The histogram (Qt Charts) too.
+    const QString hpng = dir + QStringLiteral("/hist.png");
+    ASSERT_TRUE(
+        qm7::ui::exportPlot(w->histogramView()->chartView(), hpng, QSize(800, 600), 96, &error));
+    EXPECT_EQ(QImage(hpng).size(), QSize(800, 600));
+
+    // SVG: well-formed XML that Qt's renderer accepts, with the axis title in it.
+    const QString svg = dir + QStringLiteral("/loss.svg");
+    ASSERT_TRUE(qm7::ui::exportPlot(w->lossPlot()->plot(), svg, QSize(800, 600), 96, &error));
+    QFile svgFile(svg);
+    ASSERT_TRUE(svgFile.open(QIODevice::ReadOnly));
+    const QByteArray svgBytes = svgFile.readAll();
+    QXmlStreamReader xml(svgBytes);
+    while (!xml.atEnd())
+        xml.readNext();
+    EXPECT_FALSE(xml.hasError()) << xml.errorString().toStdString();
+    EXPECT_TRUE(svgBytes.contains("<svg"));
+    EXPECT_TRUE(svgBytes.contains("epoch"));
+    EXPECT_TRUE(QSvgRenderer(svgBytes).isValid());
+
+    // PDF.
+    const QString pdf = dir + QStringLiteral("/parity.pdf");
+    ASSERT_TRUE(
+        qm7::ui::exportPlot(w->parityView()->parityPlot(), pdf, QSize(800, 800), 96, &error));
+    QFile pdfFile(pdf);
+    ASSERT_TRUE(pdfFile.open(QIODevice::ReadOnly));
+    EXPECT_TRUE(pdfFile.read(5) == "%PDF-");
+
+    // CSV of the histogram: counts add up to the split sizes.
+    const QString csv = w->histogramView()->csv();
+    const QStringList lines = csv.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    ASSERT_GT(lines.size(), 2);
+    EXPECT_EQ(lines.front(), QStringLiteral("bin_lo,bin_hi,train,validation,test"));
+    int train = 0, val = 0, test = 0;
+    for (int i = 1; i < lines.size(); ++i) {
+        const QStringList f = lines[i].split(QLatin1Char(','));
+        ASSERT_EQ(f.size(), 5);
+        train += f[2].toInt();
+        val += f[3].toInt();
+        test += f[4].toInt();
+    }
+    EXPECT_EQ(train, 600);
+    EXPECT_EQ(val, 150);
+    EXPECT_EQ(test, 150);
+
+    // Parity CSV: one row per test molecule, error = predicted - true.
+    const QStringList parity = w->parityView()->csv().split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    ASSERT_EQ(parity.size(), 151);
+    const QStringList row = parity[1].split(QLatin1Char(','));
+    EXPECT_NEAR(row[3].toDouble(), row[2].toDouble() - row[1].toDouble(), 1e-3);
+
+    // The whole report: every figure in three formats, CSVs, report.md.
+    const QString report = dir + QStringLiteral("/report");
+    ASSERT_TRUE(w->exportAll(report, &error)) << error.toStdString();
+    for (const char* f :
+         {"loss_curves.png", "loss_curves.svg", "loss_curves.pdf", "energy_histogram.png",
+          "parity.png", "residuals.png", "lr_sweep.png", "learning_curve.png", "loss_curves.csv",
+          "energy_histogram.csv", "parity.csv", "report.md"})
+        EXPECT_TRUE(QFile::exists(report + QLatin1Char('/') + QLatin1String(f))) << f;
+    EXPECT_EQ(QImage(report + QStringLiteral("/loss_curves.png")).size(), QSize(1600, 1200));
+
+    // A failed write leaves a message and no partial file.
+    EXPECT_FALSE(qm7::ui::writeTextFile(QStringLiteral("/nonexistent/x.csv"), csv, &error));
+    EXPECT_TRUE(error.contains(QStringLiteral("/nonexistent/x.csv")));
+}
+
+TEST(Workbench, SessionRoundTrips) {
+    auto w = smallWindow("ui_session");
+    w->dataPanel()->setDataset(syntheticData(), QStringLiteral("synthetic"));
+    setField(*w, "hidden", QStringLiteral("48"));
+    w->lossPlot()->setSmoothing(0.6);
+    w->histogramView()->setBins(25);
+    const QString path =
+        QString::fromStdString(qm7::test::freshDir("ui_session_file")) + QStringLiteral("/s.json");
+    QString error;
+    ASSERT_TRUE(w->saveSession(path, &error)) << error.toStdString();
+    auto other = smallWindow("ui_session_other");
+    ASSERT_TRUE(other->loadSession(path, &error)) << error.toStdString();
+    EXPECT_EQ(other->hyperparameters()->baseConfig().hidden, 48);
+    EXPECT_NEAR(other->lossPlot()->smoothing(), 0.6, 1e-9);
+    EXPECT_EQ(other->histogramView()->bins(), 25);
+    EXPECT_FALSE(other->loadSession(QStringLiteral("/nonexistent.json"), &error));
+}
+
+TEST(Workbench, VersionNeedsNoDisplay) {
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.remove(QStringLiteral("DISPLAY"));
+    env.remove(QStringLiteral("WAYLAND_DISPLAY"));
+    env.remove(QStringLiteral("QT_QPA_PLATFORM"));
+    p.setProcessEnvironment(env);
+    p.start(QStringLiteral(QM7_WORKBENCH), {QStringLiteral("--version")});
+    ASSERT_TRUE(p.waitForFinished(30000));
+    EXPECT_EQ(p.exitCode(), 0);
+    const QString out = QString::fromUtf8(p.readAllStandardOutput());
+    EXPECT_TRUE(out.startsWith(QStringLiteral("qm7-workbench 0.")) &&
+                out.contains(QStringLiteral("(git ")))
+        << out.toStdString();
+}
+
+TEST(Workbench, SweepAndLearningCurveJobsFillTheirTabs) {
+    auto w = smallWindow("ui_sweep_curve");
+    w->dataPanel()->setDataset(syntheticData(), QStringLiteral("synthetic"));
+    setField(*w, "epochs", QStringLiteral("3"));
+    w->sweepView()->setLearningRates(QStringLiteral("1e-3, 1e-2"));
+    ASSERT_TRUE(w->startSweep()) << w->statusText().toStdString();
+    auto result = waitForJob(*w, 300000);
+    ASSERT_TRUE(result.error.isEmpty()) << result.error.toStdString();
+    ASSERT_EQ(result.runs.size(), 4u);
+    EXPECT_EQ(w->sweepView()->runs().size(), 4u);
+    EXPECT_GT(w->sweepView()->chosenLr(), 0);
+    EXPECT_EQ(w->sweepView()->csv().count(QLatin1Char('\n')), 3); // header + 2 learning rates
+    // The chosen lr is carried over to the learning curve.
+    EXPECT_DOUBLE_EQ(w->learningCurveView()->learningRate(), w->sweepView()->chosenLr());
+
+    w->learningCurveView()->setSizesText(QStringLiteral("100, 200, 400"));
+    ASSERT_TRUE(w->startLearningCurve()) << w->statusText().toStdString();
+    result = waitForJob(*w, 300000);
+    ASSERT_TRUE(result.error.isEmpty()) << result.error.toStdString();
+    ASSERT_EQ(w->learningCurveView()->points().size(), 3u);
+    EXPECT_DOUBLE_EQ(w->learningCurveView()->points()[2].n, 400);
+    EXPECT_GT(w->learningCurveView()->points()[0].std, 0); // two seeds
+    ASSERT_FALSE(w->learningCurveView()->fits().empty());
+    EXPECT_EQ(w->runsTable()->rowCount(), 4 + 6);
+
+    // A size beyond the training rows is refused with the reason.
+    w->learningCurveView()->setSizesText(QStringLiteral("100, 5000"));
+    EXPECT_FALSE(w->startLearningCurve());
+    EXPECT_TRUE(w->statusText().contains(QStringLiteral("5000"))) << w->statusText().toStdString();
+}

@@ -1,0 +1,136 @@
+#pragma once
+/// @file main_window.h
+/// The workbench window: data, hyperparameters, run controls, plot tabs, runs table.
+
+#include "qm7ui/meta_types.h"
+
+#include <QJsonObject>
+#include <QMainWindow>
+
+class QAction;
+class QLabel;
+class QProgressBar;
+class QPushButton;
+class QTabWidget;
+
+namespace qm7::ui {
+
+class DataPanel;
+class HyperparameterPanel;
+class TrainingController;
+class LossPlot;
+class HistogramView;
+class ParityView;
+class SweepView;
+class LearningCurveView;
+class RunsTable;
+class PlotPage;
+
+/// The main window of qm7-workbench. Training runs on the controller's thread.
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+  public:
+    /// projectDir holds the runs (created when missing); empty = the default in app data.
+    explicit MainWindow(const QString& projectDir = QString(), QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    /// Loads a data source ("demo", a dataset.pt, .xyz, .mat); false with a message on error.
+    bool loadData(const QString& source, QString* error = nullptr);
+    /// Loads the default data (demo, else the shared course file, else nothing).
+    void loadDefaultData();
+
+    /// Starts a job from the current settings; false (with the reason in the status bar) when
+    /// settings are invalid, no data is loaded or a job is already running.
+    bool startTraining();
+    bool startSweep();
+    bool startLearningCurve();
+    void stopTraining();
+    void setPaused(bool paused);
+    bool isTraining() const;
+
+    /// Writes every figure (PNG, SVG, PDF), every CSV and report.md into dir.
+    bool exportAll(const QString& dir, QString* error = nullptr);
+    QJsonObject sessionState() const;
+    void applySessionState(const QJsonObject& state);
+    bool saveSession(const QString& path, QString* error = nullptr) const;
+    bool loadSession(const QString& path, QString* error = nullptr);
+
+    /// The text the status bar shows (for tests).
+    QString statusText() const;
+    QString lastError() const { return m_lastError; }
+
+    DataPanel* dataPanel() const { return m_data; }
+    HyperparameterPanel* hyperparameters() const { return m_hyper; }
+    TrainingController* controller() const { return m_controller; }
+    LossPlot* lossPlot() const { return m_loss; }
+    HistogramView* histogramView() const { return m_histogram; }
+    ParityView* parityView() const { return m_parity; }
+    SweepView* sweepView() const { return m_sweep; }
+    LearningCurveView* learningCurveView() const { return m_curve; }
+    RunsTable* runsTable() const { return m_runs; }
+    QTabWidget* tabs() const { return m_tabs; }
+
+  Q_SIGNALS:
+    /// A job ended (finished, stopped or failed).
+    void jobFinished(const qm7::ui::JobResult& result);
+
+  protected:
+    void closeEvent(QCloseEvent* event) override;
+
+  private:
+    void buildActions();
+    void buildLayout();
+    bool startJob(JobKind kind, std::vector<qm7::TrainConfig> configs);
+    void onDatasetChanged(const DatasetPtr& data);
+    void onEpochs(const EpochBatch& batch);
+    void onProgress(const qm7::Progress& progress);
+    void onRunFinished(int run, const RunResultPtr& result, const SavedRun& saved);
+    void warn(const QString& title, const QString& text);
+    void onJobFinished(const JobResult& result);
+    void onOverlayChanged();
+    void onCurrentRunChanged();
+    void updateControls();
+    void showStatus(const QString& text);
+    void exportCurrentPlot();
+    void exportCurrentCsv();
+    void exportAllDialog();
+    void openProjectDialog();
+    void saveSessionDialog();
+    void loadSessionDialog();
+    void showAbout();
+    void readSettings();
+    void writeSettings() const;
+    PlotPage* currentPage() const;
+    QList<PlotPage*> pages() const;
+    QString reportMarkdown() const;
+
+    TrainingController* m_controller;
+    DataPanel* m_data;
+    HyperparameterPanel* m_hyper;
+    LossPlot* m_loss;
+    HistogramView* m_histogram;
+    ParityView* m_parity;
+    SweepView* m_sweep;
+    LearningCurveView* m_curve;
+    RunsTable* m_runs;
+    QTabWidget* m_tabs;
+    QPushButton* m_startButton;
+    QPushButton* m_pauseButton;
+    QPushButton* m_stopButton;
+    QProgressBar* m_progressBar;
+    QLabel* m_statusLabel;
+    QAction* m_startAction = nullptr;
+    QAction* m_pauseAction = nullptr;
+    QAction* m_stopAction = nullptr;
+
+    JobKind m_jobKind = JobKind::Train;
+    std::vector<qm7::TrainConfig> m_jobConfigs;
+    std::vector<RunResultPtr> m_jobRuns;
+    QString m_jobSource;
+    int m_lastEpoch = 0;
+    int m_totalEpochs = 0;
+    QString m_lastError;
+    QString m_status;
+};
+
+} // namespace qm7::ui

@@ -1,0 +1,65 @@
+#pragma once
+/// @file meta_types.h
+/// Value types that cross the worker thread boundary in queued signals.
+
+#include "qm7/dataset.h"
+#include "qm7/threads.h"
+#include "qm7/trainer.h"
+
+#include <QMetaType>
+#include <QString>
+
+#include <memory>
+#include <vector>
+
+namespace qm7::ui {
+
+using DatasetPtr = std::shared_ptr<const qm7::Dataset>;
+using RunResultPtr = std::shared_ptr<const qm7::RunResult>;
+using EpochBatch = std::vector<qm7::EpochStats>;
+
+/// What a training job is for: plain runs, a learning-rate sweep, or a learning curve.
+enum class JobKind { Train, Sweep, Curve };
+
+/// One call of the trainer: a data set and the configs to train together.
+struct TrainJob {
+    int id = 0;
+    JobKind kind = JobKind::Train;
+    DatasetPtr data;
+    std::vector<qm7::TrainConfig> configs;
+    qm7::ThreadSettings threads;
+    QString runsDir;    ///< finished runs are saved here (qm7::saveRun) on the worker; "" = not
+    QString dataSource; ///< recorded in each run's config.json
+};
+
+/// Where a finished run was saved (dir empty and error set when saving failed or was off).
+struct SavedRun {
+    QString id;
+    QString dir;
+    QString error;
+};
+
+/// What a finished job returns: every run's result (in config order) or an error.
+struct JobResult {
+    int id = 0;
+    JobKind kind = JobKind::Train;
+    std::vector<RunResultPtr> runs;
+    bool cancelled = false;
+    QString error;
+};
+
+/// Registers the types above with Qt's meta-type system (call once, before connecting).
+void registerMetaTypes();
+
+/// A short name of a job kind ("train", "sweep", "curve").
+QString jobKindName(JobKind kind);
+
+} // namespace qm7::ui
+
+Q_DECLARE_METATYPE(qm7::EpochStats)
+Q_DECLARE_METATYPE(qm7::Progress)
+Q_DECLARE_METATYPE(qm7::ui::EpochBatch)
+Q_DECLARE_METATYPE(qm7::ui::RunResultPtr)
+Q_DECLARE_METATYPE(qm7::ui::TrainJob)
+Q_DECLARE_METATYPE(qm7::ui::JobResult)
+Q_DECLARE_METATYPE(qm7::ui::SavedRun)

@@ -1,0 +1,42 @@
+#pragma once
+/// @file parity_view.h
+/// Predicted against true test energies with y = x, metrics, and a residual histogram.
+
+#include "qm7ui/meta_types.h"
+#include "qm7ui/plot_page.h"
+
+#include <qcustomplot.h>
+
+class QLabel;
+class QMouseEvent;
+
+namespace qm7::ui {
+
+/// The parity tab for one run's test predictions (kcal/mol).
+class ParityView : public PlotPage {
+    Q_OBJECT
+  public:
+    explicit ParityView(QWidget* parent = nullptr);
+
+    QString pageName() const override { return QStringLiteral("parity"); }
+    QList<QPair<QString, QWidget*>> plots() const override;
+    QString csv() const override;
+
+    /// Shows a run's test predictions; label names it in the title.
+    void setRun(const RunResultPtr& run, const QString& label);
+    RunResultPtr run() const { return m_run; }
+    QCustomPlot* parityPlot() const { return m_parity; }
+
+  private:
+    void rebuild();
+    void onMouseMove(QMouseEvent* event);
+
+    RunResultPtr m_run;
+    QString m_label;
+    QCustomPlot* m_parity;
+    QCustomPlot* m_residuals;
+    QLabel* m_title;
+    QCPRange m_range;
+};
+
+} // namespace qm7::ui

@@ -1,0 +1,204 @@
+#include "qm7ui/data_panel.h"
+
+#include "qm7/dataset.h"
+#if __has_include("qm7/dataset_builder.h")
+#include "qm7/dataset_builder.h"
+#define QM7_HAVE_BUILDER 1
+#else
+#define QM7_HAVE_BUILDER 0
+#endif
+
+#include <QApplication>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QMenu>
+#include <QPushButton>
+#include <QSettings>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+#include <exception>
+
+namespace qm7::ui {
+namespace {
+
+constexpr int kMaxRecent = 8;
+const char* const kSharedCourseFile = "/work/shared/data/qm7/dataset.pt";
+
+/// Reads any supported source; throws what core throws.
+qm7::Dataset readSource(const QString& source, const QString& representation) {
+    const std::string path = source.toStdString();
+    const QString suffix = QFileInfo(source).suffix().toLower();
+#if QM7_HAVE_BUILDER
+    if (source == QLatin1String("demo") || suffix != QLatin1String("pt")) {
+        qm7::BuildOptions options;
+        options.representation.kind = qm7::parseRepresentation(representation.toStdString());
+        return qm7::loadDataSource(path, options);
+    }
+#else
+    Q_UNUSED(representation);
+    if (source == QLatin1String("demo"))
+        throw qm7::DatasetError("the bundled demo data is not available in this build");
+    if (suffix != QLatin1String("pt"))
+        throw qm7::DatasetError(path + ": building from molecules is not available in this build");
+#endif
+    return qm7::loadDataset(path);
+}
+
+} // namespace
+
+bool DataPanel::canBuildFromMolecules() {
+    return QM7_HAVE_BUILDER != 0;
+}
+
+DataPanel::DataPanel(QWidget* parent) : QWidget(parent) {
+    auto* open = new QPushButton(tr("Open dataset.pt…"), this);
+    open->setObjectName(QStringLiteral("openDataset"));
+    open->setToolTip(tr("A dict of tensors saved by Python's torch.save (Ctrl+O)"));
+    auto* build = new QPushButton(tr("Molecules…"), this);
+    build->setObjectName(QStringLiteral("buildFromMolecules"));
+    build->setToolTip(tr("Build features from an .xyz or qm7.mat file"));
+    build->setEnabled(canBuildFromMolecules());
+    auto* demo = new QPushButton(tr("Demo"), this);
+    demo->setObjectName(QStringLiteral("loadDemo"));
+    demo->setToolTip(tr("The small data set bundled with the workbench"));
+    demo->setEnabled(canBuildFromMolecules());
+    m_recentButton = new QToolButton(this);
+    m_recentButton->setText(tr("Recent"));
+    m_recentButton->setPopupMode(QToolButton::InstantPopup);
+    m_recentMenu = new QMenu(this);
+    m_recentButton->setMenu(m_recentMenu);
+
+    m_summary = new QLabel(this);
+    m_summary->setObjectName(QStringLiteral("dataSummary"));
+    m_summary->setWordWrap(true);
+    m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_summary->setAlignment(Qt::AlignTop | Qt::AlignLeft);
+
+    auto* buttons = new QHBoxLayout;
+    buttons->addWidget(open);
+    buttons->addWidget(build);
+    buttons->addWidget(demo);
+    buttons->addWidget(m_recentButton);
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addLayout(buttons);
+    layout->addWidget(m_summary);
+
+    connect(open, &QPushButton::clicked, this, &DataPanel::openDatasetDialog);
+    connect(build, &QPushButton::clicked, this, &DataPanel::openMoleculesDialog);
+    connect(demo, &QPushButton::clicked, this, &DataPanel::loadDemo);
+
+    m_recent = QSettings().value(QStringLiteral("data/recentFiles")).toStringList();
+    rebuildRecentMenu();
+    updateSummary();
+}
+
+bool DataPanel::load(const QString& source, QString* error) {
+    QApplication::setOverrideCursor(Qt::WaitCursor);
+    try {
+        auto data = std::make_shared<qm7::Dataset>(readSource(source, m_representation));
+        QApplication::restoreOverrideCursor();
+        setDataset(std::move(data), source);
+        if (source != QLatin1String("demo"))
+            addRecent(QFileInfo(source).absoluteFilePath());
+        return true;
+    } catch (const std::exception& e) {
+        QApplication::restoreOverrideCursor();
+        const QString message = QString::fromStdString(e.what());
+        if (error)
+            *error = message;
+        Q_EMIT loadFailed(message);
+        return false;
+    }
+}
+
+void DataPanel::loadDefault() {
+    if (canBuildFromMolecules() && load(QStringLiteral("demo")))
+        return;
+    if (QFileInfo::exists(QString::fromLatin1(kSharedCourseFile)) &&
+        load(QString::fromLatin1(kSharedCourseFile)))
+        return;
+    updateSummary();
+}
+
+void DataPanel::loadDemo() {
+    load(QStringLiteral("demo"));
+}
+
+void DataPanel::openDatasetDialog() {
+    const QString dir = m_recent.isEmpty() ? QString() : QFileInfo(m_recent.front()).path();
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open data set"), dir,
+                                                      tr("PyTorch data set (*.pt);;All files (*)"));
+    if (!path.isEmpty())
+        load(path);
+}
+
+void DataPanel::openMoleculesDialog() {
+    const QString dir = m_recent.isEmpty() ? QString() : QFileInfo(m_recent.front()).path();
+    const QString path =
+        QFileDialog::getOpenFileName(this, tr("Build from molecules"), dir,
+                                     tr("Molecules (*.xyz *.extxyz *.mat);;All files (*)"));
+    if (!path.isEmpty())
+        load(path);
+}
+
+void DataPanel::setDataset(DatasetPtr data, const QString& source) {
+    m_data = std::move(data);
+    m_source = source;
+    updateSummary();
+    Q_EMIT datasetChanged(m_data);
+}
+
+void DataPanel::addRecent(const QString& path) {
+    m_recent.removeAll(path);
+    m_recent.prepend(path);
+    while (m_recent.size() > kMaxRecent)
+        m_recent.removeLast();
+    QSettings().setValue(QStringLiteral("data/recentFiles"), m_recent);
+    rebuildRecentMenu();
+}
+
+void DataPanel::rebuildRecentMenu() {
+    m_recentMenu->clear();
+    for (const QString& path : m_recent) {
+        QAction* a = m_recentMenu->addAction(QFileInfo(path).fileName() + QStringLiteral("  (") +
+                                             QFileInfo(path).path() + QStringLiteral(")"));
+        connect(a, &QAction::triggered, this, [this, path] { load(path); });
+    }
+    m_recentButton->setEnabled(!m_recent.isEmpty());
+}
+
+QString DataPanel::summaryText() const {
+    if (!m_data)
+        return tr("No data loaded. Open a dataset.pt (Ctrl+O), build one from molecules, or "
+                  "start with the demo data.");
+    const auto& d = *m_data;
+    const qm7::LabelStats s = qm7::labelStats(d.train.y);
+    QString text;
+    text += tr("Source: %1\n")
+                .arg(m_source == QLatin1String("demo") ? tr("bundled demo")
+                                                       : QFileInfo(m_source).fileName());
+    text += tr("Rows: train %1, validation %2, test %3\n")
+                .arg(d.train.rows())
+                .arg(d.val.rows())
+                .arg(d.test.rows());
+    text += tr("Features: d = %1 (%2), N = %3 atoms, %4\n")
+                .arg(d.d)
+                .arg(QString::fromStdString(d.representation))
+                .arg(d.atoms)
+                .arg(QString::fromStdString(d.sourceDtype));
+    text +=
+        tr("Train labels: mean %1, std %2 kcal/mol\n").arg(s.mean, 0, 'f', 1).arg(s.std, 0, 'f', 1);
+    text += tr("Range: %1 to %2 kcal/mol").arg(s.min, 0, 'f', 1).arg(s.max, 0, 'f', 1);
+    return text;
+}
+
+void DataPanel::updateSummary() {
+    m_summary->setText(summaryText());
+    m_summary->setToolTip(m_source);
+}
+
+} // namespace qm7::ui

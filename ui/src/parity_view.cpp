@@ -1,0 +1,194 @@
+#include "qm7ui/parity_view.h"
+
+#include "qm7ui/plot_style.h"
+
+#include "qm7/metrics.h"
+#include "qm7/series.h"
+
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QToolTip>
+#include <QVBoxLayout>
+#include <qcustomplot.h>
+
+#include <cmath>
+
+namespace qm7::ui {
+
+ParityView::ParityView(QWidget* parent) : PlotPage(parent) {
+    m_parity = new QCustomPlot(this);
+    m_parity->setObjectName(QStringLiteral("parityPlot"));
+    m_residuals = new QCustomPlot(this);
+    m_residuals->setObjectName(QStringLiteral("residualPlot"));
+    stylePlot(m_parity);
+    stylePlot(m_residuals);
+    m_parity->setInteractions(QCP::Interactions());
+    m_parity->setMouseTracking(true);
+    m_parity->xAxis->setLabel(tr("true energy (kcal/mol)"));
+    m_parity->yAxis->setLabel(tr("predicted energy (kcal/mol)"));
+    m_residuals->xAxis->setLabel(tr("predicted − true (kcal/mol)"));
+    m_residuals->yAxis->setLabel(tr("test molecules"));
+    m_title = new QLabel(this);
+    m_title->setObjectName(QStringLiteral("parityTitle"));
+    auto* plots = new QHBoxLayout;
+    plots->addWidget(m_parity, 3);
+    plots->addWidget(m_residuals, 2);
+    auto* layout = new QVBoxLayout(this);
+    layout->addWidget(m_title);
+    layout->addLayout(plots, 1);
+    connect(m_parity, &QCustomPlot::mouseMove, this, &ParityView::onMouseMove);
+    // Equal axes: one kcal/mol is as long on y as on x; the longer side gets the wider range.
+    connect(m_parity, &QCustomPlot::beforeReplot, this, [this] {
+        if (!m_run || m_run->testTrue.empty())
+            return;
+        m_parity->xAxis->setRange(m_range);
+        m_parity->yAxis->setRange(m_range);
+        for (auto phase : {QCPLayoutElement::upPreparation, QCPLayoutElement::upMargins,
+                           QCPLayoutElement::upLayout})
+            m_parity->plotLayout()->update(phase);
+        const QRect r = m_parity->axisRect()->rect();
+        m_parity->xAxis->setRange(m_range);
+        m_parity->yAxis->setRange(m_range);
+        if (r.width() > r.height())
+            m_parity->xAxis->setScaleRatio(m_parity->yAxis, 1.0);
+        else
+            m_parity->yAxis->setScaleRatio(m_parity->xAxis, 1.0);
+    });
+    rebuild();
+}
+
+QList<QPair<QString, QWidget*>> ParityView::plots() const {
+    return {{QStringLiteral("parity"), m_parity}, {QStringLiteral("residuals"), m_residuals}};
+}
+
+void ParityView::setRun(const RunResultPtr& run, const QString& label) {
+    m_run = run;
+    m_label = label;
+    rebuild();
+}
+
+void ParityView::rebuild() {
+    m_parity->clearGraphs();
+    m_parity->clearItems();
+    m_residuals->clearPlottables();
+    m_residuals->clearItems();
+    if (!m_run || m_run->testTrue.empty()) {
+        m_title->setText(tr("Test predictions of a finished run appear here (select a run in "
+                            "the runs table)."));
+        m_parity->replot();
+        m_residuals->replot();
+        return;
+    }
+    m_title->setText(tr("Test set, %1 molecules: %2").arg(m_run->testTrue.size()).arg(m_label));
+    const auto& t = m_run->testTrue;
+    const auto& p = m_run->testPred;
+    QVector<double> x(t.begin(), t.end()), y(p.begin(), p.end());
+    QCPGraph* g = m_parity->addGraph();
+    g->setData(x, y);
+    g->setLineStyle(QCPGraph::lsNone);
+    g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, faded(paletteColor(0), 120),
+                                       faded(paletteColor(0), 90), 4));
+    const auto [lo, hi] = qm7::range<float>({&t, &p});
+    const double pad = 0.04 * (hi - lo + 1);
+    m_range = QCPRange(lo - pad, hi + pad);
+    auto* diagonal = new QCPItemStraightLine(m_parity);
+    diagonal->point1->setCoords(lo, lo);
+    diagonal->point2->setCoords(hi, hi);
+    diagonal->setPen(QPen(QColor(60, 60, 60), 1.2, Qt::DashLine));
+    const qm7::Metrics m = qm7::computeMetrics(t, p);
+    auto* box = new QCPItemText(m_parity);
+    box->setPositionAlignment(Qt::AlignTop | Qt::AlignLeft);
+    box->position->setType(QCPItemPosition::ptAxisRectRatio);
+    box->position->setCoords(0.03, 0.03);
+    box->setTextAlignment(Qt::AlignLeft);
+    box->setText(tr("RMSE  %1 kcal/mol\nMAE   %2 kcal/mol\nR²    %3\nmax |error| %4 kcal/mol\n"
+                    "dashed: y = x")
+                     .arg(m.rmse, 0, 'f', 2)
+                     .arg(m.mae, 0, 'f', 2)
+                     .arg(m.r2, 0, 'f', 4)
+                     .arg(m.maxError, 0, 'f', 1));
+    box->setPadding(QMargins(6, 4, 6, 4));
+    box->setBrush(QColor(255, 255, 255, 230));
+    box->setPen(QPen(QColor(160, 160, 160)));
+    QFont mono(QStringLiteral("monospace"));
+    mono.setStyleHint(QFont::Monospace);
+    mono.setPointSizeF(9);
+    box->setFont(mono);
+
+    // Residual histogram, symmetric around 0.
+    std::vector<double> residuals(t.size());
+    double extent = 1;
+    for (std::size_t i = 0; i < t.size(); ++i) {
+        residuals[i] = double(p[i]) - double(t[i]);
+        extent = std::max(extent, std::abs(residuals[i]));
+    }
+    const qm7::Histogram h = qm7::histogram(residuals, 41, -extent, extent);
+    auto* bars = new QCPBars(m_residuals->xAxis, m_residuals->yAxis);
+    QVector<double> keys, counts;
+    int maxCount = 1;
+    for (std::size_t i = 0; i < h.counts.size(); ++i) {
+        keys.push_back(h.binCenter(i));
+        counts.push_back(h.counts[i]);
+        maxCount = std::max(maxCount, h.counts[i]);
+    }
+    bars->setData(keys, counts, true);
+    bars->setWidth(h.binWidth());
+    bars->setBrush(faded(paletteColor(1), 140));
+    bars->setPen(QPen(paletteColor(1), 0.8));
+    m_residuals->xAxis->setRange(-extent, extent);
+    m_residuals->yAxis->setRange(0, maxCount * 1.1);
+    auto* zero = new QCPItemStraightLine(m_residuals);
+    zero->point1->setCoords(0, 0);
+    zero->point2->setCoords(0, 1);
+    zero->setPen(QPen(QColor(60, 60, 60), 1, Qt::DashLine));
+    m_parity->replot();
+    m_residuals->replot();
+}
+
+void ParityView::onMouseMove(QMouseEvent* event) {
+    if (!m_run || m_parity->graphCount() == 0)
+        return;
+    const QPointF pos = event->position();
+    double best = 10;
+    int index = -1;
+    const auto& t = m_run->testTrue;
+    const auto& p = m_run->testPred;
+    for (std::size_t i = 0; i < t.size(); ++i) {
+        const double dx = m_parity->xAxis->coordToPixel(t[i]) - pos.x();
+        const double dy = m_parity->yAxis->coordToPixel(p[i]) - pos.y();
+        const double d = std::hypot(dx, dy);
+        if (d < best) {
+            best = d;
+            index = static_cast<int>(i);
+        }
+    }
+    if (index < 0) {
+        QToolTip::hideText();
+        return;
+    }
+    const auto i = static_cast<std::size_t>(index);
+    QToolTip::showText(event->globalPosition().toPoint(),
+                       tr("test molecule #%1\ntrue %2 kcal/mol\npredicted %3 kcal/mol\n"
+                          "error %4 kcal/mol")
+                           .arg(index)
+                           .arg(t[i], 0, 'f', 1)
+                           .arg(p[i], 0, 'f', 1)
+                           .arg(double(p[i]) - double(t[i]), 0, 'f', 1),
+                       m_parity);
+}
+
+QString ParityView::csv() const {
+    if (!m_run)
+        return {};
+    QString out = QStringLiteral("index,true_kcal_mol,predicted_kcal_mol,error_kcal_mol\n");
+    for (std::size_t i = 0; i < m_run->testTrue.size(); ++i) {
+        out += QStringLiteral("%1,%2,%3,%4\n")
+                   .arg(i)
+                   .arg(m_run->testTrue[i], 0, 'g', 9)
+                   .arg(m_run->testPred[i], 0, 'g', 9)
+                   .arg(double(m_run->testPred[i]) - double(m_run->testTrue[i]), 0, 'g', 9);
+    }
+    return out;
+}
+
+} // namespace qm7::ui

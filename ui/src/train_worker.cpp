@@ -1,0 +1,126 @@
+#include "qm7ui/train_worker.h"
+
+#include "qm7/run_store.h"
+#include "qm7/threads.h"
+
+#include <QDateTime>
+#include <QDir>
+#include <QFileInfo>
+
+#include <chrono>
+#include <exception>
+#include <mutex>
+
+namespace qm7::ui {
+namespace {
+
+/// Turns the trainer's observer calls into coalesced signals of the worker.
+class SignalObserver : public qm7::TrainObserver {
+  public:
+    SignalObserver(TrainWorker* worker, const TrainJob& job) : m_worker(worker), m_job(job) {}
+
+    void onEpoch(const qm7::EpochStats& stats) override {
+        m_pending.push_back(stats);
+        if (due(m_lastEpochs))
+            flush();
+    }
+
+    void onProgress(const qm7::Progress& progress) override {
+        m_progress = progress;
+        m_hasProgress = true;
+        if (due(m_lastProgress))
+            flushProgress();
+    }
+
+    void onRunFinished(int run, const qm7::RunResult& result) override {
+        flush();
+        SavedRun saved;
+        if (!result.cancelled && !result.history.empty() && !m_job.runsDir.isEmpty()) {
+            // Saved here, on the training thread: the GUI thread never waits for the disk.
+            saved.id =
+                QStringLiteral("%1-%2-%3")
+                    .arg(QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss")),
+                         jobKindName(m_job.kind))
+                    .arg(run);
+            while (QFileInfo::exists(QDir(m_job.runsDir).filePath(saved.id)))
+                saved.id += QStringLiteral("b");
+            const QString dir = QDir(m_job.runsDir).filePath(saved.id);
+            try {
+                qm7::saveRun(result, dir.toStdString(), m_job.dataSource.toStdString());
+                saved.dir = dir;
+            } catch (const std::exception& e) {
+                saved.error = QString::fromStdString(e.what());
+            }
+        }
+        Q_EMIT m_worker->runFinished(run, std::make_shared<const qm7::RunResult>(result), saved);
+    }
+
+    /// Sends whatever is pending.
+    void flush() {
+        if (!m_pending.empty()) {
+            Q_EMIT m_worker->epochs(m_pending);
+            m_pending.clear();
+        }
+        m_lastEpochs = Clock::now();
+        flushProgress();
+    }
+
+  private:
+    using Clock = std::chrono::steady_clock;
+
+    static bool due(Clock::time_point& last) {
+        const auto now = Clock::now();
+        if (now - last < std::chrono::milliseconds(TrainWorker::kSignalIntervalMs))
+            return false;
+        last = now;
+        return true;
+    }
+
+    void flushProgress() {
+        if (m_hasProgress)
+            Q_EMIT m_worker->progressed(m_progress);
+        m_hasProgress = false;
+        m_lastProgress = Clock::now();
+    }
+
+    TrainWorker* m_worker;
+    const TrainJob& m_job;
+    EpochBatch m_pending;
+    qm7::Progress m_progress;
+    bool m_hasProgress = false;
+    Clock::time_point m_lastEpochs{};
+    Clock::time_point m_lastProgress{};
+};
+
+} // namespace
+
+TrainWorker::TrainWorker(qm7::TrainControl* control, QObject* parent)
+    : QObject(parent), m_control(control) {}
+
+void TrainWorker::run(const TrainJob& job) {
+    JobResult out;
+    out.id = job.id;
+    out.kind = job.kind;
+    SignalObserver observer(this, job);
+    try {
+        if (!job.data)
+            throw std::invalid_argument("no data set is loaded");
+        qm7::applyThreadSettings(job.threads);
+        qm7::TrainOptions options;
+        options.observer = &observer;
+        options.control = m_control;
+        std::vector<qm7::RunResult> results = qm7::trainMany(*job.data, job.configs, options);
+        observer.flush();
+        for (auto& r : results) {
+            out.cancelled = out.cancelled || r.cancelled;
+            out.runs.push_back(std::make_shared<const qm7::RunResult>(std::move(r)));
+        }
+    } catch (const std::exception& e) {
+        observer.flush();
+        out.error = QString::fromStdString(e.what());
+    }
+    out.cancelled = out.cancelled || m_control->cancel.load();
+    Q_EMIT finished(out);
+}
+
+} // namespace qm7::ui
