@@ -1,0 +1,741 @@
+// qm7-bench: how fast the workbench trains, against the machine's limits.
+//
+//   qm7-bench --data dataset.pt [--quick] [--epochs N] [--json FILE] [--skip ...]
+//
+// (1) microbenchmarks: peak float32 GEMM rate of the BLAS the trainer calls (the same dlopen'd
+//     cblas_sgemm), multi-threaded, single-threaded, and one single-threaded call per core at
+//     once; the rate at the trainer's own shapes; memory bandwidth (a STREAM triad on arrays far
+//     larger than the caches); the fused Adam kernel on one model's parameters.
+// (2) a profile of one training step, phase by phase (a timed copy of core's step).
+// (3) the workbench's single-model trainer, qm7::train, for a fixed number of epochs.
+// (4) the homework's 24 runs through qm7::trainMany.
+// (5) the floor: the homework's GEMM FLOPs at the peak rate plus the optimizer's bytes at the
+//     measured bandwidth, with the formula.
+// The Python peers are run by run.sh, which also prints the ratios and the targets.
+#include "qm7/dataset.h"
+#include "qm7/threads.h"
+#include "qm7/trainer.h"
+
+#include "blas.h"
+#include "blas_threads.h"
+#include "mlp_kernels.h"
+#include "proto_kernels.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <random>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using qm7::detail::kNoTrans;
+using qm7::detail::kRowMajor;
+using qm7::detail::kTrans;
+
+double now() {
+    return std::chrono::duration<double>(Clock::now().time_since_epoch()).count();
+}
+
+double cpuNow() { return static_cast<double>(std::clock()) / CLOCKS_PER_SEC; }
+
+int cores() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
+
+std::string readFile(const char* path) {
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+std::string loadAverage() {
+    std::string s = readFile("/proc/loadavg");
+    return s.substr(0, s.find(' ', s.find(' ', s.find(' ') + 1) + 1));
+}
+
+/// A field of /proc/self/status in MB (VmRSS, VmHWM).
+double statusMb(const std::string& field) {
+    std::istringstream in(readFile("/proc/self/status"));
+    std::string line;
+    while (std::getline(in, line))
+        if (line.rfind(field + ":", 0) == 0)
+            return std::atof(line.c_str() + field.size() + 1) / 1024.0;
+    return 0;
+}
+
+void resetPeakRss() {
+    std::ofstream("/proc/self/clear_refs") << "5";
+}
+
+/// Flat JSON object of numbers and strings, printed at the end for run.sh.
+struct Report {
+    std::vector<std::pair<std::string, std::string>> items;
+    void num(const std::string& k, double v) {
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "%.6g", v);
+        items.emplace_back(k, buf);
+    }
+    void str(const std::string& k, const std::string& v) {
+        std::string e = "\"";
+        for (char c : v) {
+            if (c == '"' || c == '\\')
+                e += '\\';
+            if (c == '\n')
+                e += "\\n";
+            else
+                e += c;
+        }
+        items.emplace_back(k, e + "\"");
+    }
+    std::string json() const {
+        std::string s = "{";
+        for (std::size_t i = 0; i < items.size(); ++i)
+            s += (i ? ", \"" : "\"") + items[i].first + "\": " + items[i].second;
+        return s + "}";
+    }
+};
+
+std::vector<float> randomVector(std::size_t n, unsigned seed, float scale = 1.0f) {
+    std::mt19937 gen(seed);
+    std::uniform_real_distribution<float> u(-scale, scale);
+    std::vector<float> v(n);
+    for (auto& x : v)
+        x = u(gen);
+    return v;
+}
+
+/// Runs body(thread) on `threads` threads at once; returns the wall time.
+double concurrently(int threads, const std::function<void(int)>& body) {
+    const double t0 = now();
+    std::vector<std::thread> pool;
+    for (int t = 1; t < threads; ++t)
+        pool.emplace_back(body, t);
+    body(0);
+    for (auto& t : pool)
+        t.join();
+    return now() - t0;
+}
+
+struct GemmShape {
+    int transA, transB, m, n, k;
+    double flops() const { return 2.0 * m * n * k; }
+};
+
+/// GFLOP/s of sgemm at a shape: `threads` callers at once (each with its own matrices), for
+/// about `seconds`; the best of three trials. The BLAS pool size is set by the caller.
+double gemmRate(const GemmShape& g, int threads, double seconds) {
+    const auto sgemm = qm7::detail::sgemm();
+    struct Bufs {
+        std::vector<float> a, b, c;
+    };
+    std::vector<Bufs> bufs(static_cast<std::size_t>(threads));
+    for (int t = 0; t < threads; ++t) {
+        bufs[t].a = randomVector(static_cast<std::size_t>(g.m) * g.k, 1 + t);
+        bufs[t].b = randomVector(static_cast<std::size_t>(g.k) * g.n, 100 + t);
+        bufs[t].c.assign(static_cast<std::size_t>(g.m) * g.n, 0.0f);
+    }
+    auto call = [&](int t) {
+        const int lda = g.transA == kTrans ? g.m : g.k;
+        const int ldb = g.transB == kTrans ? g.k : g.n;
+        sgemm(kRowMajor, g.transA, g.transB, g.m, g.n, g.k, 1.0f, bufs[t].a.data(), lda,
+              bufs[t].b.data(), ldb, 0.0f, bufs[t].c.data(), g.n);
+    };
+    // Calibrate the number of calls per trial.
+    double t0 = now();
+    call(0);
+    const double once = std::max(now() - t0, 1e-7);
+    const long calls = std::max(2L, static_cast<long>(seconds / 3 / once));
+    double best = 0;
+    for (int trial = 0; trial < 3; ++trial) {
+        const double wall = concurrently(threads, [&](int t) {
+            for (long i = 0; i < calls; ++i)
+                call(t);
+        });
+        best = std::max(best, g.flops() * calls * threads / wall / 1e9);
+    }
+    return best;
+}
+
+/// STREAM triad a = b + s c over `threads` threads, arrays of n floats each; GB/s counting
+/// 12 bytes per element (STREAM's convention), the best of five passes.
+double triadBandwidth(std::size_t n, int threads) {
+    std::vector<float> a(n), b(n), c(n);
+    const std::size_t chunk = (n + threads - 1) / threads;
+    auto part = [&](int t, const std::function<void(std::size_t, std::size_t)>& f) {
+        const std::size_t lo = std::min(n, chunk * t), hi = std::min(n, lo + chunk);
+        f(lo, hi);
+    };
+    concurrently(threads, [&](int t) { // first touch by the thread that uses it
+        part(t, [&](std::size_t lo, std::size_t hi) {
+            for (std::size_t i = lo; i < hi; ++i) {
+                a[i] = 0.0f;
+                b[i] = 1.0f;
+                c[i] = 2.0f;
+            }
+        });
+    });
+    double best = 0;
+    const float s = 3.0f;
+    for (int pass = 0; pass < 5; ++pass) {
+        const double wall = concurrently(threads, [&](int t) {
+            part(t, [&](std::size_t lo, std::size_t hi) {
+                float* __restrict pa = a.data();
+                const float* __restrict pb = b.data();
+                const float* __restrict pc = c.data();
+                for (std::size_t i = lo; i < hi; ++i)
+                    pa[i] = pb[i] + s * pc[i];
+            });
+        });
+        best = std::max(best, 12.0 * static_cast<double>(n) / wall / 1e9);
+    }
+    if (a[n / 2] != 7.0f)
+        std::fprintf(stderr, "triad check failed\n");
+    return best;
+}
+
+struct HomeworkLoad {
+    std::vector<qm7::TrainConfig> configs;
+    long long steps = 0;
+    double gemmFlops = 0;      ///< training GEMM FLOPs + evaluation forward FLOPs
+    double trainFlops = 0;
+    double evalFlops = 0;
+    double optimizerBytes = 0; ///< bytes Adam must move
+};
+
+/// The homework's 24 runs and the arithmetic they need.
+HomeworkLoad homeworkLoad(const qm7::Dataset& data, int epochs) {
+    HomeworkLoad h;
+    for (double lr : {1e-5, 1e-4, 1e-3, 1e-2})
+        for (int s = 0; s < 3; ++s) {
+            qm7::TrainConfig c;
+            c.lr = lr;
+            c.seed = static_cast<std::uint64_t>(s);
+            c.epochs = epochs;
+            h.configs.push_back(c);
+        }
+    for (int n : {100, 200, 500, 1000})
+        for (int s = 0; s < 3; ++s) {
+            qm7::TrainConfig c;
+            c.trainSize = n;
+            c.seed = static_cast<std::uint64_t>(s);
+            c.epochs = epochs;
+            h.configs.push_back(c);
+        }
+    const double d = data.d;
+    for (const auto& c : h.configs) {
+        const double p = c.hidden, B = c.batchSize;
+        const int n = c.trainSize ? c.trainSize : static_cast<int>(data.train.rows());
+        const long long batches = (n + c.batchSize - 1) / c.batchSize;
+        const long long steps = batches * c.epochs;
+        const int evals = c.epochs / c.evalEvery + (c.epochs % c.evalEvery ? 1 : 0);
+        const double params = p * d + 2 * p + 1;
+        h.steps += steps;
+        // Per step: X W1^T (2 B d p) and dW1 = dH^T X (2 B d p), plus layer 2's two
+        // matrix-vector products (2 B p each); all batches are full here (n multiple of B).
+        h.trainFlops += static_cast<double>(steps) * 4.0 * B * p * (d + 1);
+        // Every evaluation: a forward pass over the run's training rows and the validation set;
+        // at the end one over the test set.
+        h.evalFlops += (evals * (n + static_cast<double>(data.val.rows())) +
+                        static_cast<double>(data.test.rows())) *
+                       2.0 * p * (d + 1);
+        // Adam reads and writes the parameters and both moments (24 bytes per parameter); the
+        // gradient is produced and consumed in cache (fused), so it is not counted.
+        h.optimizerBytes += static_cast<double>(steps) * 24.0 * params;
+    }
+    h.gemmFlops = h.trainFlops + h.evalFlops;
+    return h;
+}
+
+class PeakRss : public qm7::TrainObserver {
+  public:
+    double maxRss = 0;
+    void onProgress(const qm7::Progress&) override { maxRss = std::max(maxRss, statusMb("VmRSS")); }
+};
+
+struct Options {
+    std::string data = "../shared/data/qm7/dataset.pt";
+    bool quick = false;
+    int singleEpochs = -1, homeworkEpochs = -1;
+    std::string json;
+    bool micro = true, profile = true, single = true, homework = true, proto = false;
+};
+
+void usage() {
+    std::puts(
+        "usage: qm7-bench [--data FILE] [--quick] [--single-epochs N] [--homework-epochs N]\n"
+        "                 [--json FILE] [--skip micro,profile,single,homework] [--proto]\n"
+        "  --proto  also measure the prototype kernels of proto_kernels.cpp against core's\n"
+        "  --quick  few epochs (single 20, homework 10) and short microbenchmarks");
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    std::setvbuf(stdout, nullptr, _IOLBF, 0); // progress shows through run.sh's tee
+    Options o;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        auto next = [&]() -> std::string {
+            if (i + 1 >= argc) {
+                usage();
+                std::exit(2);
+            }
+            return argv[++i];
+        };
+        if (a == "--data")
+            o.data = next();
+        else if (a == "--quick")
+            o.quick = true;
+        else if (a == "--single-epochs")
+            o.singleEpochs = std::stoi(next());
+        else if (a == "--homework-epochs")
+            o.homeworkEpochs = std::stoi(next());
+        else if (a == "--proto")
+            o.proto = true;
+        else if (a == "--json")
+            o.json = next();
+        else if (a == "--skip") {
+            const std::string s = next();
+            o.micro = s.find("micro") == std::string::npos;
+            o.profile = s.find("profile") == std::string::npos;
+            o.single = s.find("single") == std::string::npos;
+            o.homework = s.find("homework") == std::string::npos;
+        } else {
+            usage();
+            return a == "--help" || a == "-h" ? 0 : 2;
+        }
+    }
+    if (o.singleEpochs < 0)
+        o.singleEpochs = o.quick ? 20 : 1000;
+    if (o.homeworkEpochs < 0)
+        o.homeworkEpochs = o.quick ? 10 : 1000;
+    const double microSeconds = o.quick ? 0.3 : 1.0;
+
+    Report rep;
+    const int ncores = cores();
+    qm7::applyThreadSettings(qm7::ThreadSettings{}); // the workbench's default: 1 torch, BLAS all
+    std::printf("qm7-bench  cores %d  BLAS %s\n", ncores, qm7::blasDescription().c_str());
+    std::printf("load average at start: %s (a busy machine slows every number below)\n",
+                loadAverage().c_str());
+    rep.num("cores", ncores);
+    rep.str("blas", qm7::blasDescription());
+    rep.str("load_start", loadAverage());
+    const char* coretype = std::getenv("OPENBLAS_CORETYPE");
+    rep.str("openblas_coretype", coretype ? coretype : "");
+    if (coretype)
+        std::printf("OPENBLAS_CORETYPE=%s\n", coretype);
+
+    qm7::Dataset data;
+    try {
+        data = qm7::loadDataset(o.data);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "qm7-bench: %s\n", e.what());
+        return 1;
+    }
+    const int d = data.d, p = 1000, B = 100;
+    std::printf("data %s: train %zu, val %zu, test %zu, d %d\n", o.data.c_str(),
+                data.train.rows(), data.val.rows(), data.test.rows(), d);
+
+    // ---------------------------------------------------------------- (1) microbenchmarks
+    double peak = 0, bandwidth = 0, idealPeak = 0;
+    if (o.micro) {
+        std::printf("\n== microbenchmarks\n");
+        const int big = o.quick ? 1024 : 2048;
+        const GemmShape square{kNoTrans, kNoTrans, big, big, big};
+        qm7::detail::setBlasThreads(ncores);
+        const double mt = gemmRate(square, 1, microSeconds);
+        qm7::detail::setBlasThreads(1);
+        const double st = gemmRate(square, 1, microSeconds);
+        const double conc = gemmRate(square, ncores, microSeconds);
+        // The floor uses the best aggregate rate actually measured on all cores (the pool, or one
+        // single-threaded call per core at once); one thread x cores is the ideal, printed too (it
+        // is higher when the cores share execution units or the machine is busy).
+        peak = std::max(mt, conc);
+        idealPeak = std::max(peak, st * ncores);
+        std::printf("sgemm %d^3: multi-threaded pool (%d) %.1f GFLOP/s; one thread %.1f GFLOP/s "
+                    "(x %d cores = %.1f); %d single-threaded calls at once %.1f GFLOP/s\n",
+                    big, ncores, mt, st, ncores, st * ncores, ncores, conc);
+        std::printf("peak used for the floor: %.1f GFLOP/s (the best measured on all cores at once)\n", peak);
+        rep.num("gemm_square_n", big);
+        rep.num("gemm_mt_gflops", mt);
+        rep.num("gemm_1t_gflops", st);
+        rep.num("gemm_1t_x_cores_gflops", st * ncores);
+        rep.num("gemm_concurrent_gflops", conc);
+        rep.num("gemm_peak_gflops", peak);
+
+        struct Named {
+            const char* name;
+            GemmShape g;
+        };
+        const Named shapes[] = {
+            {"fwd   H = X W1^T   (100x1000x276)", {kNoTrans, kTrans, B, p, d}},
+            {"bwd   dW1 = dH^T X (1000x276, k 100)", {kTrans, kNoTrans, p, d, B}},
+            {"bwd   one 64-row tile of dW1", {kTrans, kNoTrans, 64, d, B}},
+        };
+        const char* keys[] = {"fwd", "dw1", "dw1tile"};
+        int si = 0;
+        for (const auto& s : shapes) {
+            qm7::detail::setBlasThreads(1);
+            const double one = gemmRate(s.g, 1, microSeconds / 2);
+            const double many = gemmRate(s.g, ncores, microSeconds / 2);
+            qm7::detail::setBlasThreads(ncores);
+            const double pool = gemmRate(s.g, 1, microSeconds / 2);
+            std::printf("%-40s 1 thread %6.1f | %d calls at once %6.1f | pool of %d %6.1f GFLOP/s\n",
+                        s.name, one, ncores, many, ncores, pool);
+            rep.num(std::string("gemm_") + keys[si] + "_1t", one);
+            rep.num(std::string("gemm_") + keys[si] + "_concurrent", many);
+            rep.num(std::string("gemm_") + keys[si] + "_pool", pool);
+            ++si;
+        }
+
+        const std::size_t n = o.quick ? (std::size_t{16} << 20) : (std::size_t{32} << 20);
+        const double bwAll = triadBandwidth(n, ncores);
+        const double bwOne = triadBandwidth(n, 1);
+        bandwidth = std::max(bwAll, bwOne);
+        std::printf("triad a = b + s c, 3 x %zu MB: %d threads %.1f GB/s, 1 thread %.1f GB/s\n",
+                    n * 4 >> 20, ncores, bwAll, bwOne);
+        // The same triad on a working set the size of the trainer's in-flight optimizer state
+        // (one model per core: parameters and moments, 3 x 1.1 MB each): is it cache-resident?
+        const std::size_t nModel = static_cast<std::size_t>(p) * d + 2 * p + 1;
+        const double bwCache = triadBandwidth(nModel * ncores, ncores);
+        std::printf("triad on %d x 3 x %.1f MB (one model's Adam state per core): %.1f GB/s\n",
+                    ncores, nModel * 4 / 1048576.0, bwCache);
+        rep.num("triad_gbs", bwAll);
+        rep.num("triad_1t_gbs", bwOne);
+        rep.num("triad_model_sized_gbs", bwCache);
+        rep.num("bandwidth_gbs", bandwidth);
+
+        // The fused Adam kernel alone, over one model's parameters, one model per core.
+        std::vector<std::vector<float>> P(ncores), M(ncores), V(ncores), G(ncores);
+        for (int t = 0; t < ncores; ++t) {
+            P[t] = randomVector(nModel, 7 + t);
+            M[t].assign(nModel, 0.0f);
+            V[t].assign(nModel, 0.0f);
+            G[t] = randomVector(nModel, 9 + t, 0.01f);
+        }
+        const int reps = o.quick ? 200 : 1000;
+        for (int threads : {1, ncores}) {
+            const double wall = concurrently(threads, [&](int t) {
+                qm7::detail::AdamStep a;
+                for (int r = 0; r < reps; ++r) {
+                    a.step = r + 1;
+                    qm7::detail::adamUpdate(P[t].data(), M[t].data(), V[t].data(), G[t].data(),
+                                            nModel, a);
+                }
+            });
+            const double ms = wall / reps * 1e3;
+            std::printf("adamUpdate on %zu parameters, %d at once: %.3f ms per step per model "
+                        "(%.1f GB/s of 28 B/param)\n",
+                        nModel, threads, ms, 28.0 * nModel * threads / (wall / reps) / 1e9);
+            rep.num(threads == 1 ? "adam_1t_ms" : "adam_concurrent_ms", ms);
+            if (ncores == 1)
+                break;
+        }
+    }
+
+    // ---------------------------------------------------------------- (2) profile of a step
+    if (o.profile) {
+        std::printf("\n== profile of one training step (p %d, d %d, batch %d), phase by phase\n", p, d, B);
+        const qm7::detail::MlpShape shape{d, p};
+        const int steps = o.quick ? 150 : 600;
+        for (int threads : {1, ncores}) {
+            // `threads` models trained at once, one per thread, single-threaded BLAS: what
+            // trainMany does. With threads == 1 this is one model on one core.
+            qm7::detail::setBlasThreads(1);
+            std::vector<qm7bench::PhaseTimes> times(static_cast<std::size_t>(threads));
+            std::vector<double> gather(static_cast<std::size_t>(threads), 0.0);
+            const double wall = concurrently(threads, [&](int t) {
+                std::vector<float> params = randomVector(shape.size(), 3 + t, 0.06f);
+                std::vector<float> m(shape.size(), 0.0f), v(shape.size(), 0.0f);
+                std::vector<float> X(static_cast<std::size_t>(B) * d), y(B);
+                qm7::detail::MlpScratch scratch;
+                std::mt19937 gen(5 + t);
+                qm7::detail::AdamStep adam;
+                for (int s = 0; s < steps; ++s) {
+                    const auto t0 = Clock::now();
+                    for (int i = 0; i < B; ++i) { // gather a batch of random training rows
+                        const std::size_t r = gen() % data.train.rows();
+                        std::copy_n(data.train.X.data() + r * d, d, X.data() + static_cast<std::size_t>(i) * d);
+                        y[i] = (data.train.y[r] + 1500.f) / 230.f;
+                    }
+                    gather[t] += std::chrono::duration<double>(Clock::now() - t0).count();
+                    adam.step = s + 1;
+                    qm7bench::profiledTrainStep(shape, params.data(), m.data(), v.data(), adam,
+                                                X.data(), y.data(), B, scratch, times[t]);
+                }
+            });
+            const auto& T = times[0];
+            const double per = 1e3 / steps;
+            const double tot = T.total() + gather[0];
+            auto line = [&](const char* name, double s, double flops) {
+                std::printf("  %-32s %7.3f ms  %5.1f%%", name, s * per, 100 * s / tot);
+                if (flops > 0)
+                    std::printf("  %6.1f GFLOP/s", flops / (s / steps) / 1e9);
+                std::printf("\n");
+            };
+            std::printf("%d model%s at once, one per thread (thread 0's phases):\n", threads,
+                        threads > 1 ? "s" : "");
+            line("gather batch", gather[0], 0);
+            line("forward GEMM X W1^T", T.fwdGemm, 2.0 * B * d * p);
+            line("bias+ReLU+layer 2", T.reluOut, 0);
+            line("loss, dL/dH, grads of b1 w2 b2", T.backTail, 0);
+            line("dW1 GEMM (16 tiles of 64 rows)", T.dw1Gemm, 2.0 * B * d * p);
+            line("Adam on W1 (tile by tile)", T.adamW1, 0);
+            line("Adam on b1 w2 b2", T.adamTail, 0);
+            std::printf("  %-32s %7.3f ms  (wall %.3f ms per step per thread)\n", "step total",
+                        tot * per, wall * per);
+            const std::string k = threads == 1 ? "prof_1t_" : "prof_conc_";
+            rep.num(k + "gather_ms", gather[0] * per);
+            rep.num(k + "fwd_gemm_ms", T.fwdGemm * per);
+            rep.num(k + "relu_ms", T.reluOut * per);
+            rep.num(k + "tail_ms", T.backTail * per);
+            rep.num(k + "dw1_gemm_ms", T.dw1Gemm * per);
+            rep.num(k + "adam_w1_ms", T.adamW1 * per);
+            rep.num(k + "adam_tail_ms", T.adamTail * per);
+            rep.num(k + "step_ms", wall * per);
+            if (ncores == 1)
+                break;
+        }
+        // Evaluation: one forward pass over 1500 training + 500 validation rows.
+        {
+            qm7::detail::setBlasThreads(1);
+            std::vector<float> params = randomVector(shape.size(), 3, 0.06f), out(2000);
+            std::vector<float> X = randomVector(static_cast<std::size_t>(2000) * d, 4);
+            qm7::detail::MlpScratch scratch;
+            const int reps = o.quick ? 10 : 40;
+            const double t0 = now();
+            for (int r = 0; r < reps; ++r)
+                for (int c = 0; c < 4; ++c) // the trainer evaluates in chunks of 500 rows
+                    qm7::detail::mlpForward(shape, params.data(), X.data() + static_cast<std::size_t>(c) * 500 * d,
+                                            500, out.data() + c * 500, scratch);
+            const double ms = (now() - t0) / reps * 1e3;
+            std::printf("evaluation of 2000 rows (1 thread): %.2f ms = %.1f steps' worth of "
+                        "forward FLOPs at 10x fewer passes\n", ms, 2000.0 / B / 2);
+            rep.num("eval_2000_rows_ms", ms);
+        }
+    }
+
+    // ---------------------------------------------------------------- prototypes (--proto)
+    if (o.proto) {
+        std::printf("\n== prototypes (bench/proto_kernels.cpp) against core's step, one model per "
+                    "thread, single-threaded BLAS\n");
+        const qm7::detail::MlpShape shape{d, p};
+        const int steps = o.quick ? 100 : 400;
+        using StepFn = std::function<double(float*, float*, float*, const qm7::detail::AdamStep&,
+                                            const float*, const float*, qm7::detail::MlpScratch&)>;
+        struct Variant {
+            std::string name;
+            StepFn fn;
+        };
+        std::vector<Variant> variants = {
+            {"core mlpTrainStep (tile 64)",
+             [&](float* P, float* M, float* V, const qm7::detail::AdamStep& a, const float* X,
+                 const float* y, qm7::detail::MlpScratch& sc) {
+                 return qm7::detail::mlpTrainStep(shape, P, M, V, a, X, y, B, sc);
+             }},
+        };
+        for (int tile : {32, 64, 128, 256, 1000})
+            variants.push_back({"optimized, tile " + std::to_string(tile),
+                                [&, tile](float* P, float* M, float* V, const qm7::detail::AdamStep& a,
+                                          const float* X, const float* y, qm7::detail::MlpScratch& sc) {
+                                    return qm7bench::optimizedTrainStep(shape, P, M, V, a, X, y, B,
+                                                                        sc, tile);
+                                }});
+        // Same start and batches for every variant: compare the weights after the steps.
+        std::vector<float> X0(static_cast<std::size_t>(B) * d), y0(B);
+        std::vector<std::vector<float>> finals;
+        qm7::detail::setBlasThreads(1);
+        for (int round = 0; round < 2; ++round) {
+            for (std::size_t vi = 0; vi < variants.size(); ++vi) {
+                for (int threads : {1, ncores}) {
+                    std::vector<std::vector<float>> endParams(static_cast<std::size_t>(threads));
+                    const double wall = concurrently(threads, [&](int t) {
+                        std::vector<float> params = randomVector(shape.size(), 3, 0.06f);
+                        std::vector<float> m(shape.size(), 0.0f), v(shape.size(), 0.0f);
+                        std::vector<float> X(static_cast<std::size_t>(B) * d), y(B);
+                        qm7::detail::MlpScratch sc;
+                        qm7::detail::AdamStep adam;
+                        for (int st = 0; st < steps; ++st) {
+                            for (int i = 0; i < B; ++i) {
+                                const std::size_t r = (static_cast<std::size_t>(st) * 7919 + i * 13) % data.train.rows();
+                                std::copy_n(data.train.X.data() + r * d, d, X.data() + static_cast<std::size_t>(i) * d);
+                                y[i] = (data.train.y[r] + 1540.f) / 224.f;
+                            }
+                            adam.step = st + 1;
+                            variants[vi].fn(params.data(), m.data(), v.data(), adam, X.data(), y.data(), sc);
+                        }
+                        endParams[t] = std::move(params);
+                    });
+                    if (threads == 1 && round == 0)
+                        finals.push_back(endParams[0]);
+                    std::printf("  round %d  %-30s %d at once: %.3f ms per step per model%s\n", round,
+                                variants[vi].name.c_str(), threads, wall / steps * 1e3,
+                                threads > 1 ? " (per core)" : "");
+                    if (round == 1)
+                        rep.num("proto_" + std::to_string(vi) + "_" + std::to_string(threads) + "_ms",
+                                wall / steps * 1e3);
+                    if (ncores == 1)
+                        break;
+                }
+            }
+        }
+        // One model on all cores: core's step with the BLAS pool (what qm7::train does) against
+        // the split prototype.
+        {
+            auto runOne = [&](const std::function<void(float*, float*, float*, const qm7::detail::AdamStep&,
+                                                       const float*, const float*)>& fn,
+                              std::vector<float>& endParams) {
+                std::vector<float> params = randomVector(shape.size(), 3, 0.06f);
+                std::vector<float> m(shape.size(), 0.0f), v(shape.size(), 0.0f);
+                std::vector<float> X(static_cast<std::size_t>(B) * d), y(B);
+                qm7::detail::AdamStep adam;
+                const double t0 = now();
+                for (int st = 0; st < steps; ++st) {
+                    for (int i = 0; i < B; ++i) {
+                        const std::size_t r = (static_cast<std::size_t>(st) * 7919 + i * 13) % data.train.rows();
+                        std::copy_n(data.train.X.data() + r * d, d, X.data() + static_cast<std::size_t>(i) * d);
+                        y[i] = (data.train.y[r] + 1540.f) / 224.f;
+                    }
+                    adam.step = st + 1;
+                    fn(params.data(), m.data(), v.data(), adam, X.data(), y.data());
+                }
+                endParams = std::move(params);
+                return (now() - t0) / steps * 1e3;
+            };
+            qm7::detail::MlpScratch sc;
+            qm7bench::SplitStep split(shape, ncores);
+            std::vector<float> pCore, pSplit;
+            for (int round = 0; round < 2; ++round) {
+                qm7::detail::setBlasThreads(ncores);
+                const double core = runOne([&](float* P, float* M, float* V, const qm7::detail::AdamStep& a,
+                                               const float* X, const float* y) {
+                    qm7::detail::mlpTrainStep(shape, P, M, V, a, X, y, B, sc);
+                }, pCore);
+                qm7::detail::setBlasThreads(1);
+                const double sp = runOne([&](float* P, float* M, float* V, const qm7::detail::AdamStep& a,
+                                             const float* X, const float* y) {
+                    split.step(P, M, V, a, X, y, B);
+                }, pSplit);
+                std::printf("  round %d  one model: core step + BLAS pool of %d %.3f ms | split over %d "
+                            "threads %.3f ms per step\n", round, ncores, core, ncores, sp);
+                if (round == 1) {
+                    rep.num("proto_single_core_pool_ms", core);
+                    rep.num("proto_single_split_ms", sp);
+                }
+            }
+            double maxDiff = 0;
+            for (std::size_t k = 0; k < pCore.size(); ++k)
+                maxDiff = std::max(maxDiff, static_cast<double>(std::fabs(pCore[k] - pSplit[k])));
+            std::printf("  split after %d steps: max |weight - core's| = %.3g\n", steps, maxDiff);
+        }
+        for (std::size_t vi = 1; vi < finals.size(); ++vi) {
+            double maxDiff = 0, maxAbs = 0;
+            for (std::size_t k = 0; k < finals[0].size(); ++k) {
+                maxDiff = std::max(maxDiff, static_cast<double>(std::fabs(finals[vi][k] - finals[0][k])));
+                maxAbs = std::max(maxAbs, static_cast<double>(std::fabs(finals[0][k])));
+            }
+            std::printf("  %-30s after %d steps: max |weight - core's| = %.3g (max |weight| %.3g)\n",
+                        variants[vi].name.c_str(), steps, maxDiff, maxAbs);
+        }
+    }
+
+    // ---------------------------------------------------------------- (3) single model
+    if (o.single) {
+        qm7::applyThreadSettings(qm7::ThreadSettings{});
+        qm7::TrainConfig c;
+        c.epochs = o.singleEpochs;
+        c.lr = 1e-3;
+        const double t0 = now(), c0 = cpuNow();
+        const qm7::RunResult r = qm7::train(data, c);
+        const double s = now() - t0, cpu = cpuNow() - c0;
+        const long long steps = static_cast<long long>(c.epochs) * ((r.trainRows + B - 1) / B);
+        std::printf("\n== workbench, one model (qm7::train, lr 1e-3, %d epochs, BLAS pool %d)\n",
+                    c.epochs, qm7::detail::blasThreads());
+        std::printf("%.2f s (CPU %.2f s), %lld steps, %.3f ms per step; final val loss %.4f, test RMSE %.2f "
+                    "kcal/mol\n", s, cpu, steps, s / steps * 1e3, r.finalValLoss, r.test.rmse);
+        rep.num("single_epochs", c.epochs);
+        rep.num("single_seconds", s);
+        rep.num("single_cpu_seconds", cpu);
+        rep.num("single_steps", static_cast<double>(steps));
+        rep.num("single_ms_per_step", s / steps * 1e3);
+        rep.num("single_final_val_loss", r.finalValLoss);
+        rep.num("single_test_rmse", r.test.rmse);
+    }
+
+    // ---------------------------------------------------------------- (4) homework
+    const HomeworkLoad load = homeworkLoad(data, o.homeworkEpochs);
+    if (o.homework) {
+        qm7::applyThreadSettings(qm7::ThreadSettings{});
+        PeakRss rss;
+        qm7::TrainOptions opts;
+        opts.observer = &rss;
+        resetPeakRss();
+        const double before = statusMb("VmRSS");
+        const double t0 = now(), c0 = cpuNow();
+        const auto results = qm7::trainMany(data, load.configs, opts);
+        const double s = now() - t0, cpu = cpuNow() - c0;
+        const double hwm = statusMb("VmHWM");
+        std::printf("\n== workbench, the homework's 24 runs (qm7::trainMany, %d epochs each)\n",
+                    o.homeworkEpochs);
+        std::printf("%.2f s (CPU %.2f s), %lld model-steps, %.3f ms per model-step (throughput); resident "
+                    "%.0f MB before, peak %.0f MB\n",
+                    s, cpu, load.steps, s / load.steps * 1e3, before, std::max(hwm, rss.maxRss));
+        double rmse1e3 = 0;
+        int count = 0;
+        for (std::size_t i = 6; i < 9; ++i, ++count)
+            rmse1e3 += results[i].test.rmse;
+        std::printf("test RMSE at lr 1e-3 on all rows (mean of 3 seeds): %.2f kcal/mol\n",
+                    rmse1e3 / count);
+        rep.num("homework_epochs", o.homeworkEpochs);
+        rep.num("homework_seconds", s);
+        rep.num("homework_cpu_seconds", cpu);
+        rep.num("homework_steps", static_cast<double>(load.steps));
+        rep.num("homework_ms_per_model_step", s / load.steps * 1e3);
+        rep.num("homework_peak_rss_mb", std::max(hwm, rss.maxRss));
+        rep.num("homework_test_rmse_lr1e3", rmse1e3 / count);
+    }
+
+    // ---------------------------------------------------------------- (5) floor
+    std::printf("\n== floor of the homework (%d epochs)\n", o.homeworkEpochs);
+    std::printf("model-steps S = sum over runs of epochs * ceil(n/B) = %lld\n", load.steps);
+    std::printf("GEMM FLOPs   = S * 4 B p (d+1)                       (forward X W1^T, dW1, layer 2)\n"
+                "             + sum over runs [evals * (n + n_val) + n_test] * 2 p (d+1)\n"
+                "             = %.4g + %.4g = %.4g FLOP\n",
+                load.trainFlops, load.evalFlops, load.gemmFlops);
+    std::printf("Adam bytes   = S * 24 (p d + 2 p + 1)                (read+write W, m, v; the "
+                "fused gradient stays in cache)\n             = %.4g B\n", load.optimizerBytes);
+    rep.num("floor_steps", static_cast<double>(load.steps));
+    rep.num("floor_flops", load.gemmFlops);
+    rep.num("floor_bytes", load.optimizerBytes);
+    if (peak > 0 && bandwidth > 0) {
+        const double tf = load.gemmFlops / (peak * 1e9), tb = load.optimizerBytes / (bandwidth * 1e9);
+        std::printf("floor        = FLOPs / %.1f GFLOP/s + bytes / %.1f GB/s = %.2f s + %.2f s = %.2f s\n",
+                    peak, bandwidth, tf, tb, tf + tb);
+        rep.num("floor_gemm_seconds", tf);
+        rep.num("floor_bytes_seconds", tb);
+        rep.num("floor_seconds", tf + tb);
+        const double tfIdeal = load.gemmFlops / (idealPeak * 1e9);
+        std::printf("(with one thread's rate x %d cores, %.1f GFLOP/s: %.2f s + %.2f s = %.2f s)\n",
+                    ncores, idealPeak, tfIdeal, tb, tfIdeal + tb);
+        rep.num("floor_ideal_seconds", tfIdeal + tb);
+    }
+    rep.str("load_end", loadAverage());
+    std::printf("load average at end: %s\n", loadAverage().c_str());
+    const std::string js = rep.json();
+    if (!o.json.empty())
+        std::ofstream(o.json) << js << "\n";
+    return 0;
+}
