@@ -1,6 +1,7 @@
 // qm7-workbench: opens the workbench window, on the demo data unless --data says otherwise.
 
 #include "qm7ui/main_window.h"
+#include "qm7ui/report_renderer.h"
 #include "screenshot_tour.h"
 
 #include "qm7/version.h"
@@ -17,10 +18,15 @@
 namespace {
 
 void printUsage() {
-    std::printf("Usage: qm7-workbench [--data PATH|demo] [--project DIR] [--version] [--help]\n"
-                "  --data PATH     open this dataset.pt, .xyz, .mat or \"demo\" (default: demo)\n"
-                "  --project DIR   folder where runs are stored (default: the last one used)\n"
-                "  --version       print the version and exit\n");
+    std::printf(
+        "Usage: qm7-workbench [--data PATH|demo] [--project DIR] [--version] [--help]\n"
+        "       qm7-workbench --render-report DIR\n"
+        "  --data PATH           open this dataset.pt, .xyz, .mat or \"demo\" (default: demo)\n"
+        "  --project DIR         folder where runs are stored (default: the last one used)\n"
+        "  --render-report DIR   render the figures of a finished homework folder (from\n"
+        "                        `qm7 homework --out DIR`) into DIR/figures and write\n"
+        "                        DIR/report.md, headless; exit 2 when DIR is not one\n"
+        "  --version             print the version and exit\n");
 }
 
 } // namespace
@@ -37,6 +43,21 @@ int main(int argc, char* argv[]) {
             return 0;
         }
     }
+
+    // --render-report draws no window: headless unless the caller chose a platform.
+    QString reportDir;
+    for (int i = 1; i < argc; ++i) {
+        if (std::strcmp(argv[i], "--render-report") == 0) {
+            if (i + 1 >= argc) {
+                std::fprintf(stderr, "qm7-workbench: --render-report needs a folder\n");
+                printUsage();
+                return 2;
+            }
+            reportDir = QString::fromLocal8Bit(argv[i + 1]);
+        }
+    }
+    if (!reportDir.isEmpty() && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+        qputenv("QT_QPA_PLATFORM", "offscreen");
 
     QApplication app(argc, argv);
     QApplication::setOrganizationName(QStringLiteral("qm7"));
@@ -57,11 +78,24 @@ int main(int argc, char* argv[]) {
                                    QStringLiteral("DIR"));
     parser.addOption(data);
     parser.addOption(project);
+    QCommandLineOption renderReport(QStringLiteral("render-report"),
+                                    QStringLiteral("Render a finished homework folder's figures "
+                                                   "and report.md, headless, then quit."),
+                                    QStringLiteral("DIR"));
     parser.addOption(screenshots);
+    parser.addOption(renderReport);
     if (!parser.parse(QApplication::arguments())) {
         std::fprintf(stderr, "qm7-workbench: %s\n", qPrintable(parser.errorText()));
         printUsage();
         return 2;
+    }
+
+    if (parser.isSet(renderReport)) {
+        QString message;
+        const int code = qm7::ui::renderReportCommand(parser.value(renderReport), &message);
+        std::fprintf(code == 0 ? stdout : stderr, "%s%s\n",
+                     code == 0 ? "" : "qm7-workbench: ", qPrintable(message));
+        return code;
     }
 
     qm7::ui::MainWindow window(parser.value(project));

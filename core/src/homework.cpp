@@ -395,6 +395,16 @@ void writeHomeworkReport(const HomeworkResult& r, const std::string& dir,
         else
             md << e.message << " | |\n";
     }
+    for (std::size_t i = 0; i < r.fits.size() && i < r.extrapolations.size(); ++i) {
+        const Extrapolation& e = r.extrapolations[i];
+        if (!r.fits[i].ok || !e.ok)
+            continue;
+        md << "\nThe best-ranked model that extrapolates, " << curveModelFormula(r.fits[i].model)
+           << ", predicts a test MSE of " << fmt("%.1f", e.value) << " kcal²/mol² (95% band "
+           << fmt("%.1f", e.lower) << " to " << fmt("%.1f", e.upper) << "), an RMSE of "
+           << fmt("%.1f", std::sqrt(e.value)) << " kcal/mol, at n = " << g(r.targetN) << ".\n";
+        break;
+    }
     if (!figures.empty()) {
         md << "\n## Figures\n\n";
         for (const auto& f : figures)

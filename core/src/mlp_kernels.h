@@ -33,18 +33,44 @@ struct MlpScratch {
     std::vector<float> out;      ///< rows
     std::vector<float> gradTile; ///< a tile of W1's gradient, cache-sized
     std::vector<float> gradTail; ///< gradients of b1, w2, b2
+    std::vector<float> partial;  ///< per-block partial sums of the output
+};
+
+/// Where a training step's time goes, in seconds accumulated over calls (for the benchmark).
+/// mlpTrainStep adds to every field except `gather`, which is the caller's (the batch copy
+/// happens before the step). With threads > 1 the phases split by blocks (forward, reluLayer2,
+/// backward, dW1, adam) are thread 0's share, i.e. the calling thread's: with an even split,
+/// one thread's time. The serial phases (loss, b2's update) run on the calling thread too.
+/// `wall` is the whole call; wall minus the phases is starting and joining the other threads
+/// and waiting for them.
+struct StepProfile {
+    double gather = 0;     ///< the caller's: copying the batch's rows
+    double forward = 0;    ///< H = X W1^T (GEMM)
+    double reluLayer2 = 0; ///< bias, ReLU and the output's partial sums
+    double loss = 0;       ///< summing the output, the MSE and dL/dout
+    double backward = 0;   ///< dL/dH and the gradients of b1, w2, b2
+    double dW1 = 0;        ///< dW1 = dH^T X, tile by tile (GEMM)
+    double adam = 0;       ///< Adam on W1 (tile by tile), b1, w2, b2
+    double wall = 0;       ///< the whole mlpTrainStep call
+    long long steps = 0;   ///< calls profiled
+    /// The sum of the phases, gather included.
+    double phases() const { return gather + forward + reluLayer2 + loss + backward + dW1 + adam; }
 };
 
 /// Normalized predictions of rows x d inputs.
-void mlpForward(const MlpShape& shape, const float* params, const float* X, int rows,
-                float* out, MlpScratch& scratch);
+void mlpForward(const MlpShape& shape, const float* params, const float* X, int rows, float* out,
+                MlpScratch& scratch);
 
 /// One step on a batch: forward, MSE, backward and Adam (moments m, v updated in place).
 /// W1's gradient is produced and consumed tile by tile so it never leaves the cache.
+/// The step is split over `threads` threads by blocks of hidden units (call it with
+/// single-threaded BLAS); the result does not depend on the thread count.
+/// With a `profile`, each phase is timed (steady_clock) and added to it; the results are the
+/// same bit for bit. Without one (the default) nothing is timed.
 /// Returns the batch loss (before the update).
-double mlpTrainStep(const MlpShape& shape, float* params, float* m, float* v,
-                    const AdamStep& adam, const float* X, const float* y, int rows,
-                    MlpScratch& scratch);
+double mlpTrainStep(const MlpShape& shape, float* params, float* m, float* v, const AdamStep& adam,
+                    const float* X, const float* y, int rows, MlpScratch& scratch, int threads = 1,
+                    StepProfile* profile = nullptr);
 
 /// Gradient of the batch MSE with respect to all parameters (for tests); returns the loss.
 double mlpGradient(const MlpShape& shape, const float* params, const float* X, const float* y,

@@ -113,7 +113,7 @@ TEST(Kernels, GradientMatchesAutograd) {
     qm7::detail::MlpScratch scratch;
     const std::vector<float> xs = flat(X), ys = flat(y);
     const double ours = qm7::detail::mlpGradient(shape, params.data(), xs.data(), ys.data(), rows,
-                                            grad.data(), scratch);
+                                                 grad.data(), scratch);
     EXPECT_NEAR(ours, loss.item<double>(), 1e-5);
     std::vector<float> expected = flat(model->fc1->weight.grad());
     const auto append = [&](const torch::Tensor& t) {
@@ -147,11 +147,73 @@ TEST(Kernels, TrainStepsMatchTorchAdam) {
         settings.lr = 3e-3;
         settings.step = step;
         const auto xs = flat(X), ys = flat(y);
-        const double ours = qm7::detail::mlpTrainStep(shape, params.data(), m.data(), v.data(),
-                                                 settings, xs.data(), ys.data(), rows, scratch);
+        const double ours =
+            qm7::detail::mlpTrainStep(shape, params.data(), m.data(), v.data(), settings, xs.data(),
+                                      ys.data(), rows, scratch);
         EXPECT_NEAR(ours, loss.item<double>(), 1e-4 * (1 + loss.item<double>()));
     }
     EXPECT_LT(maxAbsDiff(params, packed(weightsOf(model))), 2e-5);
+}
+
+TEST(Kernels, StepIsTheSameOnAnyNumberOfThreads) {
+    const int d = 30, p = 700, rows = 20; // three blocks of hidden units
+    const qm7::detail::MlpShape shape{d, p};
+    const ModelWeights w = initialWeights(d, p, 4);
+    std::vector<float> one = packed(w), two = packed(w), three = packed(w);
+    std::vector<float> m1(shape.size()), v1(shape.size()), m2(shape.size()), v2(shape.size()),
+        m3(shape.size()), v3(shape.size());
+    qm7::detail::MlpScratch s1, s2, s3;
+    torch::manual_seed(3);
+    for (int step = 1; step <= 5; ++step) {
+        const auto X = flat(torch::rand({rows, d}));
+        const auto y = flat(torch::randn({rows}));
+        qm7::detail::AdamStep adam;
+        adam.step = step;
+        const double a = qm7::detail::mlpTrainStep(shape, one.data(), m1.data(), v1.data(), adam,
+                                                   X.data(), y.data(), rows, s1, 1);
+        const double b = qm7::detail::mlpTrainStep(shape, two.data(), m2.data(), v2.data(), adam,
+                                                   X.data(), y.data(), rows, s2, 2);
+        const double c = qm7::detail::mlpTrainStep(shape, three.data(), m3.data(), v3.data(), adam,
+                                                   X.data(), y.data(), rows, s3, 3);
+        EXPECT_EQ(a, b);
+        EXPECT_EQ(a, c);
+    }
+    EXPECT_EQ(one, two); // bit for bit
+    EXPECT_EQ(one, three);
+}
+
+TEST(Kernels, ProfiledStepIsTheSameAndTimesEveryPhase) {
+    const int d = 30, p = 700, rows = 20; // three blocks of hidden units
+    const qm7::detail::MlpShape shape{d, p};
+    const ModelWeights w = initialWeights(d, p, 5);
+    for (int threads : {1, 2}) {
+        std::vector<float> plain = packed(w), timed = packed(w);
+        std::vector<float> m1(shape.size()), v1(shape.size()), m2(shape.size()), v2(shape.size());
+        qm7::detail::MlpScratch s1, s2;
+        qm7::detail::StepProfile profile;
+        torch::manual_seed(4);
+        for (int step = 1; step <= 5; ++step) {
+            const auto X = flat(torch::rand({rows, d}));
+            const auto y = flat(torch::randn({rows}));
+            qm7::detail::AdamStep adam;
+            adam.step = step;
+            const double a = qm7::detail::mlpTrainStep(shape, plain.data(), m1.data(), v1.data(),
+                                                       adam, X.data(), y.data(), rows, s1, threads);
+            const double b =
+                qm7::detail::mlpTrainStep(shape, timed.data(), m2.data(), v2.data(), adam, X.data(),
+                                          y.data(), rows, s2, threads, &profile);
+            EXPECT_EQ(a, b);
+        }
+        EXPECT_EQ(plain, timed) << threads << " threads"; // bit for bit
+        EXPECT_EQ(m1, m2);
+        EXPECT_EQ(v1, v2);
+        EXPECT_EQ(profile.steps, 5);
+        EXPECT_EQ(profile.gather, 0.0); // the caller's
+        for (double phase : {profile.forward, profile.reluLayer2, profile.loss, profile.backward,
+                             profile.dW1, profile.adam})
+            EXPECT_GT(phase, 0.0) << threads << " threads";
+        EXPECT_GE(profile.wall, profile.phases());
+    }
 }
 
 TEST(Trainer, TrainingRowsAreNestedAndSeeded) {
@@ -253,7 +315,8 @@ TEST(Trainer, ManyAtOnceEqualsOneByOne) {
         for (std::size_t i = 0; i < alone.history.size(); ++i)
             EXPECT_NEAR(together[k].history[i].valLoss, alone.history[i].valLoss,
                         1e-6 * (1 + alone.history[i].valLoss));
-        EXPECT_LT(maxAbsDiff(together[k].weights.w1, alone.weights.w1), 1e-5);
+        // Alone, a run's step is split over threads; together, each run has one thread.
+        EXPECT_EQ(together[k].weights.w1, alone.weights.w1);
         EXPECT_EQ(together[k].trainRows, configs[k].trainSize ? 150 : 300);
         EXPECT_EQ(together[k].epochsDone, configs[k].epochs);
     }
@@ -310,8 +373,8 @@ TEST(RunStore, RoundTripAndPythonLoadsTheModel) {
     const std::string dir = test::freshDir("run_store");
     saveRun(r, dir, "dataset.pt");
     EXPECT_TRUE(hasFinishedRun(dir));
-    for (const char* f : {"config.json", "history.csv", "predictions.csv", "summary.json",
-                          "model.pt"})
+    for (const char* f :
+         {"config.json", "history.csv", "predictions.csv", "summary.json", "model.pt"})
         EXPECT_TRUE(fs::exists(fs::path(dir) / f)) << f;
     const RunResult back = loadRun(dir);
     EXPECT_EQ(back.config.hidden, 32);
