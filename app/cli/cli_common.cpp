@@ -43,7 +43,9 @@ TrainControl& interruptControl() {
     return g_control;
 }
 
-bool interrupted() { return g_interrupts.load() > 0; }
+bool interrupted() {
+    return g_interrupts.load() > 0;
+}
 
 std::string formatDuration(double seconds) {
     if (!std::isfinite(seconds) || seconds < 0)
@@ -102,7 +104,8 @@ void ensureWritableDir(const std::string& dir) {
     {
         std::ofstream out(probe);
         if (!out)
-            throw UsageError("the output folder " + dir + " is not writable; choose another "
+            throw UsageError("the output folder " + dir +
+                             " is not writable; choose another "
                              "with --out");
     }
     fs::remove(probe, ec);

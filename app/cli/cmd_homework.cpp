@@ -8,6 +8,7 @@
 #include "qm7/resumable.h"
 
 #include <cmath>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -30,6 +31,7 @@ struct ExperimentOptions {
     double targetN = 4000;
     bool linearSpace = false;
     bool unweighted = false;
+    bool noFigures = false;
 };
 
 void addExperimentOptions(CLI::App* sub, ExperimentOptions& o) {
@@ -66,8 +68,9 @@ std::vector<int> sizesOf(const std::string& text) {
     std::vector<int> sizes;
     for (double v : numbers(text, "--sizes")) {
         if (v != std::floor(v) || v < 2)
-            throw UsageError("--sizes: " + std::to_string(v) + " is not a training size (an "
-                                                               "integer >= 2)");
+            throw UsageError("--sizes: " + std::to_string(v) +
+                             " is not a training size (an "
+                             "integer >= 2)");
         sizes.push_back(static_cast<int>(v));
     }
     return sizes;
@@ -86,8 +89,8 @@ void printSweep(const SweepSummary& s) {
                 "best val loss (mean±std)", "test RMSE kcal/mol");
     for (const auto& r : s.rows)
         std::printf("%10.0e  %12.5f ± %-9.5f  %12.5f ± %-9.5f  %8.2f ± %-6.2f%s\n", r.lr,
-                    r.finalMean, r.finalStd, r.bestMean, r.bestStd, r.testRmseMean,
-                    r.testRmseStd, r.lr == s.chosenLr ? "  <- chosen" : "");
+                    r.finalMean, r.finalStd, r.bestMean, r.bestStd, r.testRmseMean, r.testRmseStd,
+                    r.lr == s.chosenLr ? "  <- chosen" : "");
     std::printf("chosen learning rate: %g (lowest mean %s validation loss)\n", s.chosenLr,
                 sweepRuleName(s.rule).c_str());
 }
@@ -101,8 +104,8 @@ void printCurve(const std::vector<CurveRow>& rows) {
 }
 
 void printFits(const std::vector<FitResult>& fits, const std::vector<Extrapolation>& ex) {
-    std::printf("\n%-4s %-16s %-44s %9s %22s\n", "rank", "model", "parameters (± std error)",
-                "AIC", "MSE at target (95%)");
+    std::printf("\n%-4s %-16s %-44s %9s %22s\n", "rank", "model", "parameters (± std error)", "AIC",
+                "MSE at target (95%)");
     for (std::size_t i = 0; i < fits.size(); ++i) {
         const FitResult& f = fits[i];
         std::string params;
@@ -188,6 +191,38 @@ int runExperiment(const ExperimentOptions& o, bool sweep) {
     return kOk;
 }
 
+/// The workbench beside this program: installed in the same folder, or app/workbench/ in a build.
+std::string findWorkbench() {
+    std::error_code ec;
+    const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+    if (ec)
+        return {};
+    for (const fs::path& candidate :
+         {self.parent_path() / "qm7-workbench", self.parent_path() / "workbench" / "qm7-workbench"})
+        if (fs::exists(candidate, ec))
+            return candidate.string();
+    return {};
+}
+
+/// The figures come from the workbench's plotting code: ask it to render them headless and to
+/// rewrite report.md with them. Without the workbench the report keeps its tables only.
+void renderFigures(const std::string& dir) {
+    const std::string workbench = findWorkbench();
+    if (workbench.empty()) {
+        std::cerr << "figures: qm7-workbench not found beside qm7; the report has tables only "
+                     "(render them later with: qm7-workbench --render-report "
+                  << dir << ")\n";
+        return;
+    }
+    const std::string command = "QT_QPA_PLATFORM=offscreen '" + workbench + "' --render-report '" +
+                                dir + "' > /dev/null 2>&1";
+    if (std::system(command.c_str()) != 0)
+        std::cerr << "figures: " << workbench << " --render-report " << dir
+                  << " failed; the report has tables only\n";
+    else
+        std::cerr << "figures written to " << dir << "/figures\n";
+}
+
 int runHomeworkCommand(const ExperimentOptions& o) {
     const Dataset data = loadData(o.data);
     ensureWritableDir(o.out);
@@ -219,8 +254,8 @@ int runHomeworkCommand(const ExperimentOptions& o) {
         progress = std::make_unique<JobProgress>("  ");
         options.observer = progress.get();
     };
-    stage("homework: " + std::to_string(config.lrs.size() * config.seeds +
-                                        config.sizes.size() * config.seeds) +
+    stage("homework: " +
+          std::to_string(config.lrs.size() * config.seeds + config.sizes.size() * config.seeds) +
           " trainings into " + o.out);
     HomeworkResult result;
     try {
@@ -242,8 +277,10 @@ int runHomeworkCommand(const ExperimentOptions& o) {
     printCurve(result.curve);
     printFits(result.fits, result.extrapolations);
     writeHomeworkReport(result, o.out, o.data);
-    std::printf("\nreport: %s/report.md (%.0f s, %d runs reused)\n", o.out.c_str(),
-                result.seconds, result.reusedRuns);
+    if (!o.noFigures)
+        renderFigures(o.out);
+    std::printf("\nreport: %s/report.md (%.0f s, %d runs reused)\n", o.out.c_str(), result.seconds,
+                result.reusedRuns);
     return kOk;
 }
 
@@ -272,6 +309,8 @@ Command addHomeworkCommand(CLI::App& app) {
     addExperimentOptions(sub, *o);
     addSweepOptions(sub, *o);
     addCurveOptions(sub, *o);
+    sub->add_flag("--no-figures", o->noFigures,
+                  "Tables only: do not render the figures with qm7-workbench");
     return {sub, [o] { return runHomeworkCommand(*o); }};
 }
 

@@ -56,17 +56,16 @@ int runTrain(const TrainOptionsCli& o) {
     if (o.config.trainSize > static_cast<int>(data.train.rows()))
         throw UsageError("--train-size " + std::to_string(o.config.trainSize) + " exceeds the " +
                          std::to_string(data.train.rows()) + " training rows of " + o.data);
-    const std::string out =
-        o.out.empty() ? "runs/lr" + CLI::detail::to_string(o.config.lr) + "-seed" +
-                            std::to_string(o.config.seed)
-                      : o.out;
+    const std::string out = o.out.empty() ? "runs/lr" + CLI::detail::to_string(o.config.lr) +
+                                                "-seed" + std::to_string(o.config.seed)
+                                          : o.out;
     ensureWritableDir(out);
     setUpNumerics(o.blasThreads);
 
     std::cerr << "training p=" << o.config.hidden << ", lr=" << o.config.lr
               << ", epochs=" << o.config.epochs << ", batch=" << o.config.batchSize
-              << ", seed=" << o.config.seed << " on " << data.train.rows() << " molecules (d="
-              << data.d << ")\n";
+              << ", seed=" << o.config.seed << " on " << data.train.rows()
+              << " molecules (d=" << data.d << ")\n";
     TrainProgress progress(o.config.epochs);
     TrainOptions options;
     options.observer = &progress;

@@ -16,14 +16,9 @@ int main(int argc, char** argv) {
     app.add_flag("--version", showVersion, "Print the version and git revision");
 
     std::vector<Command> commands = {
-        addInfoCommand(app),
-        addTrainCommand(app),
-        addBuildDatasetCommand(app),
-        addInvarianceCommand(app),
-        addFetchCommand(app),
-        addSweepCommand(app),
-        addCurveCommand(app),
-        addHomeworkCommand(app),
+        addInfoCommand(app),       addTrainCommand(app),    addBuildDatasetCommand(app),
+        addInvarianceCommand(app), addFetchCommand(app),    addSweepCommand(app),
+        addCurveCommand(app),      addHomeworkCommand(app),
     };
 
     try {
@@ -38,8 +33,7 @@ int main(int argc, char** argv) {
     }
     if (showVersion) {
         std::cout << "qm7 " << qm7::kVersion << " (git " << qm7::kGitRevision << ")\n"
-                  << "LibTorch " << qm7::torchVersion() << ", " << qm7::blasDescription()
-                  << "\n";
+                  << "LibTorch " << qm7::torchVersion() << ", " << qm7::blasDescription() << "\n";
         return kOk;
     }
     for (auto& command : commands) {

@@ -42,6 +42,8 @@ SgemmFunction sgemm() {
     return f;
 }
 
-const char* blasLibraryFile() { return library().file.c_str(); }
+const char* blasLibraryFile() {
+    return library().file.c_str();
+}
 
 } // namespace qm7::detail

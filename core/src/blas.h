@@ -8,9 +8,9 @@ namespace qm7::detail {
 enum BlasOrder { kRowMajor = 101 };
 enum BlasTranspose { kNoTrans = 111, kTrans = 112 };
 
-using SgemmFunction = void (*)(int order, int transA, int transB, int m, int n, int k,
-                               float alpha, const float* a, int lda, const float* b, int ldb,
-                               float beta, float* c, int ldc);
+using SgemmFunction = void (*)(int order, int transA, int transB, int m, int n, int k, float alpha,
+                               const float* a, int lda, const float* b, int ldb, float beta,
+                               float* c, int ldc);
 
 /// cblas_sgemm of libblas.so.3; throws std::runtime_error when no BLAS can be loaded.
 SgemmFunction sgemm();

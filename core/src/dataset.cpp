@@ -62,9 +62,8 @@ void checkSplit(const Split& s, const char* name, int d, const std::string& what
         throw DatasetError(prefix + "the " + name + " split is empty");
     if (s.X.size() != s.rows() * static_cast<std::size_t>(d)) {
         std::ostringstream msg;
-        msg << prefix << "X_" << name << " has " << s.X.size() / std::max(d, 1)
-            << " rows but y_" << name << " has " << s.rows()
-            << " (every split needs one label per row)";
+        msg << prefix << "X_" << name << " has " << s.X.size() / std::max(d, 1) << " rows but y_"
+            << name << " has " << s.rows() << " (every split needs one label per row)";
         throw DatasetError(msg.str());
     }
     for (std::size_t i = 0; i < s.X.size(); ++i) {

@@ -140,9 +140,10 @@ Dataset loadDataset(const std::string& path) {
                                " (all splits need the same d)");
         d = static_cast<int>(X.size(1));
         if (i == 0)
-            data.sourceDtype = X.scalar_type() == torch::kFloat32   ? "float32"
-                               : X.scalar_type() == torch::kFloat64 ? "float64"
-                                                                    : c10::toString(X.scalar_type());
+            data.sourceDtype = X.scalar_type() == torch::kFloat32 ? "float32"
+                               : X.scalar_type() == torch::kFloat64
+                                   ? "float64"
+                                   : c10::toString(X.scalar_type());
         splits[i]->X = toFloats(X);
         splits[i]->y = toFloats(y.reshape({-1}));
     }
@@ -170,12 +171,11 @@ void saveDataset(const Dataset& data, const std::string& path) {
     for (std::size_t i = 0; i < kSplits.size(); ++i) {
         const auto n = static_cast<int64_t>(splits[i]->rows());
         // from_blob does not own: clone so the dict holds its own storage.
-        at::Tensor X = torch::from_blob(const_cast<float*>(splits[i]->X.data()), {n, data.d},
-                                        torch::kFloat32)
-                           .clone();
-        at::Tensor y =
-            torch::from_blob(const_cast<float*>(splits[i]->y.data()), {n}, torch::kFloat32)
+        at::Tensor X =
+            torch::from_blob(const_cast<float*>(splits[i]->X.data()), {n, data.d}, torch::kFloat32)
                 .clone();
+        at::Tensor y =
+            torch::from_blob(const_cast<float*>(splits[i]->y.data()), {n}, torch::kFloat32).clone();
         dict.insert(std::string("X_") + kSplits[i], X);
         dict.insert(std::string("y_") + kSplits[i], y);
     }

@@ -27,7 +27,9 @@ std::string fmt(const char* format, double v) {
     return buf;
 }
 
-std::string g(double v) { return fmt("%.6g", v); }
+std::string g(double v) {
+    return fmt("%.6g", v);
+}
 
 json settingsJson(const HomeworkConfig& c, const std::string& dataSource) {
     return json{{"data", dataSource},
@@ -101,7 +103,7 @@ HomeworkConfig homeworkConfigFromJson(const std::string& text, std::string* data
     c.lrs = j.value("lrs", c.lrs);
     c.seeds = j.value("seeds", c.seeds);
     c.rule = j.value("rule", std::string("final")) == "best" ? SweepRule::BestLoss
-                                                              : SweepRule::FinalLoss;
+                                                             : SweepRule::FinalLoss;
     c.sizes = j.value("sizes", c.sizes);
     c.targetN = j.value("target_n", c.targetN);
     c.fit.logSpace = j.value("fit_log_space", true);
@@ -114,8 +116,8 @@ HomeworkConfig homeworkConfigFromJson(const std::string& text, std::string* data
 HomeworkResult loadHomework(const std::string& dir, std::string* dataSource) {
     HomeworkConfig config;
     try {
-        config = homeworkConfigFromJson(readFile((fs::path(dir) / "config.json").string()),
-                                        dataSource);
+        config =
+            homeworkConfigFromJson(readFile((fs::path(dir) / "config.json").string()), dataSource);
     } catch (const json::exception& e) {
         throw std::runtime_error(dir + "/config.json is damaged: " + e.what());
     }
@@ -257,7 +259,8 @@ HomeworkResult runHomework(const Dataset& data, const HomeworkConfig& config,
         return result;
     }
     summarizeCurveAndFit(result, config);
-    result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    result.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return result;
 }
 
@@ -296,8 +299,8 @@ std::string fitsCsv(const std::vector<FitResult>& fits,
          "extrapolation_n,extrapolated_mse_kcal2,band_lower,band_upper\n";
     for (std::size_t i = 0; i < fits.size(); ++i) {
         const FitResult& f = fits[i];
-        s << i + 1 << ',' << curveModelName(f.model) << ",\"" << curveModelFormula(f.model)
-          << "\"," << (f.ok ? 1 : 0);
+        s << i + 1 << ',' << curveModelName(f.model) << ",\"" << curveModelFormula(f.model) << "\","
+          << (f.ok ? 1 : 0);
         for (std::size_t k = 0; k < 3; ++k) {
             if (f.ok && k < f.params.size())
                 s << ',' << g(f.params[k]) << ',' << g(f.stderrs[k]);
@@ -365,7 +368,8 @@ void writeHomeworkReport(const HomeworkResult& r, const std::string& dir,
        << "Loss history: `final/history.csv`; parity data: `final/predictions.csv`.\n\n";
 
     md << "## 7. Learning curve (lr " << g(r.curveConfig.base.lr) << ", " << r.curveConfig.seeds
-       << " seeds)\n\n| n | test MSE kcal²/mol² (mean ± std) | test RMSE kcal/mol | test MAE kcal/mol |\n"
+       << " seeds)\n\n| n | test MSE kcal²/mol² (mean ± std) | test RMSE kcal/mol | test MAE "
+          "kcal/mol |\n"
        << "|---:|---:|---:|---:|\n";
     for (const auto& row : r.curve)
         md << "| " << row.n << " | " << fmt("%.1f", row.mseMean) << " ± " << fmt("%.1f", row.mseStd)
@@ -412,7 +416,8 @@ void writeHomeworkReport(const HomeworkResult& r, const std::string& dir,
     }
     md << "\nTables: `sweep.csv`, `curve.csv`, `fits.csv`; every run: `sweep/`, `curve/`, "
           "`final/`. Wall time of this session: "
-       << fmt("%.0f", r.seconds) << " s (" << r.reusedRuns << " runs reused from an earlier session).\n";
+       << fmt("%.0f", r.seconds) << " s (" << r.reusedRuns
+       << " runs reused from an earlier session).\n";
     writeFileAtomically((base / "report.md").string(), md.str());
 }
 

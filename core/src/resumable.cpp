@@ -19,8 +19,7 @@ namespace {
 class ChunkObserver : public TrainObserver {
   public:
     ChunkObserver(TrainObserver* outer, const std::vector<int>& indices,
-                  const std::vector<std::string>& dirs, const std::string& source,
-                  Progress& total)
+                  const std::vector<std::string>& dirs, const std::string& source, Progress& total)
         : m_outer(outer), m_indices(indices), m_dirs(dirs), m_source(source), m_total(total),
           m_startSteps(total.stepsDone), m_startRuns(total.runsFinished) {}
 
@@ -85,7 +84,8 @@ std::vector<RunResult> trainResumable(const Dataset& data, const std::vector<Tra
     }
     if (reused)
         *reused = static_cast<int>(configs.size() - todo.size());
-    const std::size_t step = chunk > 0 ? static_cast<std::size_t>(chunk) : std::max<std::size_t>(todo.size(), 1);
+    const std::size_t step =
+        chunk > 0 ? static_cast<std::size_t>(chunk) : std::max<std::size_t>(todo.size(), 1);
 
     Progress total;
     total.runsTotal = static_cast<int>(todo.size());
@@ -99,7 +99,8 @@ std::vector<RunResult> trainResumable(const Dataset& data, const std::vector<Tra
         if (options.control && options.control->cancel.load())
             break;
         const std::vector<int> indices(todo.begin() + static_cast<long>(first),
-                                       todo.begin() + static_cast<long>(std::min(todo.size(), first + step)));
+                                       todo.begin() +
+                                           static_cast<long>(std::min(todo.size(), first + step)));
         std::vector<TrainConfig> chunkConfigs;
         for (int i : indices)
             chunkConfigs.push_back(configs[static_cast<std::size_t>(i)]);

@@ -18,9 +18,9 @@ namespace qm7 {
 namespace {
 
 json configJson(const TrainConfig& c) {
-    return json{{"hidden", c.hidden},       {"epochs", c.epochs},       {"lr", c.lr},
-                {"batch_size", c.batchSize}, {"seed", c.seed},           {"eval_every", c.evalEvery},
-                {"train_size", c.trainSize}, {"optimizer", "adam"},      {"loss", "mse"}};
+    return json{{"hidden", c.hidden},        {"epochs", c.epochs},  {"lr", c.lr},
+                {"batch_size", c.batchSize}, {"seed", c.seed},      {"eval_every", c.evalEvery},
+                {"train_size", c.trainSize}, {"optimizer", "adam"}, {"loss", "mse"}};
 }
 
 TrainConfig configOf(const json& j) {
@@ -43,8 +43,8 @@ std::string num(double v) {
 }
 
 json metricsJson(const Metrics& m) {
-    return json{{"n", m.n},   {"mse_kcal2", m.mse}, {"rmse_kcal", m.rmse},
-                {"mae_kcal", m.mae}, {"r2", m.r2},  {"max_error_kcal", m.maxError}};
+    return json{{"n", m.n},          {"mse_kcal2", m.mse}, {"rmse_kcal", m.rmse},
+                {"mae_kcal", m.mae}, {"r2", m.r2},         {"max_error_kcal", m.maxError}};
 }
 
 std::vector<std::vector<std::string>> readCsv(const std::string& path) {
@@ -74,7 +74,9 @@ std::string configToJson(const TrainConfig& config, const std::string& dataSourc
     return j.dump(2) + "\n";
 }
 
-TrainConfig configFromJson(const std::string& text) { return configOf(json::parse(text)); }
+TrainConfig configFromJson(const std::string& text) {
+    return configOf(json::parse(text));
+}
 
 void saveRun(const RunResult& run, const std::string& dir, const std::string& dataSource) {
     std::error_code ec;

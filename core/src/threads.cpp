@@ -16,7 +16,9 @@ template <typename F> F openblasSymbol(const char* name) {
     return reinterpret_cast<F>(::dlsym(RTLD_DEFAULT, name));
 }
 
-std::string blasLibraryPath() { return qm7::detail::blasLibraryFile(); }
+std::string blasLibraryPath() {
+    return qm7::detail::blasLibraryFile();
+}
 
 } // namespace
 
@@ -57,7 +59,9 @@ std::string blasWarning() {
            "libopenblas0-pthread";
 }
 
-std::string torchVersion() { return TORCH_VERSION; }
+std::string torchVersion() {
+    return TORCH_VERSION;
+}
 
 } // namespace qm7
 

@@ -150,12 +150,11 @@ class EnsembleTrainer {
                 if (!r.finished && epoch <= r.config.epochs)
                     active.push_back(&r);
             // Longest runs first, so that the workers finish an epoch together.
-            std::stable_sort(active.begin(), active.end(), [](const RunState* a, const RunState* b) {
-                return a->batches > b->batches;
-            });
-            parallelFor(active, workers, [&](RunState& r, MlpScratch& scratch) {
-                trainEpoch(r, epoch, scratch);
-            });
+            std::stable_sort(
+                active.begin(), active.end(),
+                [](const RunState* a, const RunState* b) { return a->batches > b->batches; });
+            parallelFor(active, workers,
+                        [&](RunState& r, MlpScratch& scratch) { trainEpoch(r, epoch, scratch); });
             for (RunState* r : active) {
                 progress.stepsDone += r->batches;
                 r->stats.seconds = seconds();
@@ -253,9 +252,7 @@ class EnsembleTrainer {
 
     bool cancelled() const { return m_options.control && m_options.control->cancel.load(); }
 
-    double seconds() const {
-        return std::chrono::duration<double>(Clock::now() - m_start).count();
-    }
+    double seconds() const { return std::chrono::duration<double>(Clock::now() - m_start).count(); }
 
     void waitWhilePaused() const {
         while (m_options.control && m_options.control->pause.load() && !cancelled())
@@ -284,8 +281,8 @@ class EnsembleTrainer {
 
     /// Mean squared error (normalized) of a run's current parameters on some rows of a split.
     double evalLoss(const RunState& r, const float* params, const EvalFeatures& f,
-                    const std::vector<float>& y, const std::vector<int>* rows,
-                    MlpScratch& scratch, std::vector<float>* predictions = nullptr) const {
+                    const std::vector<float>& y, const std::vector<int>* rows, MlpScratch& scratch,
+                    std::vector<float>* predictions = nullptr) const {
         const MlpShape shape = shapeOf(r);
         const std::size_t n = rows ? rows->size() : y.size();
         std::vector<float> pred(n, 0.0f), chunkOut;
@@ -326,7 +323,8 @@ class EnsembleTrainer {
         if (m_options.augmentation) {
             // A fresh random draw of the training features every epoch.
             m_options.augmentation->draw(
-                SplitKind::Train, detail::streamSeed(r.config.seed, 1000 + static_cast<unsigned>(epoch)),
+                SplitKind::Train,
+                detail::streamSeed(r.config.seed, 1000 + static_cast<unsigned>(epoch)),
                 r.augmented);
             features = r.augmented.data();
         }
@@ -345,8 +343,10 @@ class EnsembleTrainer {
             r.batchX.resize(static_cast<std::size_t>(rows) * d);
             r.batchY.resize(static_cast<std::size_t>(rows));
             for (int i = 0; i < rows; ++i) {
-                const auto src = static_cast<std::size_t>(r.rows[static_cast<std::size_t>(first + i)]);
-                std::copy_n(features + src * d, d, r.batchX.data() + static_cast<std::size_t>(i) * d);
+                const auto src =
+                    static_cast<std::size_t>(r.rows[static_cast<std::size_t>(first + i)]);
+                std::copy_n(features + src * d, d,
+                            r.batchX.data() + static_cast<std::size_t>(i) * d);
                 r.batchY[static_cast<std::size_t>(i)] = m_yTrain[src];
             }
             adam.step = ++r.step;
@@ -409,8 +409,7 @@ class EnsembleTrainer {
             m_options.observer->onRunFinished(r.index, res);
     }
 
-    template <typename F>
-    void parallelFor(std::vector<RunState*>& runs, int workers, F&& body) {
+    template <typename F> void parallelFor(std::vector<RunState*>& runs, int workers, F&& body) {
         if (workers <= 1 || runs.size() <= 1) {
             for (RunState* r : runs)
                 body(*r, m_scratch[0]);
@@ -458,8 +457,10 @@ std::vector<float> predict(const ModelWeights& weights, const LabelScaler& scale
         throw std::invalid_argument("predict: the inputs are not rows of d features");
     std::vector<float> params(shape.size());
     std::copy(weights.w1.begin(), weights.w1.end(), params.begin());
-    std::copy(weights.b1.begin(), weights.b1.end(), params.begin() + static_cast<long>(shape.b1Offset()));
-    std::copy(weights.w2.begin(), weights.w2.end(), params.begin() + static_cast<long>(shape.w2Offset()));
+    std::copy(weights.b1.begin(), weights.b1.end(),
+              params.begin() + static_cast<long>(shape.b1Offset()));
+    std::copy(weights.w2.begin(), weights.w2.end(),
+              params.begin() + static_cast<long>(shape.w2Offset()));
     params[shape.b2Offset()] = weights.b2;
     const int rows = static_cast<int>(X.size() / static_cast<std::size_t>(weights.d));
     std::vector<float> out(static_cast<std::size_t>(rows));

@@ -87,9 +87,8 @@ std::vector<ZipEntry> checkZip(const std::vector<char>& b) {
         e.size = compressed;
         if (e.offset > dirOffset || e.size > dirOffset - e.offset)
             throw std::runtime_error("zip entry " + e.name + " runs past the end (truncated)");
-        const auto actual = static_cast<std::uint32_t>(
-            ::crc32(0L, reinterpret_cast<const Bytef*>(b.data() + e.offset),
-                    static_cast<uInt>(e.size)));
+        const auto actual = static_cast<std::uint32_t>(::crc32(
+            0L, reinterpret_cast<const Bytef*>(b.data() + e.offset), static_cast<uInt>(e.size)));
         if (actual != crc)
             throw std::runtime_error("zip entry " + e.name +
                                      " fails its CRC32 check (the file is corrupted)");

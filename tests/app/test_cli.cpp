@@ -19,7 +19,9 @@ using qm7::test::cliPath;
 using qm7::test::runCommand;
 
 namespace {
-std::string dataset() { return qm7::test::sharedData("dataset.pt"); }
+std::string dataset() {
+    return qm7::test::sharedData("dataset.pt");
+}
 
 int runQm7(const std::string& args, std::string* out = nullptr) {
     return runCommand(cliPath() + " " + args, out);
@@ -48,14 +50,14 @@ TEST(Cli, TrainWritesTheRunFolder) {
     QM7_SKIP_WITHOUT_SHARED("dataset.pt");
     const std::string dir = qm7::test::freshDir("cli_train");
     std::string out;
-    ASSERT_EQ(runQm7("train --data " + dataset() + " --epochs 3 --hidden 16 --eval-every 1 --out " +
-                      dir,
-                  &out),
-              0)
+    ASSERT_EQ(
+        runQm7("train --data " + dataset() + " --epochs 3 --hidden 16 --eval-every 1 --out " + dir,
+               &out),
+        0)
         << out;
     EXPECT_NE(out.find("test RMSE"), std::string::npos) << out;
-    for (const char* f : {"config.json", "history.csv", "predictions.csv", "summary.json",
-                          "model.pt"})
+    for (const char* f :
+         {"config.json", "history.csv", "predictions.csv", "summary.json", "model.pt"})
         EXPECT_TRUE(fs::exists(fs::path(dir) / f)) << f;
     std::ifstream config(fs::path(dir) / "config.json");
     const auto j = nlohmann::json::parse(config);
@@ -83,7 +85,9 @@ struct BadArgs {
     const char* expected;
 };
 
-void PrintTo(const BadArgs& b, std::ostream* os) { *os << b.args; }
+void PrintTo(const BadArgs& b, std::ostream* os) {
+    *os << b.args;
+}
 
 class CliBadArguments : public ::testing::TestWithParam<BadArgs> {};
 
@@ -100,15 +104,15 @@ TEST_P(CliBadArguments, ExitWithCodeTwoAndAMessage) {
 
 INSTANTIATE_TEST_SUITE_P(
     AllCases, CliBadArguments,
-    ::testing::Values(
-        BadArgs{"NegativeEpochs", "train --data DATA --epochs -5", "epochs"},
-        BadArgs{"ZeroLearningRate", "train --data DATA --lr 0", "learning rate"},
-        BadArgs{"NotANumber", "train --data DATA --lr fast", "--lr"},
-        BadArgs{"MissingFile", "train --data /nonexistent/data.pt", "no such file"},
-        BadArgs{"UnwritableOut", "train --data DATA --epochs 1 --out /proc/qm7-out", "output folder"},
-        BadArgs{"MissingOut", "homework --data DATA", "--out"},
-        BadArgs{"InfoOnText", "info /etc/hostname", "not a PyTorch file"},
-        BadArgs{"UnknownCommand", "frobnicate", "frobnicate"}),
+    ::testing::Values(BadArgs{"NegativeEpochs", "train --data DATA --epochs -5", "epochs"},
+                      BadArgs{"ZeroLearningRate", "train --data DATA --lr 0", "learning rate"},
+                      BadArgs{"NotANumber", "train --data DATA --lr fast", "--lr"},
+                      BadArgs{"MissingFile", "train --data /nonexistent/data.pt", "no such file"},
+                      BadArgs{"UnwritableOut", "train --data DATA --epochs 1 --out /proc/qm7-out",
+                              "output folder"},
+                      BadArgs{"MissingOut", "homework --data DATA", "--out"},
+                      BadArgs{"InfoOnText", "info /etc/hostname", "not a PyTorch file"},
+                      BadArgs{"UnknownCommand", "frobnicate", "frobnicate"}),
     [](const auto& param) { return std::string(param.param.name); });
 
 // Ctrl-C stops training cleanly and keeps what was written.

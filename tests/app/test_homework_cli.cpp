@@ -19,7 +19,7 @@ using qm7::test::runCommand;
 namespace {
 
 const char* kSettings = " --epochs 60 --hidden 48 --eval-every 10 --lrs 1e-3,1e-2 --seeds 2 "
-                        "--sizes 100,300,1000 --threads 1";
+                        "--sizes 100,300,1000 --threads 1 --no-figures";
 
 int finishedRuns(const std::string& dir) {
     int n = 0;
@@ -45,9 +45,8 @@ TEST(HomeworkCli, KilledMidwayThenResumedGivesTheSameReport) {
     const std::string whole = qm7::test::freshDir("hw_whole");
     const std::string resumed = qm7::test::freshDir("hw_resumed");
     std::string out;
-    ASSERT_EQ(runCommand(cliPath() + " homework --data " + data + " --out " + whole + kSettings,
-                         &out),
-              0)
+    ASSERT_EQ(
+        runCommand(cliPath() + " homework --data " + data + " --out " + whole + kSettings, &out), 0)
         << out;
     EXPECT_NE(out.find("chosen learning rate"), std::string::npos) << out;
 
@@ -72,9 +71,9 @@ TEST(HomeworkCli, KilledMidwayThenResumedGivesTheSameReport) {
     ASSERT_LT(before, 10) << "the homework finished before it could be killed";
     EXPECT_FALSE(fs::exists(fs::path(resumed) / "report.md"));
 
-    ASSERT_EQ(runCommand(cliPath() + " homework --data " + data + " --out " + resumed + kSettings,
-                         &out),
-              0)
+    ASSERT_EQ(
+        runCommand(cliPath() + " homework --data " + data + " --out " + resumed + kSettings, &out),
+        0)
         << out;
     EXPECT_NE(out.find(std::to_string(before) + " runs reused"), std::string::npos) << out;
     EXPECT_EQ(fileText(resumed + "/sweep.csv"), fileText(whole + "/sweep.csv"));
@@ -86,9 +85,10 @@ TEST(HomeworkCli, BadListsExitWithCodeTwo) {
     QM7_SKIP_WITHOUT_SHARED("dataset.pt");
     const std::string data = qm7::test::sharedData("dataset.pt");
     std::string out;
-    EXPECT_EQ(runCommand(cliPath() + " homework --data " + data + " --out /tmp/qm7-x --lrs 1e-3,abc",
-                         &out),
-              2)
+    EXPECT_EQ(
+        runCommand(cliPath() + " homework --data " + data + " --out /tmp/qm7-x --lrs 1e-3,abc",
+                   &out),
+        2)
         << out;
     EXPECT_NE(out.find("'abc' is not a number"), std::string::npos) << out;
     EXPECT_EQ(runCommand(cliPath() + " curve --data " + data + " --out /tmp/qm7-x --sizes 100,5000",

@@ -29,7 +29,9 @@ const std::string& fixtureDir() {
     return dir;
 }
 
-std::string fixture(const std::string& name) { return fixtureDir() + "/" + name + ".pt"; }
+std::string fixture(const std::string& name) {
+    return fixtureDir() + "/" + name + ".pt";
+}
 
 /// The message of the DatasetError that loading path throws ("" when it loads).
 std::string loadError(const std::string& path) {
@@ -94,7 +96,9 @@ struct BadFile {
     const char* expected; ///< a fragment the message must contain
 };
 
-void PrintTo(const BadFile& b, std::ostream* os) { *os << b.name; }
+void PrintTo(const BadFile& b, std::ostream* os) {
+    *os << b.name;
+}
 
 class DatasetBadFile : public ::testing::TestWithParam<BadFile> {};
 
@@ -161,10 +165,10 @@ TEST(DatasetFuzz, ThousandCorruptedCopiesNeverCrash) {
             const int flips = kind == 1 ? 1 : (kind == 2 ? 8 : 64);
             for (int f = 0; f < flips; ++f) {
                 // Half the flips land in the last 4 KB, where the zip directory lives.
-                const std::size_t span = (f % 2) ? std::min<std::size_t>(4096, bytes.size())
-                                                 : bytes.size();
-                const std::size_t at = bytes.size() - 1 -
-                                       std::uniform_int_distribution<std::size_t>(0, span - 1)(rng);
+                const std::size_t span =
+                    (f % 2) ? std::min<std::size_t>(4096, bytes.size()) : bytes.size();
+                const std::size_t at =
+                    bytes.size() - 1 - std::uniform_int_distribution<std::size_t>(0, span - 1)(rng);
                 bytes[at] = static_cast<char>(std::uniform_int_distribution<int>(0, 255)(rng));
             }
         }

@@ -30,9 +30,8 @@ int runCommand(const std::string& command, std::string* output) {
 }
 
 bool pythonTorchAvailable() {
-    static const bool available =
-        std::string(QM7_PYTHON).size() > 0 &&
-        runCommand(std::string(QM7_PYTHON) + " -c 'import torch'") == 0;
+    static const bool available = std::string(QM7_PYTHON).size() > 0 &&
+                                  runCommand(std::string(QM7_PYTHON) + " -c 'import torch'") == 0;
     return available;
 }
 
@@ -49,8 +48,8 @@ static std::string quote(const std::string& s) {
 
 int runPython(const std::string& script, const std::vector<std::string>& args,
               std::string* output) {
-    std::string cmd = std::string(QM7_PYTHON) + " " +
-                      quote((fs::path(QM7_FIXTURE_DIR) / script).string());
+    std::string cmd =
+        std::string(QM7_PYTHON) + " " + quote((fs::path(QM7_FIXTURE_DIR) / script).string());
     for (const auto& a : args)
         cmd += " " + quote(a);
     return runCommand(cmd, output);
@@ -63,6 +62,8 @@ std::string freshDir(const std::string& name) {
     return p.string();
 }
 
-std::string cliPath() { return QM7_CLI; }
+std::string cliPath() {
+    return QM7_CLI;
+}
 
 } // namespace qm7::test

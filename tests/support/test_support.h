@@ -28,9 +28,9 @@ std::string cliPath();
 
 } // namespace qm7::test
 
-#define QM7_SKIP_WITHOUT_SHARED(file)                                                           \
-    if (qm7::test::sharedData(file).empty())                                                   \
+#define QM7_SKIP_WITHOUT_SHARED(file)                                                              \
+    if (qm7::test::sharedData(file).empty())                                                       \
     GTEST_SKIP() << "../shared/data/qm7/" << file << " is absent; skipping"
-#define QM7_SKIP_WITHOUT_PYTHON_TORCH()                                                         \
-    if (!qm7::test::pythonTorchAvailable())                                                    \
+#define QM7_SKIP_WITHOUT_PYTHON_TORCH()                                                            \
+    if (!qm7::test::pythonTorchAvailable())                                                        \
     GTEST_SKIP() << "/usr/bin/python3 with torch (python3-torch) is absent; skipping"

@@ -19,11 +19,11 @@ struct Split {
 /// The course data set: three splits sharing the feature width d.
 struct Dataset {
     Split train, val, test;
-    int d = 0;                          ///< features per row
-    int atoms = 0;                      ///< N with d = N(N+1)/2 (or d = N for eigenspectra)
-    std::string representation = "cm";  ///< cm, sorted, eigen, random-sorted
+    int d = 0;                           ///< features per row
+    int atoms = 0;                       ///< N with d = N(N+1)/2 (or d = N for eigenspectra)
+    std::string representation = "cm";   ///< cm, sorted, eigen, random-sorted
     std::string sourceDtype = "float32"; ///< dtype of X in the file that was read
-    std::string source;                 ///< where it came from (a path, or "demo")
+    std::string source;                  ///< where it came from (a path, or "demo")
 };
 
 /// Every failure to read or validate a data set; what() names the file and the problem.

@@ -15,12 +15,12 @@ namespace qm7 {
 
 /// Settings of a homework run; defaults are the homework's.
 struct HomeworkConfig {
-    TrainConfig base;                                  ///< p, epochs, batch, eval interval
+    TrainConfig base; ///< p, epochs, batch, eval interval
     std::vector<double> lrs = {1e-5, 1e-4, 1e-3, 1e-2};
     int seeds = 3;
     SweepRule rule = SweepRule::FinalLoss;
     std::vector<int> sizes = {100, 200, 500, 1000};
-    double targetN = 4000;                             ///< extrapolate the fits here
+    double targetN = 4000; ///< extrapolate the fits here
     FitOptions fit;
     std::string validate(int availableRows) const;
     std::string toJson(const std::string& dataSource) const;
@@ -37,7 +37,7 @@ struct HomeworkResult {
     CurveConfig curveConfig;
     std::vector<CurveRow> curve;
     std::vector<RunResult> curveRuns;
-    std::vector<FitResult> fits; ///< ranked best first
+    std::vector<FitResult> fits;               ///< ranked best first
     std::vector<Extrapolation> extrapolations; ///< one per fit, same order
     double targetN = 4000;
     int reusedRuns = 0;
@@ -74,7 +74,8 @@ Extrapolation extrapolate95(const FitResult& fit, double n);
 /// The tables as CSV text.
 std::string sweepCsv(const SweepSummary& sweep);
 std::string curveCsv(const std::vector<CurveRow>& curve);
-std::string fitsCsv(const std::vector<FitResult>& fits, const std::vector<Extrapolation>& extrapolations);
+std::string fitsCsv(const std::vector<FitResult>& fits,
+                    const std::vector<Extrapolation>& extrapolations);
 
 /// A run folder's name for a learning rate and seed, e.g. "lr1e-03-seed0".
 std::string sweepRunName(double lr, std::uint64_t seed);

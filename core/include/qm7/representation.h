@@ -68,5 +68,4 @@ std::vector<double> features(const Molecule& molecule, const RepresentationOptio
 /// A random relabelling of n atoms (a permutation), the same for the same seed everywhere.
 std::vector<int> randomAtomOrder(int n, std::uint64_t seed);
 
-
 } // namespace qm7

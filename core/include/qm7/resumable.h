@@ -16,8 +16,9 @@ bool sameRun(const TrainConfig& a, const TrainConfig& b);
 
 /// Trains configs[i] into dirs[i] unless dirs[i] already holds that finished run.
 /// Runs are trained whole, one per worker thread, longest first, so that they finish, and are
-/// saved, one after another (at most `chunk` runs per training call; 0 = no limit). The observer sees run indices of `configs` and progress over all runs still
-/// to train. Cancelled runs are saved as such and are trained again next time.
+/// saved, one after another (at most `chunk` runs per training call; 0 = no limit). The observer
+/// sees run indices of `configs` and progress over all runs still to train. Cancelled runs are
+/// saved as such and are trained again next time.
 std::vector<RunResult> trainResumable(const Dataset& data, const std::vector<TrainConfig>& configs,
                                       const std::vector<std::string>& dirs,
                                       const std::string& dataSource, const TrainOptions& options,

@@ -24,7 +24,7 @@ struct TrainConfig {
     int batchSize = 100;    ///< minibatch size
     std::uint64_t seed = 0; ///< initialization, data order and training subset
     int evalEvery = 10;     ///< evaluate train and validation loss every k epochs (and the last)
-    int trainSize = 0;      ///< 0 = the whole training split; else the first n of a seeded permutation
+    int trainSize = 0; ///< 0 = the whole training split; else the first n of a seeded permutation
 
     /// An empty string when valid, else what is wrong and what to do.
     std::string validate() const;
@@ -32,15 +32,15 @@ struct TrainConfig {
 
 /// Losses at one epoch. Losses are MSE on normalized labels; RMSEs are in kcal/mol.
 struct EpochStats {
-    int run = 0;              ///< index of the run in the call's config list
-    int epoch = 0;            ///< 1-based
-    double batchLoss = 0;     ///< mean minibatch loss over this epoch (normalized)
-    bool evaluated = false;   ///< true when train/val losses below were computed this epoch
-    double trainLoss = 0;     ///< full training-set MSE (normalized)
-    double valLoss = 0;       ///< validation MSE (normalized)
-    double trainRmse = 0;     ///< kcal/mol
-    double valRmse = 0;       ///< kcal/mol
-    double seconds = 0;       ///< wall time since the call started
+    int run = 0;            ///< index of the run in the call's config list
+    int epoch = 0;          ///< 1-based
+    double batchLoss = 0;   ///< mean minibatch loss over this epoch (normalized)
+    bool evaluated = false; ///< true when train/val losses below were computed this epoch
+    double trainLoss = 0;   ///< full training-set MSE (normalized)
+    double valLoss = 0;     ///< validation MSE (normalized)
+    double trainRmse = 0;   ///< kcal/mol
+    double valRmse = 0;     ///< kcal/mol
+    double seconds = 0;     ///< wall time since the call started
 };
 
 /// Overall progress of a call, for progress bars and ETAs.
@@ -70,11 +70,11 @@ struct RunResult {
     double finalValLoss = 0;         ///< normalized, at the last evaluated epoch
     Metrics test;                    ///< kcal/mol, best-validation weights
     double testMseNormalized = 0;
-    std::vector<float> testTrue;     ///< kcal/mol
-    std::vector<float> testPred;     ///< kcal/mol
-    ModelWeights weights;            ///< best-validation weights
-    LabelScaler scaler;              ///< train-label mean and std used
-    int trainRows = 0;               ///< training rows actually used
+    std::vector<float> testTrue; ///< kcal/mol
+    std::vector<float> testPred; ///< kcal/mol
+    ModelWeights weights;        ///< best-validation weights
+    LabelScaler scaler;          ///< train-label mean and std used
+    int trainRows = 0;           ///< training rows actually used
     int epochsDone = 0;
     bool cancelled = false;
     double seconds = 0;
@@ -117,7 +117,8 @@ struct TrainOptions {
     TrainObserver* observer = nullptr;
     TrainControl* control = nullptr;
     const FeatureAugmentation* augmentation = nullptr;
-    int parallelRuns = 0; ///< runs trained side by side on worker threads; 0 = chosen by the trainer
+    int parallelRuns =
+        0; ///< runs trained side by side on worker threads; 0 = chosen by the trainer
     /// Lockstep: all runs advance epoch by epoch together (live multi-seed plots).
     /// Queue: each worker takes whole runs, longest first; runs finish one after another and the
     /// cores stay busy when runs differ in length (learning curves, resumable jobs).
