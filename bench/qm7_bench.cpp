@@ -1,12 +1,14 @@
 // qm7-bench: how fast the workbench trains, against the machine's limits.
 //
-//   qm7-bench --data dataset.pt [--quick] [--epochs N] [--json FILE] [--skip ...]
+//   qm7-bench --data dataset.pt [--quick] [--single-epochs N] [--homework-epochs N]
+//             [--json FILE] [--skip ...]
 //
 // (1) microbenchmarks: peak float32 GEMM rate of the BLAS the trainer calls (the same dlopen'd
 //     cblas_sgemm), multi-threaded, single-threaded, and one single-threaded call per core at
 //     once; the rate at the trainer's own shapes; memory bandwidth (a STREAM triad on arrays far
 //     larger than the caches); the fused Adam kernel on one model's parameters.
-// (2) a profile of one training step, phase by phase (a timed copy of core's step).
+// (2) a profile of one training step, phase by phase (core's step with a StepProfile): one
+//     model on one thread, one model per core (trainMany), one model split over the cores (train).
 // (3) the workbench's single-model trainer, qm7::train, for a fixed number of epochs.
 // (4) the homework's 24 runs through qm7::trainMany.
 // (5) the floor: the homework's GEMM FLOPs at the peak rate plus the optimizer's bytes at the
@@ -19,7 +21,6 @@
 #include "blas.h"
 #include "blas_threads.h"
 #include "mlp_kernels.h"
-#include "proto_kernels.h"
 
 #include <algorithm>
 #include <atomic>
@@ -50,9 +51,13 @@ double now() {
     return std::chrono::duration<double>(Clock::now().time_since_epoch()).count();
 }
 
-double cpuNow() { return static_cast<double>(std::clock()) / CLOCKS_PER_SEC; }
+double cpuNow() {
+    return static_cast<double>(std::clock()) / CLOCKS_PER_SEC;
+}
 
-int cores() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
+int cores() {
+    return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
 
 std::string readFile(const char* path) {
     std::ifstream in(path);
@@ -209,7 +214,7 @@ double triadBandwidth(std::size_t n, int threads) {
 struct HomeworkLoad {
     std::vector<qm7::TrainConfig> configs;
     long long steps = 0;
-    double gemmFlops = 0;      ///< training GEMM FLOPs + evaluation forward FLOPs
+    double gemmFlops = 0; ///< training GEMM FLOPs + evaluation forward FLOPs
     double trainFlops = 0;
     double evalFlops = 0;
     double optimizerBytes = 0; ///< bytes Adam must move
@@ -270,15 +275,13 @@ struct Options {
     bool quick = false;
     int singleEpochs = -1, homeworkEpochs = -1;
     std::string json;
-    bool micro = true, profile = true, single = true, homework = true, proto = false;
+    bool micro = true, profile = true, single = true, homework = true;
 };
 
 void usage() {
-    std::puts(
-        "usage: qm7-bench [--data FILE] [--quick] [--single-epochs N] [--homework-epochs N]\n"
-        "                 [--json FILE] [--skip micro,profile,single,homework] [--proto]\n"
-        "  --proto  also measure the prototype kernels of proto_kernels.cpp against core's\n"
-        "  --quick  few epochs (single 20, homework 10) and short microbenchmarks");
+    std::puts("usage: qm7-bench [--data FILE] [--quick] [--single-epochs N] [--homework-epochs N]\n"
+              "                 [--json FILE] [--skip micro,profile,single,homework]\n"
+              "  --quick  few epochs (single 20, homework 10) and short microbenchmarks");
 }
 
 } // namespace
@@ -303,8 +306,6 @@ int main(int argc, char** argv) {
             o.singleEpochs = std::stoi(next());
         else if (a == "--homework-epochs")
             o.homeworkEpochs = std::stoi(next());
-        else if (a == "--proto")
-            o.proto = true;
         else if (a == "--json")
             o.json = next();
         else if (a == "--skip") {
@@ -326,7 +327,9 @@ int main(int argc, char** argv) {
 
     Report rep;
     const int ncores = cores();
-    qm7::applyThreadSettings(qm7::ThreadSettings{}); // the workbench's default: 1 torch, BLAS all
+    // The workbench's default: 1 torch thread, OpenBLAS set to all cores; the trainer then runs
+    // BLAS single-threaded and uses that count as the threads of a single run's split step.
+    qm7::applyThreadSettings(qm7::ThreadSettings{});
     std::printf("qm7-bench  cores %d  BLAS %s\n", ncores, qm7::blasDescription().c_str());
     std::printf("load average at start: %s (a busy machine slows every number below)\n",
                 loadAverage().c_str());
@@ -346,8 +349,8 @@ int main(int argc, char** argv) {
         return 1;
     }
     const int d = data.d, p = 1000, B = 100;
-    std::printf("data %s: train %zu, val %zu, test %zu, d %d\n", o.data.c_str(),
-                data.train.rows(), data.val.rows(), data.test.rows(), d);
+    std::printf("data %s: train %zu, val %zu, test %zu, d %d\n", o.data.c_str(), data.train.rows(),
+                data.val.rows(), data.test.rows(), d);
 
     // ---------------------------------------------------------------- (1) microbenchmarks
     double peak = 0, bandwidth = 0, idealPeak = 0;
@@ -368,7 +371,9 @@ int main(int argc, char** argv) {
         std::printf("sgemm %d^3: multi-threaded pool (%d) %.1f GFLOP/s; one thread %.1f GFLOP/s "
                     "(x %d cores = %.1f); %d single-threaded calls at once %.1f GFLOP/s\n",
                     big, ncores, mt, st, ncores, st * ncores, ncores, conc);
-        std::printf("peak used for the floor: %.1f GFLOP/s (the best measured on all cores at once)\n", peak);
+        std::printf(
+            "peak used for the floor: %.1f GFLOP/s (the best measured on all cores at once)\n",
+            peak);
         rep.num("gemm_square_n", big);
         rep.num("gemm_mt_gflops", mt);
         rep.num("gemm_1t_gflops", st);
@@ -393,8 +398,9 @@ int main(int argc, char** argv) {
             const double many = gemmRate(s.g, ncores, microSeconds / 2);
             qm7::detail::setBlasThreads(ncores);
             const double pool = gemmRate(s.g, 1, microSeconds / 2);
-            std::printf("%-40s 1 thread %6.1f | %d calls at once %6.1f | pool of %d %6.1f GFLOP/s\n",
-                        s.name, one, ncores, many, ncores, pool);
+            std::printf(
+                "%-40s 1 thread %6.1f | %d calls at once %6.1f | pool of %d %6.1f GFLOP/s\n",
+                s.name, one, ncores, many, ncores, pool);
             rep.num(std::string("gemm_") + keys[si] + "_1t", one);
             rep.num(std::string("gemm_") + keys[si] + "_concurrent", many);
             rep.num(std::string("gemm_") + keys[si] + "_pool", pool);
@@ -448,16 +454,28 @@ int main(int argc, char** argv) {
 
     // ---------------------------------------------------------------- (2) profile of a step
     if (o.profile) {
-        std::printf("\n== profile of one training step (p %d, d %d, batch %d), phase by phase\n", p, d, B);
+        std::printf("\n== profile of one training step (p %d, d %d, batch %d), phase by phase: "
+                    "core's mlpTrainStep with a StepProfile\n",
+                    p, d, B);
         const qm7::detail::MlpShape shape{d, p};
         const int steps = o.quick ? 150 : 600;
-        for (int threads : {1, ncores}) {
-            // `threads` models trained at once, one per thread, single-threaded BLAS: what
-            // trainMany does. With threads == 1 this is one model on one core.
-            qm7::detail::setBlasThreads(1);
-            std::vector<qm7bench::PhaseTimes> times(static_cast<std::size_t>(threads));
-            std::vector<double> gather(static_cast<std::size_t>(threads), 0.0);
-            const double wall = concurrently(threads, [&](int t) {
+        qm7::detail::setBlasThreads(1); // the trainer always calls single-threaded BLAS
+        struct Layout {
+            int models, split; // models trained at once (one per thread), threads per model
+            std::string key, what;
+        };
+        std::vector<Layout> layouts = {{1, 1, "prof_1t_", "one model on one thread"}};
+        if (ncores > 1) {
+            layouts.push_back({ncores, 1, "prof_conc_",
+                               std::to_string(ncores) +
+                                   " models at once, one per thread (qm7::trainMany's layout)"});
+            layouts.push_back({1, ncores, "prof_split_",
+                               "one model, each step split over " + std::to_string(ncores) +
+                                   " threads (qm7::train's layout)"});
+        }
+        for (const Layout& L : layouts) {
+            std::vector<qm7::detail::StepProfile> prof(static_cast<std::size_t>(L.models));
+            const double wall = concurrently(L.models, [&](int t) {
                 std::vector<float> params = randomVector(shape.size(), 3 + t, 0.06f);
                 std::vector<float> m(shape.size(), 0.0f), v(shape.size(), 0.0f);
                 std::vector<float> X(static_cast<std::size_t>(B) * d), y(B);
@@ -468,46 +486,56 @@ int main(int argc, char** argv) {
                     const auto t0 = Clock::now();
                     for (int i = 0; i < B; ++i) { // gather a batch of random training rows
                         const std::size_t r = gen() % data.train.rows();
-                        std::copy_n(data.train.X.data() + r * d, d, X.data() + static_cast<std::size_t>(i) * d);
+                        std::copy_n(data.train.X.data() + r * d, d,
+                                    X.data() + static_cast<std::size_t>(i) * d);
                         y[i] = (data.train.y[r] + 1500.f) / 230.f;
                     }
-                    gather[t] += std::chrono::duration<double>(Clock::now() - t0).count();
+                    prof[t].gather += std::chrono::duration<double>(Clock::now() - t0).count();
                     adam.step = s + 1;
-                    qm7bench::profiledTrainStep(shape, params.data(), m.data(), v.data(), adam,
-                                                X.data(), y.data(), B, scratch, times[t]);
+                    qm7::detail::mlpTrainStep(shape, params.data(), m.data(), v.data(), adam,
+                                              X.data(), y.data(), B, scratch, L.split, &prof[t]);
                 }
             });
-            const auto& T = times[0];
+            const qm7::detail::StepProfile& T = prof[0];
+            // Thread 0's share of the hidden units: core splits the step by blocks of 256 units
+            // (mlp_kernels.cpp), thread 0 taking the first blocks * 1 / threads of them.
+            const int blocks = (p + 255) / 256;
+            const int threads = std::min(L.split, blocks);
+            const int units0 = std::min(p, blocks / threads * 256);
             const double per = 1e3 / steps;
-            const double tot = T.total() + gather[0];
-            auto line = [&](const char* name, double s, double flops) {
-                std::printf("  %-32s %7.3f ms  %5.1f%%", name, s * per, 100 * s / tot);
+            const double inStep = T.phases() - T.gather;
+            const double other = std::max(0.0, T.wall - inStep);
+            const double tot = T.gather + T.wall;
+            auto line = [&](const char* name, double sec, double flops) {
+                std::printf("  %-34s %7.3f ms  %5.1f%%", name, sec * per, 100 * sec / tot);
                 if (flops > 0)
-                    std::printf("  %6.1f GFLOP/s", flops / (s / steps) / 1e9);
+                    std::printf("  %6.1f GFLOP/s", flops / (sec / steps) / 1e9);
                 std::printf("\n");
             };
-            std::printf("%d model%s at once, one per thread (thread 0's phases):\n", threads,
-                        threads > 1 ? "s" : "");
-            line("gather batch", gather[0], 0);
-            line("forward GEMM X W1^T", T.fwdGemm, 2.0 * B * d * p);
-            line("bias+ReLU+layer 2", T.reluOut, 0);
-            line("loss, dL/dH, grads of b1 w2 b2", T.backTail, 0);
-            line("dW1 GEMM (16 tiles of 64 rows)", T.dw1Gemm, 2.0 * B * d * p);
-            line("Adam on W1 (tile by tile)", T.adamW1, 0);
-            line("Adam on b1 w2 b2", T.adamTail, 0);
-            std::printf("  %-32s %7.3f ms  (wall %.3f ms per step per thread)\n", "step total",
+            std::printf("%s (%s):\n", L.what.c_str(),
+                        L.split > 1 ? "thread 0's phases: its share of the hidden units, and the "
+                                      "serial parts"
+                                    : "the first model's phases");
+            line("gather batch", T.gather, 0);
+            line("forward GEMM X W1^T", T.forward, 2.0 * B * d * units0);
+            line("bias+ReLU+layer 2", T.reluLayer2, 0);
+            line("loss and dL/dout", T.loss, 0);
+            line("dL/dH, grads of b1 w2 b2", T.backward, 0);
+            line("dW1 GEMM (tiles of 64 rows)", T.dW1, 2.0 * B * d * units0);
+            line("Adam (W1 tile by tile, b1 w2 b2)", T.adam, 0);
+            line(L.split > 1 ? "threads' start, join and waiting" : "rest of the step", other, 0);
+            std::printf("  %-34s %7.3f ms  (wall %.3f ms per step per model)\n", "step total",
                         tot * per, wall * per);
-            const std::string k = threads == 1 ? "prof_1t_" : "prof_conc_";
-            rep.num(k + "gather_ms", gather[0] * per);
-            rep.num(k + "fwd_gemm_ms", T.fwdGemm * per);
-            rep.num(k + "relu_ms", T.reluOut * per);
-            rep.num(k + "tail_ms", T.backTail * per);
-            rep.num(k + "dw1_gemm_ms", T.dw1Gemm * per);
-            rep.num(k + "adam_w1_ms", T.adamW1 * per);
-            rep.num(k + "adam_tail_ms", T.adamTail * per);
+            const std::string& k = L.key;
+            rep.num(k + "gather_ms", T.gather * per);
+            rep.num(k + "forward_ms", T.forward * per);
+            rep.num(k + "relu_ms", T.reluLayer2 * per);
+            rep.num(k + "loss_ms", T.loss * per);
+            rep.num(k + "backward_ms", T.backward * per);
+            rep.num(k + "dw1_ms", T.dW1 * per);
+            rep.num(k + "adam_ms", T.adam * per);
+            rep.num(k + "other_ms", other * per);
             rep.num(k + "step_ms", wall * per);
-            if (ncores == 1)
-                break;
         }
         // Evaluation: one forward pass over 1500 training + 500 validation rows.
         {
@@ -519,136 +547,14 @@ int main(int argc, char** argv) {
             const double t0 = now();
             for (int r = 0; r < reps; ++r)
                 for (int c = 0; c < 4; ++c) // the trainer evaluates in chunks of 500 rows
-                    qm7::detail::mlpForward(shape, params.data(), X.data() + static_cast<std::size_t>(c) * 500 * d,
-                                            500, out.data() + c * 500, scratch);
+                    qm7::detail::mlpForward(shape, params.data(),
+                                            X.data() + static_cast<std::size_t>(c) * 500 * d, 500,
+                                            out.data() + c * 500, scratch);
             const double ms = (now() - t0) / reps * 1e3;
             std::printf("evaluation of 2000 rows (1 thread): %.2f ms = %.1f steps' worth of "
-                        "forward FLOPs at 10x fewer passes\n", ms, 2000.0 / B / 2);
+                        "forward FLOPs at 10x fewer passes\n",
+                        ms, 2000.0 / B / 2);
             rep.num("eval_2000_rows_ms", ms);
-        }
-    }
-
-    // ---------------------------------------------------------------- prototypes (--proto)
-    if (o.proto) {
-        std::printf("\n== prototypes (bench/proto_kernels.cpp) against core's step, one model per "
-                    "thread, single-threaded BLAS\n");
-        const qm7::detail::MlpShape shape{d, p};
-        const int steps = o.quick ? 100 : 400;
-        using StepFn = std::function<double(float*, float*, float*, const qm7::detail::AdamStep&,
-                                            const float*, const float*, qm7::detail::MlpScratch&)>;
-        struct Variant {
-            std::string name;
-            StepFn fn;
-        };
-        std::vector<Variant> variants = {
-            {"core mlpTrainStep (tile 64)",
-             [&](float* P, float* M, float* V, const qm7::detail::AdamStep& a, const float* X,
-                 const float* y, qm7::detail::MlpScratch& sc) {
-                 return qm7::detail::mlpTrainStep(shape, P, M, V, a, X, y, B, sc);
-             }},
-        };
-        for (int tile : {32, 64, 128, 256, 1000})
-            variants.push_back({"optimized, tile " + std::to_string(tile),
-                                [&, tile](float* P, float* M, float* V, const qm7::detail::AdamStep& a,
-                                          const float* X, const float* y, qm7::detail::MlpScratch& sc) {
-                                    return qm7bench::optimizedTrainStep(shape, P, M, V, a, X, y, B,
-                                                                        sc, tile);
-                                }});
-        // Same start and batches for every variant: compare the weights after the steps.
-        std::vector<float> X0(static_cast<std::size_t>(B) * d), y0(B);
-        std::vector<std::vector<float>> finals;
-        qm7::detail::setBlasThreads(1);
-        for (int round = 0; round < 2; ++round) {
-            for (std::size_t vi = 0; vi < variants.size(); ++vi) {
-                for (int threads : {1, ncores}) {
-                    std::vector<std::vector<float>> endParams(static_cast<std::size_t>(threads));
-                    const double wall = concurrently(threads, [&](int t) {
-                        std::vector<float> params = randomVector(shape.size(), 3, 0.06f);
-                        std::vector<float> m(shape.size(), 0.0f), v(shape.size(), 0.0f);
-                        std::vector<float> X(static_cast<std::size_t>(B) * d), y(B);
-                        qm7::detail::MlpScratch sc;
-                        qm7::detail::AdamStep adam;
-                        for (int st = 0; st < steps; ++st) {
-                            for (int i = 0; i < B; ++i) {
-                                const std::size_t r = (static_cast<std::size_t>(st) * 7919 + i * 13) % data.train.rows();
-                                std::copy_n(data.train.X.data() + r * d, d, X.data() + static_cast<std::size_t>(i) * d);
-                                y[i] = (data.train.y[r] + 1540.f) / 224.f;
-                            }
-                            adam.step = st + 1;
-                            variants[vi].fn(params.data(), m.data(), v.data(), adam, X.data(), y.data(), sc);
-                        }
-                        endParams[t] = std::move(params);
-                    });
-                    if (threads == 1 && round == 0)
-                        finals.push_back(endParams[0]);
-                    std::printf("  round %d  %-30s %d at once: %.3f ms per step per model%s\n", round,
-                                variants[vi].name.c_str(), threads, wall / steps * 1e3,
-                                threads > 1 ? " (per core)" : "");
-                    if (round == 1)
-                        rep.num("proto_" + std::to_string(vi) + "_" + std::to_string(threads) + "_ms",
-                                wall / steps * 1e3);
-                    if (ncores == 1)
-                        break;
-                }
-            }
-        }
-        // One model on all cores: core's step with the BLAS pool (what qm7::train does) against
-        // the split prototype.
-        {
-            auto runOne = [&](const std::function<void(float*, float*, float*, const qm7::detail::AdamStep&,
-                                                       const float*, const float*)>& fn,
-                              std::vector<float>& endParams) {
-                std::vector<float> params = randomVector(shape.size(), 3, 0.06f);
-                std::vector<float> m(shape.size(), 0.0f), v(shape.size(), 0.0f);
-                std::vector<float> X(static_cast<std::size_t>(B) * d), y(B);
-                qm7::detail::AdamStep adam;
-                const double t0 = now();
-                for (int st = 0; st < steps; ++st) {
-                    for (int i = 0; i < B; ++i) {
-                        const std::size_t r = (static_cast<std::size_t>(st) * 7919 + i * 13) % data.train.rows();
-                        std::copy_n(data.train.X.data() + r * d, d, X.data() + static_cast<std::size_t>(i) * d);
-                        y[i] = (data.train.y[r] + 1540.f) / 224.f;
-                    }
-                    adam.step = st + 1;
-                    fn(params.data(), m.data(), v.data(), adam, X.data(), y.data());
-                }
-                endParams = std::move(params);
-                return (now() - t0) / steps * 1e3;
-            };
-            qm7::detail::MlpScratch sc;
-            qm7bench::SplitStep split(shape, ncores);
-            std::vector<float> pCore, pSplit;
-            for (int round = 0; round < 2; ++round) {
-                qm7::detail::setBlasThreads(ncores);
-                const double core = runOne([&](float* P, float* M, float* V, const qm7::detail::AdamStep& a,
-                                               const float* X, const float* y) {
-                    qm7::detail::mlpTrainStep(shape, P, M, V, a, X, y, B, sc);
-                }, pCore);
-                qm7::detail::setBlasThreads(1);
-                const double sp = runOne([&](float* P, float* M, float* V, const qm7::detail::AdamStep& a,
-                                             const float* X, const float* y) {
-                    split.step(P, M, V, a, X, y, B);
-                }, pSplit);
-                std::printf("  round %d  one model: core step + BLAS pool of %d %.3f ms | split over %d "
-                            "threads %.3f ms per step\n", round, ncores, core, ncores, sp);
-                if (round == 1) {
-                    rep.num("proto_single_core_pool_ms", core);
-                    rep.num("proto_single_split_ms", sp);
-                }
-            }
-            double maxDiff = 0;
-            for (std::size_t k = 0; k < pCore.size(); ++k)
-                maxDiff = std::max(maxDiff, static_cast<double>(std::fabs(pCore[k] - pSplit[k])));
-            std::printf("  split after %d steps: max |weight - core's| = %.3g\n", steps, maxDiff);
-        }
-        for (std::size_t vi = 1; vi < finals.size(); ++vi) {
-            double maxDiff = 0, maxAbs = 0;
-            for (std::size_t k = 0; k < finals[0].size(); ++k) {
-                maxDiff = std::max(maxDiff, static_cast<double>(std::fabs(finals[vi][k] - finals[0][k])));
-                maxAbs = std::max(maxAbs, static_cast<double>(std::fabs(finals[0][k])));
-            }
-            std::printf("  %-30s after %d steps: max |weight - core's| = %.3g (max |weight| %.3g)\n",
-                        variants[vi].name.c_str(), steps, maxDiff, maxAbs);
         }
     }
 
@@ -662,10 +568,13 @@ int main(int argc, char** argv) {
         const qm7::RunResult r = qm7::train(data, c);
         const double s = now() - t0, cpu = cpuNow() - c0;
         const long long steps = static_cast<long long>(c.epochs) * ((r.trainRows + B - 1) / B);
-        std::printf("\n== workbench, one model (qm7::train, lr 1e-3, %d epochs, BLAS pool %d)\n",
+        std::printf("\n== workbench, one model (qm7::train, lr 1e-3, %d epochs, each step split "
+                    "over %d threads)\n",
                     c.epochs, qm7::detail::blasThreads());
-        std::printf("%.2f s (CPU %.2f s), %lld steps, %.3f ms per step; final val loss %.4f, test RMSE %.2f "
-                    "kcal/mol\n", s, cpu, steps, s / steps * 1e3, r.finalValLoss, r.test.rmse);
+        std::printf("%.2f s (CPU %.2f s), %lld steps, %.3f ms per step; final val loss %.4f, test "
+                    "RMSE %.2f "
+                    "kcal/mol\n",
+                    s, cpu, steps, s / steps * 1e3, r.finalValLoss, r.test.rmse);
         rep.num("single_epochs", c.epochs);
         rep.num("single_seconds", s);
         rep.num("single_cpu_seconds", cpu);
@@ -690,9 +599,10 @@ int main(int argc, char** argv) {
         const double hwm = statusMb("VmHWM");
         std::printf("\n== workbench, the homework's 24 runs (qm7::trainMany, %d epochs each)\n",
                     o.homeworkEpochs);
-        std::printf("%.2f s (CPU %.2f s), %lld model-steps, %.3f ms per model-step (throughput); resident "
-                    "%.0f MB before, peak %.0f MB\n",
-                    s, cpu, load.steps, s / load.steps * 1e3, before, std::max(hwm, rss.maxRss));
+        std::printf(
+            "%.2f s (CPU %.2f s), %lld model-steps, %.3f ms per model-step (throughput); resident "
+            "%.0f MB before, peak %.0f MB\n",
+            s, cpu, load.steps, s / load.steps * 1e3, before, std::max(hwm, rss.maxRss));
         double rmse1e3 = 0;
         int count = 0;
         for (std::size_t i = 6; i < 9; ++i, ++count)
@@ -711,19 +621,23 @@ int main(int argc, char** argv) {
     // ---------------------------------------------------------------- (5) floor
     std::printf("\n== floor of the homework (%d epochs)\n", o.homeworkEpochs);
     std::printf("model-steps S = sum over runs of epochs * ceil(n/B) = %lld\n", load.steps);
-    std::printf("GEMM FLOPs   = S * 4 B p (d+1)                       (forward X W1^T, dW1, layer 2)\n"
-                "             + sum over runs [evals * (n + n_val) + n_test] * 2 p (d+1)\n"
-                "             = %.4g + %.4g = %.4g FLOP\n",
-                load.trainFlops, load.evalFlops, load.gemmFlops);
+    std::printf(
+        "GEMM FLOPs   = S * 4 B p (d+1)                       (forward X W1^T, dW1, layer 2)\n"
+        "             + sum over runs [evals * (n + n_val) + n_test] * 2 p (d+1)\n"
+        "             = %.4g + %.4g = %.4g FLOP\n",
+        load.trainFlops, load.evalFlops, load.gemmFlops);
     std::printf("Adam bytes   = S * 24 (p d + 2 p + 1)                (read+write W, m, v; the "
-                "fused gradient stays in cache)\n             = %.4g B\n", load.optimizerBytes);
+                "fused gradient stays in cache)\n             = %.4g B\n",
+                load.optimizerBytes);
     rep.num("floor_steps", static_cast<double>(load.steps));
     rep.num("floor_flops", load.gemmFlops);
     rep.num("floor_bytes", load.optimizerBytes);
     if (peak > 0 && bandwidth > 0) {
-        const double tf = load.gemmFlops / (peak * 1e9), tb = load.optimizerBytes / (bandwidth * 1e9);
-        std::printf("floor        = FLOPs / %.1f GFLOP/s + bytes / %.1f GB/s = %.2f s + %.2f s = %.2f s\n",
-                    peak, bandwidth, tf, tb, tf + tb);
+        const double tf = load.gemmFlops / (peak * 1e9),
+                     tb = load.optimizerBytes / (bandwidth * 1e9);
+        std::printf(
+            "floor        = FLOPs / %.1f GFLOP/s + bytes / %.1f GB/s = %.2f s + %.2f s = %.2f s\n",
+            peak, bandwidth, tf, tb, tf + tb);
         rep.num("floor_gemm_seconds", tf);
         rep.num("floor_bytes_seconds", tb);
         rep.num("floor_seconds", tf + tb);

@@ -1,6 +1,7 @@
 #include "mlp_kernels.h"
 
 #include "blas.h"
+#include "thread_team.h"
 
 #include <algorithm>
 #include <chrono>
@@ -92,20 +93,26 @@ int blockCount(int p) {
 /// split never changes what is computed, only where: results are the same for any thread count.
 template <typename F> void forBlocks(int blocks, int threads, const F& f) {
     threads = std::max(1, std::min(threads, blocks));
-    if (threads == 1) {
-        for (int b = 0; b < blocks; ++b)
-            f(b, 0);
-        return;
-    }
-    std::vector<std::thread> team;
     auto share = [&](int t) {
         for (int b = blocks * t / threads; b < blocks * (t + 1) / threads; ++b)
             f(b, t);
     };
+    if (threads == 1) {
+        share(0);
+        return;
+    }
+    // A persistent team: starting threads twice per step would cost more than the step.
+    ThreadTeam* team = ThreadTeam::acquire(threads);
+    if (team) {
+        team->run(share);
+        ThreadTeam::release(team);
+        return;
+    }
+    std::vector<std::thread> helpers; // the team is busy with another caller
     for (int t = 1; t < threads; ++t)
-        team.emplace_back(share, t);
+        helpers.emplace_back(share, t);
     share(0);
-    for (auto& th : team)
+    for (auto& th : helpers)
         th.join();
 }
 

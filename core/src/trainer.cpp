@@ -1,7 +1,8 @@
 // Training many runs at once. Each run is independent (its own seed, initialization, data
 // order, learning rate and training size); runs are spread over worker threads that each call
-// single-threaded BLAS, which keeps every core busy without oversubscription. A single run uses
-// the multi-threaded BLAS instead. A run's numbers do not depend on which thread trains it.
+// single-threaded BLAS, which keeps every core busy without oversubscription. A single run's
+// steps are split over the threads by blocks of hidden units instead. A run's numbers do not
+// depend on which thread trains it, nor on how many share its steps.
 #include "qm7/trainer.h"
 
 #include "blas_threads.h"
