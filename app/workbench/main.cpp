@@ -1,5 +1,6 @@
 // qm7-workbench: opens the workbench window, on the demo data unless --data says otherwise.
 
+#include "qm7ui/data_panel.h"
 #include "qm7ui/main_window.h"
 #include "qm7ui/report_renderer.h"
 #include "screenshot_tour.h"
@@ -100,7 +101,18 @@ int main(int argc, char* argv[]) {
 
     qm7::ui::MainWindow window(parser.value(project));
     window.show();
-    if (parser.isSet(data)) {
+    if (parser.isSet(data) && !parser.isSet(screenshots)) {
+        // Read in the background: the window paints and stays responsive meanwhile.
+        QObject::connect(
+            window.dataPanel(), &qm7::ui::DataPanel::loadFailed, &window,
+            [&window](const QString& error) {
+                std::fprintf(stderr, "qm7-workbench: %s\n", qPrintable(error));
+                if (!window.dataPanel()->dataset())
+                    window.loadDefaultData();
+            },
+            Qt::SingleShotConnection);
+        window.loadDataInBackground(parser.value(data));
+    } else if (parser.isSet(data)) {
         QString error;
         if (!window.loadData(parser.value(data), &error)) {
             std::fprintf(stderr, "qm7-workbench: %s\n", qPrintable(error));

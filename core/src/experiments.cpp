@@ -39,42 +39,101 @@ std::vector<TrainConfig> sweepConfigs(const SweepConfig& sweep) {
     return configs;
 }
 
+namespace {
+
+/// One learning rate's row from its runs (seeds).
+SweepRow sweepRow(double lr, const std::vector<const RunResult*>& group) {
+    std::vector<double> finals, bests, rmses;
+    for (const RunResult* r : group) {
+        finals.push_back(r->finalValLoss);
+        bests.push_back(r->bestValLoss);
+        rmses.push_back(r->test.rmse);
+    }
+    SweepRow row;
+    row.lr = lr;
+    const MeanStd f = meanStd(finals), b = meanStd(bests), t = meanStd(rmses);
+    row.finalMean = f.mean;
+    row.finalStd = f.std;
+    row.bestMean = b.mean;
+    row.bestStd = b.std;
+    row.testRmseMean = t.mean;
+    row.testRmseStd = t.std;
+    row.runs = static_cast<int>(finals.size());
+    // A seed that diverged (NaN loss) makes the whole learning rate unusable.
+    if (f.n < finals.size())
+        row.finalMean = row.finalStd = NAN;
+    if (b.n < bests.size())
+        row.bestMean = row.bestStd = NAN;
+    return row;
+}
+
+/// Adds a row and keeps the lowest mean loss under the rule as the choice.
+void addSweepRow(SweepSummary& summary, const SweepRow& row, double& bestScore) {
+    const double score = summary.rule == SweepRule::FinalLoss ? row.finalMean : row.bestMean;
+    // A diverged learning rate gives NaN losses: never choose it.
+    if (std::isfinite(score) && score < bestScore) {
+        bestScore = score;
+        summary.chosenLr = row.lr;
+    }
+    summary.rows.push_back(row);
+}
+
+/// One training size's row from its runs (seeds).
+CurveRow curveRow(int n, const std::vector<const RunResult*>& group) {
+    std::vector<double> mse, rmse, mae;
+    for (const RunResult* r : group) {
+        mse.push_back(r->test.mse);
+        rmse.push_back(r->test.rmse);
+        mae.push_back(r->test.mae);
+    }
+    CurveRow row;
+    row.n = n;
+    const MeanStd a = meanStd(mse), b = meanStd(rmse), c = meanStd(mae);
+    row.mseMean = a.mean;
+    row.mseStd = a.std;
+    row.rmseMean = b.mean;
+    row.rmseStd = b.std;
+    row.maeMean = c.mean;
+    row.maeStd = c.std;
+    row.runs = static_cast<int>(a.n);
+    return row;
+}
+
+bool finished(const RunResult* r) {
+    return r && !r->cancelled;
+}
+
+} // namespace
+
 SweepSummary summarizeSweep(const SweepConfig& sweep, const std::vector<RunResult>& runs) {
     if (runs.size() != sweep.lrs.size() * static_cast<std::size_t>(sweep.seeds))
         throw std::invalid_argument("summarizeSweep: expected one run per learning rate and seed");
     SweepSummary summary;
     summary.rule = sweep.rule;
     double bestScore = INFINITY;
+    const auto seeds = static_cast<std::size_t>(sweep.seeds);
     for (std::size_t i = 0; i < sweep.lrs.size(); ++i) {
-        std::vector<double> finals, bests, rmses;
-        for (int s = 0; s < sweep.seeds; ++s) {
-            const RunResult& r = runs[i * static_cast<std::size_t>(sweep.seeds) + static_cast<std::size_t>(s)];
-            finals.push_back(r.finalValLoss);
-            bests.push_back(r.bestValLoss);
-            rmses.push_back(r.test.rmse);
+        std::vector<const RunResult*> group;
+        for (std::size_t s = 0; s < seeds; ++s)
+            group.push_back(&runs[i * seeds + s]);
+        addSweepRow(summary, sweepRow(sweep.lrs[i], group), bestScore);
+    }
+    return summary;
+}
+
+SweepSummary summarizeFinishedSweep(const SweepConfig& sweep,
+                                    const std::vector<const RunResult*>& runs) {
+    SweepSummary summary;
+    summary.rule = sweep.rule;
+    double bestScore = INFINITY;
+    for (double lr : sweep.lrs) {
+        std::vector<const RunResult*> group;
+        for (const RunResult* r : runs) {
+            if (finished(r) && r->config.lr == lr)
+                group.push_back(r);
         }
-        SweepRow row;
-        row.lr = sweep.lrs[i];
-        const MeanStd f = meanStd(finals), b = meanStd(bests), t = meanStd(rmses);
-        row.finalMean = f.mean;
-        row.finalStd = f.std;
-        row.bestMean = b.mean;
-        row.bestStd = b.std;
-        row.testRmseMean = t.mean;
-        row.testRmseStd = t.std;
-        row.runs = static_cast<int>(finals.size());
-        // A seed that diverged (NaN loss) makes the whole learning rate unusable.
-        if (f.n < finals.size())
-            row.finalMean = row.finalStd = NAN;
-        if (b.n < bests.size())
-            row.bestMean = row.bestStd = NAN;
-        const double score = sweep.rule == SweepRule::FinalLoss ? row.finalMean : row.bestMean;
-        // A diverged learning rate gives NaN losses: never choose it.
-        if (std::isfinite(score) && score < bestScore) {
-            bestScore = score;
-            summary.chosenLr = row.lr;
-        }
-        summary.rows.push_back(row);
+        if (!group.empty())
+            addSweepRow(summary, sweepRow(lr, group), bestScore);
     }
     return summary;
 }
@@ -111,25 +170,27 @@ std::vector<CurveRow> summarizeCurve(const CurveConfig& curve, const std::vector
     if (runs.size() != curve.sizes.size() * static_cast<std::size_t>(curve.seeds))
         throw std::invalid_argument("summarizeCurve: expected one run per size and seed");
     std::vector<CurveRow> rows;
+    const auto seeds = static_cast<std::size_t>(curve.seeds);
     for (std::size_t i = 0; i < curve.sizes.size(); ++i) {
-        std::vector<double> mse, rmse, mae;
-        for (int s = 0; s < curve.seeds; ++s) {
-            const RunResult& r = runs[i * static_cast<std::size_t>(curve.seeds) + static_cast<std::size_t>(s)];
-            mse.push_back(r.test.mse);
-            rmse.push_back(r.test.rmse);
-            mae.push_back(r.test.mae);
+        std::vector<const RunResult*> group;
+        for (std::size_t s = 0; s < seeds; ++s)
+            group.push_back(&runs[i * seeds + s]);
+        rows.push_back(curveRow(curve.sizes[i], group));
+    }
+    return rows;
+}
+
+std::vector<CurveRow> summarizeFinishedCurve(const CurveConfig& curve,
+                                             const std::vector<const RunResult*>& runs) {
+    std::vector<CurveRow> rows;
+    for (int n : curve.sizes) {
+        std::vector<const RunResult*> group;
+        for (const RunResult* r : runs) {
+            if (finished(r) && (r->config.trainSize > 0 ? r->config.trainSize : r->trainRows) == n)
+                group.push_back(r);
         }
-        CurveRow row;
-        row.n = curve.sizes[i];
-        const MeanStd a = meanStd(mse), b = meanStd(rmse), c = meanStd(mae);
-        row.mseMean = a.mean;
-        row.mseStd = a.std;
-        row.rmseMean = b.mean;
-        row.rmseStd = b.std;
-        row.maeMean = c.mean;
-        row.maeStd = c.std;
-        row.runs = static_cast<int>(a.n);
-        rows.push_back(row);
+        if (!group.empty())
+            rows.push_back(curveRow(n, group));
     }
     return rows;
 }

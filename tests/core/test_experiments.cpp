@@ -40,7 +40,7 @@ TEST(Sweep, ChoosesByMeanUnderTheRuleAndNeverNaN) {
     s.lrs = {1e-4, 1e-3, 1e-2};
     s.seeds = 2;
     // lr 1e-3 has the lowest final loss, 1e-2 the lowest best loss, and 1e-4 diverged.
-    const std::vector<RunResult> runs = {fakeRun(NAN, NAN, 1), fakeRun(NAN, NAN, 1),
+    const std::vector<RunResult> runs = {fakeRun(NAN, NAN, 1),   fakeRun(NAN, NAN, 1),
                                          fakeRun(0.10, 0.09, 1), fakeRun(0.12, 0.09, 1),
                                          fakeRun(0.20, 0.02, 1), fakeRun(0.30, 0.04, 1)};
     SweepSummary final = summarizeSweep(s, runs);
@@ -60,8 +60,8 @@ TEST(Curve, ConfigsAndSummary) {
     ASSERT_EQ(configs.size(), 4u);
     EXPECT_EQ(configs[2].trainSize, 200);
     EXPECT_EQ(configs[3].seed, 1u);
-    const auto rows = summarizeCurve(c, {fakeRun(0, 0, 400), fakeRun(0, 0, 600),
-                                         fakeRun(0, 0, 100), fakeRun(0, 0, 100)});
+    const auto rows = summarizeCurve(
+        c, {fakeRun(0, 0, 400), fakeRun(0, 0, 600), fakeRun(0, 0, 100), fakeRun(0, 0, 100)});
     EXPECT_DOUBLE_EQ(rows[0].mseMean, 500);
     EXPECT_NEAR(rows[0].mseStd, std::sqrt(20000.0), 1e-9);
     EXPECT_DOUBLE_EQ(rows[1].mseStd, 0);
@@ -70,6 +70,63 @@ TEST(Curve, ConfigsAndSummary) {
     EXPECT_DOUBLE_EQ(points[0].mean, 500);
     EXPECT_FALSE(c.validate(150).empty()); // 200 > 150 rows
     EXPECT_TRUE(c.validate(1500).empty());
+}
+
+TEST(Sweep, SummarizesOnlyTheFinishedRunsOfAStoppedJob) {
+    SweepConfig s;
+    s.lrs = {1e-4, 1e-3, 1e-2};
+    s.seeds = 2;
+    std::vector<RunResult> runs = {fakeRun(0.50, 0.40, 1), fakeRun(0.60, 0.40, 1),
+                                   fakeRun(0.10, 0.09, 1), fakeRun(0.12, 0.09, 1),
+                                   fakeRun(0.05, 0.02, 1), fakeRun(0.01, 0.01, 1)};
+    const auto configs = sweepConfigs(s);
+    for (std::size_t i = 0; i < runs.size(); ++i)
+        runs[i].config = configs[i];
+    runs[5].cancelled = true; // stopped mid-run: lr 1e-2 keeps one seed
+    // Any order; lr 1e-4's runs are missing altogether.
+    const std::vector<const RunResult*> done = {&runs[4], &runs[3], &runs[2], &runs[5], nullptr};
+    const SweepSummary summary = summarizeFinishedSweep(s, done);
+    ASSERT_EQ(summary.rows.size(), 2u);
+    EXPECT_EQ(summary.rows[0].lr, 1e-3);
+    EXPECT_EQ(summary.rows[0].runs, 2);
+    EXPECT_NEAR(summary.rows[0].finalMean, 0.11, 1e-12);
+    EXPECT_EQ(summary.rows[1].runs, 1);
+    EXPECT_EQ(summary.chosenLr, 1e-2);
+    // With every run present it agrees with the grid summary.
+    std::vector<const RunResult*> all;
+    for (auto& r : runs) {
+        r.cancelled = false;
+        all.push_back(&r);
+    }
+    const SweepSummary full = summarizeFinishedSweep(s, all), grid = summarizeSweep(s, runs);
+    ASSERT_EQ(full.rows.size(), grid.rows.size());
+    for (std::size_t i = 0; i < grid.rows.size(); ++i) {
+        EXPECT_EQ(full.rows[i].finalMean, grid.rows[i].finalMean);
+        EXPECT_EQ(full.rows[i].bestStd, grid.rows[i].bestStd);
+    }
+    EXPECT_EQ(full.chosenLr, grid.chosenLr);
+}
+
+TEST(Curve, SummarizesOnlyTheFinishedRunsOfAStoppedJob) {
+    CurveConfig c;
+    c.sizes = {100, 200, 500};
+    c.seeds = 2;
+    std::vector<RunResult> runs = {fakeRun(0, 0, 400), fakeRun(0, 0, 600), fakeRun(0, 0, 100),
+                                   fakeRun(0, 0, 300), fakeRun(0, 0, 50),  fakeRun(0, 0, 70)};
+    const auto configs = curveConfigs(c);
+    for (std::size_t i = 0; i < runs.size(); ++i)
+        runs[i].config = configs[i];
+    runs[3].cancelled = true;
+    const auto rows = summarizeFinishedCurve(c, {&runs[0], &runs[1], &runs[2], &runs[3]});
+    ASSERT_EQ(rows.size(), 2u); // n = 500 never finished
+    EXPECT_DOUBLE_EQ(rows[0].mseMean, 500);
+    EXPECT_EQ(rows[1].n, 200);
+    EXPECT_EQ(rows[1].runs, 1);
+    EXPECT_DOUBLE_EQ(rows[1].mseMean, 100);
+    // A run on the whole training split (trainSize 0) counts at its trainRows.
+    RunResult whole = fakeRun(0, 0, 20);
+    whole.trainRows = 500;
+    EXPECT_EQ(summarizeFinishedCurve(c, {&whole}).front().n, 500);
 }
 
 TEST(Experiments, ParseNumberList) {
@@ -142,7 +199,7 @@ TEST(Resumable, RetrainsOnlyMissingOrDifferentRuns) {
     trainResumable(data, configs, dirs, path, {}, 1, &reused);
     EXPECT_EQ(reused, 0);
     fs::remove(fs::path(dirs[1]) / "summary.json"); // as if killed before it was saved
-    configs[2].epochs = 4;                           // a changed setting must be retrained
+    configs[2].epochs = 4;                          // a changed setting must be retrained
     const auto again = trainResumable(data, configs, dirs, path, {}, 1, &reused);
     EXPECT_EQ(reused, 1);
     EXPECT_EQ(again[2].epochsDone, 4);

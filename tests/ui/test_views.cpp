@@ -155,3 +155,28 @@ TEST(LossPlot, ThrottlesRedrawsAndSmooths) {
     plot.setSmoothing(0.9);
     EXPECT_NEAR(plot.smoothing(), 0.9, 1e-9);
 }
+
+TEST(SweepView, ShowsTheFinishedRunsOfAStoppedSweepOnItsGrid) {
+    qm7::SweepConfig config;
+    config.lrs = {1e-4, 1e-3, 1e-2};
+    config.seeds = 2;
+    config.rule = qm7::SweepRule::BestLoss;
+    auto cancelled = std::make_shared<qm7::RunResult>(*fakeRun(1e-2, 1, 0.01, 0.001));
+    cancelled->cancelled = true;
+    // lr 1e-4 never ran, lr 1e-2 kept one finished seed (the other was stopped).
+    const std::vector<qm7::ui::RunResultPtr> runs = {nullptr,
+                                                     nullptr,
+                                                     fakeRun(1e-3, 0, 0.10, 0.09),
+                                                     fakeRun(1e-3, 1, 0.14, 0.11),
+                                                     fakeRun(1e-2, 0, 0.20, 0.05),
+                                                     cancelled};
+    qm7::ui::SweepView view;
+    view.setSweep(config, runs);
+    EXPECT_TRUE(view.useBest());
+    ASSERT_EQ(view.summary().rows.size(), 2u);
+    EXPECT_EQ(view.summary().rows[1].runs, 1);
+    EXPECT_DOUBLE_EQ(view.chosenLr(), 1e-2);
+    view.setUseBest(false);
+    EXPECT_DOUBLE_EQ(view.chosenLr(), 1e-3);
+    EXPECT_TRUE(view.csv().contains(QStringLiteral("0.01,1,0.2")));
+}

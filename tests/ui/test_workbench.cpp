@@ -12,6 +12,7 @@
 #include "qm7ui/sweep_view.h"
 #include "qm7ui/training_controller.h"
 
+#include "qm7/dataset_builder.h"
 #include "qm7/run_store.h"
 #include "test_support.h"
 
@@ -19,6 +20,7 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QImage>
+#include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
 #include <QProcess>
@@ -31,6 +33,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cmath>
 #include <memory>
 #include <random>
 
@@ -397,4 +400,72 @@ TEST(Workbench, SweepAndLearningCurveJobsFillTheirTabs) {
     w->learningCurveView()->setSizesText(QStringLiteral("100, 5000"));
     EXPECT_FALSE(w->startLearningCurve());
     EXPECT_TRUE(w->statusText().contains(QStringLiteral("5000"))) << w->statusText().toStdString();
+}
+
+TEST(Workbench, RandomSortedTrainsOnFreshDrawsOfTheMolecules) {
+    if (!qm7::ui::DataPanel::canBuildFromMolecules() || qm7::demoDataPath().empty())
+        GTEST_SKIP() << "the bundled demo molecules are absent";
+    auto trainOnce = [](const QString& representation, bool* augmented) {
+        auto w = smallWindow("ui_random_sorted_" + representation.toStdString());
+        setField(*w, "seeds", QStringLiteral("1"));
+        setField(*w, "epochs", QStringLiteral("3"));
+        QJsonObject state = w->hyperparameters()->state();
+        state.insert(QStringLiteral("representation"), representation);
+        w->hyperparameters()->setState(state);
+        QString error;
+        EXPECT_TRUE(w->loadData(QStringLiteral("demo"), &error)) << error.toStdString();
+        *augmented = w->dataPanel()->augmentation() != nullptr;
+        EXPECT_TRUE(w->startTraining()) << w->statusText().toStdString();
+        const qm7::ui::JobResult result = waitForJob(*w, 300000);
+        EXPECT_TRUE(result.error.isEmpty()) << result.error.toStdString();
+        EXPECT_FALSE(result.cancelled);
+        return result.runs.empty() ? nullptr : result.runs.front();
+    };
+    bool augmented = false;
+    const auto random = trainOnce(QStringLiteral("random-sorted"), &augmented);
+    EXPECT_TRUE(augmented);
+    const auto plain = trainOnce(QStringLiteral("cm"), &augmented);
+    EXPECT_FALSE(augmented);
+    ASSERT_NE(random, nullptr);
+    ASSERT_NE(plain, nullptr);
+    EXPECT_EQ(random->epochsDone, 3);
+    EXPECT_TRUE(std::isfinite(random->test.rmse));
+    EXPECT_NE(random->test.rmse, plain->test.rmse);
+    EXPECT_NE(random->finalValLoss, plain->finalValLoss);
+}
+
+TEST(Workbench, LoadsDataInTheBackgroundAndReportsErrors) {
+    auto w = smallWindow("ui_background_load");
+    const std::string course = qm7::test::sharedData("dataset.pt");
+    const QString source = course.empty() ? QStringLiteral("demo") : QString::fromStdString(course);
+    if (course.empty() && qm7::demoDataPath().empty())
+        GTEST_SKIP() << "neither the course data set nor the demo molecules are present";
+    QSignalSpy changed(w->dataPanel(), &qm7::ui::DataPanel::datasetChanged);
+    QSignalSpy loading(w->dataPanel(), &qm7::ui::DataPanel::loadingChanged);
+    // The event loop keeps turning while the file is read.
+    int ticks = 0;
+    QTimer ticker;
+    ticker.setInterval(5);
+    QObject::connect(&ticker, &QTimer::timeout, [&] { ++ticks; });
+    ticker.start();
+    ASSERT_TRUE(w->loadDataInBackground(source));
+    EXPECT_TRUE(w->dataPanel()->isLoading());
+    EXPECT_FALSE(w->loadDataInBackground(source)); // one load at a time
+    EXPECT_FALSE(w->startTraining());              // not before the data is there
+    ASSERT_TRUE(changed.wait(120000));
+    ticker.stop();
+    EXPECT_FALSE(w->dataPanel()->isLoading());
+    EXPECT_EQ(loading.size(), 2);
+    EXPECT_GT(ticks, 0);
+    ASSERT_NE(w->dataPanel()->dataset(), nullptr);
+    EXPECT_GT(w->dataPanel()->dataset()->train.rows(), 0u);
+
+    // A bad file: the data stays, the reason is shown.
+    QSignalSpy failed(w->dataPanel(), &qm7::ui::DataPanel::loadFailed);
+    ASSERT_TRUE(w->loadDataInBackground(QStringLiteral("/nonexistent/molecules.xyz")));
+    ASSERT_TRUE(failed.wait(60000));
+    EXPECT_FALSE(failed.takeFirst().at(0).toString().isEmpty());
+    EXPECT_TRUE(w->statusText().contains(QStringLiteral("Could not load data")))
+        << w->statusText().toStdString();
+    EXPECT_NE(w->dataPanel()->dataset(), nullptr);
 }

@@ -1,12 +1,8 @@
 #include "qm7ui/data_panel.h"
 
+#include "qm7/augmentation.h"
 #include "qm7/dataset.h"
-#if __has_include("qm7/dataset_builder.h")
 #include "qm7/dataset_builder.h"
-#define QM7_HAVE_BUILDER 1
-#else
-#define QM7_HAVE_BUILDER 0
-#endif
 
 #include <QApplication>
 #include <QFileDialog>
@@ -14,8 +10,10 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QMenu>
+#include <QProgressBar>
 #include <QPushButton>
 #include <QSettings>
+#include <QThread>
 #include <QToolButton>
 #include <QVBoxLayout>
 
@@ -27,30 +25,53 @@ namespace {
 constexpr int kMaxRecent = 8;
 const char* const kSharedCourseFile = "/work/shared/data/qm7/dataset.pt";
 
-/// Reads any supported source; throws what core throws.
-qm7::Dataset readSource(const QString& source, const QString& representation) {
+/// Reads any supported source; throws what core throws. Molecules are kept when built.
+qm7::BuildResult readSource(const QString& source, const QString& representation) {
     const std::string path = source.toStdString();
     const QString suffix = QFileInfo(source).suffix().toLower();
-#if QM7_HAVE_BUILDER
     if (source == QLatin1String("demo") || suffix != QLatin1String("pt")) {
         qm7::BuildOptions options;
         options.representation.kind = qm7::parseRepresentation(representation.toStdString());
-        return qm7::loadDataSource(path, options);
+        return qm7::loadDataSourceDetailed(path, options);
     }
-#else
-    Q_UNUSED(representation);
-    if (source == QLatin1String("demo"))
-        throw qm7::DatasetError("the bundled demo data is not available in this build");
-    if (suffix != QLatin1String("pt"))
-        throw qm7::DatasetError(path + ": building from molecules is not available in this build");
-#endif
-    return qm7::loadDataset(path);
+    qm7::BuildResult built;
+    built.data = qm7::loadDataset(path);
+    return built;
+}
+
+} // namespace
+
+/// What a load produced (on any thread): the data set and its augmentation, or an error.
+struct DataPanel::Loaded {
+    DatasetPtr data;
+    AugmentationPtr augmentation;
+    QString error;
+};
+
+namespace {
+
+/// Reads a source into a Loaded; never throws. Safe on any thread.
+DataPanel::Loaded readLoaded(const QString& source, const QString& representation) {
+    DataPanel::Loaded out;
+    try {
+        qm7::BuildResult built = readSource(source, representation);
+        // Randomly sorted matrices are drawn afresh every epoch from the molecules.
+        if (!built.molecules.train.empty() &&
+            built.data.representation == qm7::representationName(qm7::Representation::RandomSorted))
+            out.augmentation = std::make_shared<const qm7::RandomSortedAugmentation>(built);
+        out.data = std::make_shared<const qm7::Dataset>(std::move(built.data));
+    } catch (const std::exception& e) {
+        out.error = QString::fromStdString(e.what());
+        if (out.error.isEmpty())
+            out.error = QStringLiteral("cannot read %1").arg(source);
+    }
+    return out;
 }
 
 } // namespace
 
 bool DataPanel::canBuildFromMolecules() {
-    return QM7_HAVE_BUILDER != 0;
+    return true;
 }
 
 DataPanel::DataPanel(QWidget* parent) : QWidget(parent) {
@@ -86,6 +107,14 @@ DataPanel::DataPanel(QWidget* parent) : QWidget(parent) {
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addLayout(buttons);
     layout->addWidget(m_summary);
+    m_busy = new QProgressBar(this);
+    m_busy->setObjectName(QStringLiteral("dataLoading"));
+    m_busy->setRange(0, 0); // busy: reading reports no progress
+    m_busy->setMaximumHeight(10);
+    m_busy->setTextVisible(false);
+    m_busy->hide();
+    layout->addWidget(m_busy);
+    m_buttons = {open, build, demo, m_recentButton};
 
     connect(open, &QPushButton::clicked, this, &DataPanel::openDatasetDialog);
     connect(build, &QPushButton::clicked, this, &DataPanel::openMoleculesDialog);
@@ -98,20 +127,67 @@ DataPanel::DataPanel(QWidget* parent) : QWidget(parent) {
 
 bool DataPanel::load(const QString& source, QString* error) {
     QApplication::setOverrideCursor(Qt::WaitCursor);
-    try {
-        auto data = std::make_shared<qm7::Dataset>(readSource(source, m_representation));
-        QApplication::restoreOverrideCursor();
-        setDataset(std::move(data), source);
-        if (source != QLatin1String("demo"))
-            addRecent(QFileInfo(source).absoluteFilePath());
-        return true;
-    } catch (const std::exception& e) {
-        QApplication::restoreOverrideCursor();
-        const QString message = QString::fromStdString(e.what());
-        if (error)
-            *error = message;
-        Q_EMIT loadFailed(message);
+    Loaded loaded = readLoaded(source, m_representation);
+    QApplication::restoreOverrideCursor();
+    const bool ok = loaded.error.isEmpty();
+    if (!ok && error)
+        *error = loaded.error;
+    applyLoaded(source, std::move(loaded));
+    return ok;
+}
+
+bool DataPanel::loadInBackground(const QString& source) {
+    if (m_loader)
         return false;
+    auto result = std::make_shared<Loaded>();
+    m_loadResult = result;
+    m_loadingSource = source;
+    const QString representation = m_representation;
+    m_loader = QThread::create(
+        [result, source, representation] { *result = readLoaded(source, representation); });
+    m_loader->setObjectName(QStringLiteral("qm7-data-loader"));
+    connect(m_loader, &QThread::finished, this, &DataPanel::onBackgroundLoadDone);
+    for (QWidget* b : m_buttons)
+        b->setEnabled(false);
+    m_busy->show();
+    m_summary->setText(tr("Loading %1…")
+                           .arg(source == QLatin1String("demo") ? tr("the demo data")
+                                                                : QFileInfo(source).fileName()));
+    m_loader->start();
+    Q_EMIT loadingChanged(true);
+    return true;
+}
+
+void DataPanel::onBackgroundLoadDone() {
+    m_loader->wait();
+    delete m_loader;
+    m_loader = nullptr;
+    m_busy->hide();
+    for (QWidget* b : m_buttons)
+        b->setEnabled(b != m_recentButton || !m_recent.isEmpty());
+    Loaded loaded = std::move(*m_loadResult);
+    m_loadResult.reset();
+    applyLoaded(m_loadingSource, std::move(loaded));
+    Q_EMIT loadingChanged(false);
+}
+
+void DataPanel::applyLoaded(const QString& source, Loaded loaded) {
+    if (!loaded.error.isEmpty()) {
+        updateSummary(); // the current data stays
+        Q_EMIT loadFailed(loaded.error);
+        return;
+    }
+    setDataset(std::move(loaded.data), source);
+    m_augmentation = std::move(loaded.augmentation);
+    if (source != QLatin1String("demo"))
+        addRecent(QFileInfo(source).absoluteFilePath());
+}
+
+DataPanel::~DataPanel() {
+    if (m_loader) {
+        m_loader->disconnect(this);
+        m_loader->wait();
+        delete m_loader;
     }
 }
 
@@ -125,7 +201,7 @@ void DataPanel::loadDefault() {
 }
 
 void DataPanel::loadDemo() {
-    load(QStringLiteral("demo"));
+    loadInBackground(QStringLiteral("demo"));
 }
 
 void DataPanel::openDatasetDialog() {
@@ -133,7 +209,7 @@ void DataPanel::openDatasetDialog() {
     const QString path = QFileDialog::getOpenFileName(this, tr("Open data set"), dir,
                                                       tr("PyTorch data set (*.pt);;All files (*)"));
     if (!path.isEmpty())
-        load(path);
+        loadInBackground(path);
 }
 
 void DataPanel::openMoleculesDialog() {
@@ -142,10 +218,11 @@ void DataPanel::openMoleculesDialog() {
         QFileDialog::getOpenFileName(this, tr("Build from molecules"), dir,
                                      tr("Molecules (*.xyz *.extxyz *.mat);;All files (*)"));
     if (!path.isEmpty())
-        load(path);
+        loadInBackground(path);
 }
 
 void DataPanel::setDataset(DatasetPtr data, const QString& source) {
+    m_augmentation.reset();
     m_data = std::move(data);
     m_source = source;
     updateSummary();
@@ -166,7 +243,7 @@ void DataPanel::rebuildRecentMenu() {
     for (const QString& path : m_recent) {
         QAction* a = m_recentMenu->addAction(QFileInfo(path).fileName() + QStringLiteral("  (") +
                                              QFileInfo(path).path() + QStringLiteral(")"));
-        connect(a, &QAction::triggered, this, [this, path] { load(path); });
+        connect(a, &QAction::triggered, this, [this, path] { loadInBackground(path); });
     }
     m_recentButton->setEnabled(!m_recent.isEmpty());
 }

@@ -291,7 +291,8 @@ void HyperparameterPanel::setState(const QJsonObject& state) {
         if (v.isString())
             f.edit->setText(v.toString());
     }
-    const int rep = m_representation->findData(state.value(QStringLiteral("representation")));
+    const int rep =
+        m_representation->findData(state.value(QStringLiteral("representation")).toString());
     if (rep >= 0)
         m_representation->setCurrentIndex(rep);
     if (state.contains(QStringLiteral("torchThreads")))

@@ -3,6 +3,7 @@
 #include "qm7ui/hyperparameter_panel.h"
 #include "qm7ui/plot_style.h"
 
+#include "qm7/homework.h"
 #include "qm7/series.h"
 
 #include <QCheckBox>
@@ -15,6 +16,7 @@
 #include <QLineEdit>
 #include <QListWidget>
 #include <QPushButton>
+#include <QSignalBlocker>
 #include <QSlider>
 #include <QSpinBox>
 #include <QSplitter>
@@ -24,7 +26,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <map>
 
 namespace qm7::ui {
 namespace {
@@ -47,25 +48,31 @@ QString paramText(const qm7::FitResult& fit, std::size_t i) {
 
 std::vector<qm7::CurvePoint> curvePointsFromRuns(const std::vector<RunResultPtr>& runs,
                                                  int fullTrainRows) {
-    std::map<int, std::vector<double>> bySize;
+    // The statistics are core's (summarizeFinishedCurve, curvePoints); here only which runs
+    // count and at which n.
+    std::vector<qm7::RunResult> wholeSplit; // runs on the whole split with trainRows unset
+    std::vector<const qm7::RunResult*> done;
+    qm7::CurveConfig curve;
+    curve.sizes.clear();
     for (const auto& r : runs) {
         if (!r || r->cancelled || r->testTrue.empty())
             continue;
-        const int n = r->trainRows > 0
-                          ? r->trainRows
-                          : (r->config.trainSize > 0 ? r->config.trainSize : fullTrainRows);
-        bySize[n].push_back(r->test.mse);
+        int n = r->config.trainSize > 0 ? r->config.trainSize : r->trainRows;
+        if (n <= 0) {
+            n = fullTrainRows;
+            wholeSplit.reserve(runs.size());
+            wholeSplit.push_back(*r);
+            wholeSplit.back().trainRows = n;
+        } else {
+            done.push_back(r.get());
+        }
+        if (std::find(curve.sizes.begin(), curve.sizes.end(), n) == curve.sizes.end())
+            curve.sizes.push_back(n);
     }
-    std::vector<qm7::CurvePoint> points;
-    for (const auto& [n, mses] : bySize) {
-        const qm7::MeanStd ms = qm7::meanStd(mses);
-        qm7::CurvePoint p;
-        p.n = n;
-        p.mean = ms.mean;
-        p.std = ms.std;
-        points.push_back(p);
-    }
-    return points;
+    for (const auto& r : wholeSplit)
+        done.push_back(&r);
+    std::sort(curve.sizes.begin(), curve.sizes.end());
+    return qm7::curvePoints(qm7::summarizeFinishedCurve(curve, done));
 }
 
 LearningCurveView::LearningCurveView(QWidget* parent) : PlotPage(parent), m_manualResidual(NAN) {
@@ -265,6 +272,26 @@ void LearningCurveView::setPoints(const std::vector<qm7::CurvePoint>& points) {
     onManualModelChanged();
 }
 
+void LearningCurveView::showFits(const std::vector<qm7::CurvePoint>& points,
+                                 const std::vector<qm7::FitResult>& fits,
+                                 const qm7::FitOptions& options) {
+    {
+        const QSignalBlocker b1(m_models), b2(m_logSpace), b3(m_weighted);
+        m_logSpace->setChecked(options.logSpace);
+        m_weighted->setChecked(options.weightBySpread);
+        for (qm7::CurveModel model : qm7::allCurveModels()) {
+            bool shown = false;
+            for (const auto& f : fits)
+                shown = shown || f.model == model;
+            setModelChecked(model, shown);
+        }
+    }
+    m_points = points;
+    m_fits = fits;
+    onManualModelChanged(); // redraws
+    rebuildTable();
+}
+
 void LearningCurveView::setExcluded(int index, bool excluded) {
     if (index < 0 || index >= static_cast<int>(m_points.size()))
         return;
@@ -438,11 +465,13 @@ void LearningCurveView::rebuildPlot() {
     bool bandDrawn = false;
     for (std::size_t f = 0; f < m_fits.size() && !bandDrawn; ++f) {
         const auto& fit = m_fits[f];
-        if (!fit.ok)
+        // The band of the best-ranked fit that extrapolates to the target n.
+        const qm7::Extrapolation atTarget = qm7::extrapolate95(fit, target);
+        if (!fit.ok || !atTarget.ok || !(atTarget.lower > 0))
             continue;
         QVector<double> lo, hi, xs;
         for (double n : grid) {
-            const qm7::Extrapolation e = qm7::extrapolate(fit, n);
+            const qm7::Extrapolation e = qm7::extrapolate95(fit, n);
             if (e.ok && e.lower > 0 && std::isfinite(e.upper)) {
                 xs << n;
                 lo << e.lower;
@@ -481,7 +510,7 @@ void LearningCurveView::rebuildPlot() {
         g->setData(xs, ys, true);
         g->setPen(QPen(color, 2));
         g->setName(tr("%1  (R² %2)").arg(modelLabel(fit.model), formatNumber(fit.r2, 3)));
-        const qm7::Extrapolation e = qm7::extrapolate(fit, target);
+        const qm7::Extrapolation e = qm7::extrapolate95(fit, target);
         if (e.ok) {
             QCPGraph* point = m_plot->addGraph();
             point->setData(QVector<double>{target}, QVector<double>{e.value});
@@ -578,7 +607,7 @@ void LearningCurveView::rebuildTable() {
         QStringList cells;
         cells << modelLabel(fit.model);
         if (fit.ok) {
-            const qm7::Extrapolation e = qm7::extrapolate(fit, targetN());
+            const qm7::Extrapolation e = qm7::extrapolate95(fit, targetN());
             cells << paramText(fit, 0) << paramText(fit, 1) << paramText(fit, 2)
                   << formatNumber(fit.r2, 4) << formatNumber(fit.aic, 4)
                   << formatNumber(fit.rmsLogResidual, 3)
@@ -646,7 +675,7 @@ QList<QPair<QString, QString>> LearningCurveView::csvFiles() const {
                 .arg(f.params[i], 0, 'g', 10)
                 .arg(f.stderrs[i], 0, 'g', 10);
         };
-        const qm7::Extrapolation e = qm7::extrapolate(f, targetN());
+        const qm7::Extrapolation e = qm7::extrapolate95(f, targetN());
         fits += QStringLiteral("%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12\n")
                     .arg(QString::fromStdString(qm7::curveModelName(f.model)))
                     .arg(f.ok ? 1 : 0)

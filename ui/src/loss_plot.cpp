@@ -127,6 +127,12 @@ void LossPlot::showRuns(const std::vector<RunResultPtr>& runs, const QStringList
     scheduleReplot();
 }
 
+void LossPlot::replotNow() {
+    m_replotTimer.stop();
+    rebuild();
+    m_plot->replot(QCustomPlot::rpImmediateRefresh);
+}
+
 void LossPlot::clear() {
     m_series.clear();
     scheduleReplot();

@@ -9,6 +9,7 @@
 #include "qm7ui/parity_view.h"
 #include "qm7ui/plot_export.h"
 #include "qm7ui/plot_style.h"
+#include "qm7ui/report_renderer.h"
 #include "qm7ui/runs_table.h"
 #include "qm7ui/sweep_view.h"
 #include "qm7ui/training_controller.h"
@@ -42,6 +43,8 @@
 #include <QVBoxLayout>
 
 #include <cmath>
+#include <exception>
+#include <memory>
 
 /// Resources of the static qm7_ui library must be registered by hand.
 static void initUiResources() {
@@ -90,6 +93,11 @@ MainWindow::MainWindow(const QString& projectDir, QWidget* parent) : QMainWindow
         if (isVisible())
             warn(tr("Could not load data"), message);
     });
+    connect(m_data, &DataPanel::loadingChanged, this, [this](bool loading) {
+        if (loading)
+            showStatus(tr("Loading data…"));
+        updateControls();
+    });
     connect(m_hyper, &HyperparameterPanel::validityChanged, this, &MainWindow::updateControls);
     connect(m_hyper, &HyperparameterPanel::changed, this,
             [this] { m_data->setRepresentation(m_hyper->representation()); });
@@ -97,6 +105,10 @@ MainWindow::MainWindow(const QString& projectDir, QWidget* parent) : QMainWindow
     connect(m_controller, &TrainingController::progressed, this, &MainWindow::onProgress);
     connect(m_controller, &TrainingController::runFinished, this, &MainWindow::onRunFinished);
     connect(m_controller, &TrainingController::finished, this, &MainWindow::onJobFinished);
+    connect(m_controller, &TrainingController::stage, this, [this](const QString& text) {
+        m_stage = text;
+        showStatus(tr("Homework: %1…").arg(text));
+    });
     connect(m_runs, &RunsTable::overlayChanged, this, &MainWindow::onOverlayChanged);
     connect(m_runs, &RunsTable::currentRunChanged, this, &MainWindow::onCurrentRunChanged);
     connect(m_sweep, &SweepView::runRequested, this, &MainWindow::startSweep);
@@ -216,8 +228,10 @@ void MainWindow::buildActions() {
                     &MainWindow::exportCurrentPlot);
     file->addAction(tr("Export plot &data (CSV)…"), QKeySequence(tr("Ctrl+Shift+E")), this,
                     &MainWindow::exportCurrentCsv);
-    file->addAction(tr("Export &report (all figures, CSV, report.md)…"),
-                    QKeySequence(tr("Ctrl+Shift+R")), this, &MainWindow::exportAllDialog);
+    file->addAction(tr("Write homework &report (runs the homework; figures, CSV, report.md)…"),
+                    QKeySequence(tr("Ctrl+Shift+R")), this, &MainWindow::homeworkDialog);
+    file->addAction(tr("Export all plots and &data of the tabs…"), this,
+                    &MainWindow::exportAllDialog);
     file->addSeparator();
     file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
 
@@ -254,6 +268,11 @@ void MainWindow::buildActions() {
 bool MainWindow::loadData(const QString& source, QString* error) {
     m_data->setRepresentation(m_hyper->representation());
     return m_data->load(source, error);
+}
+
+bool MainWindow::loadDataInBackground(const QString& source) {
+    m_data->setRepresentation(m_hyper->representation());
+    return m_data->loadInBackground(source);
 }
 
 void MainWindow::loadDefaultData() {
@@ -355,6 +374,10 @@ bool MainWindow::startJob(JobKind kind, std::vector<qm7::TrainConfig> configs) {
         showStatus(tr("A training is running: stop it first."));
         return false;
     }
+    if (m_data->isLoading()) {
+        showStatus(tr("Data is still loading: start when it is loaded."));
+        return false;
+    }
     if (!m_data->dataset()) {
         m_lastError = tr("no data set is loaded");
         showStatus(tr("Cannot start: load a data set first (Ctrl+O)."));
@@ -375,6 +398,7 @@ bool MainWindow::startJob(JobKind kind, std::vector<qm7::TrainConfig> configs) {
     job.threads = m_hyper->threadSettings();
     job.runsDir = m_runs->runsDir();
     job.dataSource = m_data->source();
+    job.augmentation = m_data->augmentation();
     m_jobKind = kind;
     m_jobConfigs = configs;
     m_jobRuns.assign(configs.size(), nullptr);
@@ -391,6 +415,106 @@ bool MainWindow::startJob(JobKind kind, std::vector<qm7::TrainConfig> configs) {
     showStatus(tr("Training %1 run(s) (%2)…").arg(configs.size()).arg(jobKindName(kind)));
     updateControls();
     return true;
+}
+
+bool MainWindow::startHomework(const QString& dir) {
+    if (isTraining() || m_data->isLoading()) {
+        showStatus(tr("A training or a data load is running: wait for it first."));
+        return false;
+    }
+    const auto data = m_data->dataset();
+    QString error;
+    qm7::HomeworkConfig config;
+    config.lrs = m_sweep->learningRates(&error);
+    if (error.isEmpty())
+        config.sizes = m_curve->sizes(&error);
+    if (error.isEmpty() && !m_hyper->isValid())
+        error = m_hyper->firstError();
+    if (error.isEmpty() && !data)
+        error = tr("no data set is loaded");
+    if (error.isEmpty()) {
+        config.base = m_hyper->baseConfig();
+        config.seeds = m_hyper->seedCount();
+        config.rule = m_sweep->useBest() ? qm7::SweepRule::BestLoss : qm7::SweepRule::FinalLoss;
+        config.targetN = m_curve->targetN();
+        config.fit = m_curve->fitOptions();
+        error = QString::fromStdString(config.validate(static_cast<int>(data->train.rows())));
+    }
+    if (error.isEmpty() && !QDir().mkpath(dir))
+        error = tr("cannot create %1").arg(dir);
+    if (!error.isEmpty()) {
+        m_lastError = error;
+        showStatus(tr("Cannot start the homework: %1").arg(error));
+        return false;
+    }
+    TrainJob job;
+    job.kind = JobKind::Homework;
+    job.data = data;
+    job.threads = m_hyper->threadSettings();
+    job.dataSource = m_data->source();
+    job.augmentation = m_data->augmentation();
+    job.homework = config;
+    job.homeworkDir = dir;
+    m_jobKind = JobKind::Homework;
+    m_jobConfigs.clear();
+    m_jobRuns.clear();
+    m_jobSource = m_data->source();
+    m_homeworkDir = dir;
+    m_stage.clear();
+    m_lastEpoch = 0;
+    m_totalEpochs = config.base.epochs;
+    m_lastError.clear();
+    m_loss->clear();
+    if (!m_controller->start(std::move(job)))
+        return false;
+    m_pauseButton->setChecked(false);
+    m_progressBar->setValue(0);
+    showStatus(tr("Homework into %1…").arg(QDir::toNativeSeparators(dir)));
+    updateControls();
+    return true;
+}
+
+void MainWindow::homeworkDialog() {
+    QSettings settings;
+    const QString dir = QFileDialog::getExistingDirectory(
+        this, tr("Homework folder (runs, figures and report.md; finished runs are reused)"),
+        settings.value(QStringLiteral("homework/dir"), m_runs->projectDir()).toString());
+    if (dir.isEmpty())
+        return;
+    settings.setValue(QStringLiteral("homework/dir"), dir);
+    if (!startHomework(dir))
+        warn(tr("Cannot start the homework"), m_lastError);
+}
+
+void MainWindow::finishHomework(const JobResult& result) {
+    if (!result.homework)
+        return;
+    const qm7::HomeworkResult& hw = *result.homework;
+    // The tabs show what the report shows.
+    const auto final = std::make_shared<const qm7::RunResult>(hw.final);
+    std::vector<RunResultPtr> sweepRuns;
+    for (const auto& r : hw.sweepRuns)
+        sweepRuns.push_back(std::make_shared<const qm7::RunResult>(r));
+    m_sweep->setSweep(hw.sweepConfig, sweepRuns);
+    m_curve->setTargetN(static_cast<int>(hw.targetN));
+    m_curve->showFits(qm7::curvePoints(hw.curve), hw.fits, m_curve->fitOptions());
+    m_parity->setRun(
+        final, tr("homework's final run (lr %1, seed 0)").arg(formatNumber(hw.final.config.lr, 3)));
+    m_loss->showRuns({final}, {tr("final run")});
+    try {
+        const ReportFigures figures = writeHomeworkReportWithFigures(
+            hw, m_homeworkDir, m_jobSource.toStdString(), m_data->dataset());
+        showStatus(tr("Wrote the homework report: %1 (%2 figures, %3 runs reused).")
+                       .arg(QDir::toNativeSeparators(
+                           QDir(m_homeworkDir).filePath(QStringLiteral("report.md"))))
+                       .arg(figures.files.size())
+                       .arg(hw.reusedRuns));
+    } catch (const std::exception& e) {
+        m_lastError = QString::fromStdString(e.what());
+        showStatus(tr("Could not write the report: %1").arg(m_lastError));
+        if (isVisible())
+            warn(tr("Could not write the report"), m_lastError);
+    }
 }
 
 void MainWindow::stopTraining() {
@@ -423,7 +547,8 @@ void MainWindow::onProgress(const qm7::Progress& p) {
     const double rate = p.seconds > 0 ? p.stepsDone / p.seconds : 0;
     const double eta = rate > 0 ? (p.stepsTotal - p.stepsDone) / rate : NAN;
     if (!m_controller->isPaused())
-        showStatus(tr("Epoch %1/%2 · runs %3/%4 done · %5 steps/s · ETA %6")
+        showStatus((m_stage.isEmpty() ? QString() : m_stage + QStringLiteral(" · ")) +
+                   tr("Epoch %1/%2 · runs %3/%4 done · %5 steps/s · ETA %6")
                        .arg(m_lastEpoch)
                        .arg(m_totalEpochs)
                        .arg(p.runsFinished)
@@ -466,6 +591,10 @@ void MainWindow::onJobFinished(const JobResult& result) {
         showStatus(tr("Training failed: %1").arg(result.error));
         if (isVisible())
             warn(tr("Training failed"), result.error);
+    } else if (result.cancelled && m_jobKind == JobKind::Homework) {
+        showStatus(tr("Homework stopped; its finished runs stay in %1: write the report into the "
+                      "same folder to resume.")
+                       .arg(QDir::toNativeSeparators(m_homeworkDir)));
     } else if (result.cancelled) {
         showStatus(
             tr("Stopped at epoch %1; %2 finished run(s) kept.").arg(m_lastEpoch).arg(done.size()));
@@ -477,6 +606,8 @@ void MainWindow::onJobFinished(const JobResult& result) {
         m_progressBar->setValue(1000);
         m_progressBar->setFormat(QStringLiteral("100%"));
     }
+    if (m_jobKind == JobKind::Homework && result.error.isEmpty() && !result.cancelled)
+        finishHomework(result);
     if (!done.empty()) {
         RunResultPtr best = done.front();
         for (const auto& r : done) {
@@ -520,7 +651,8 @@ void MainWindow::onCurrentRunChanged() {
 
 void MainWindow::updateControls() {
     const bool running = isTraining();
-    const bool canStart = !running && m_hyper->isValid() && m_data->dataset() != nullptr;
+    const bool canStart =
+        !running && !m_data->isLoading() && m_hyper->isValid() && m_data->dataset() != nullptr;
     m_startButton->setEnabled(canStart);
     m_pauseButton->setEnabled(running);
     m_stopButton->setEnabled(running);

@@ -20,6 +20,8 @@ QString jobKindName(JobKind kind) {
         return QStringLiteral("sweep");
     case JobKind::Curve:
         return QStringLiteral("curve");
+    case JobKind::Homework:
+        return QStringLiteral("homework");
     }
     return QStringLiteral("train");
 }

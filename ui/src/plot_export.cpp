@@ -78,16 +78,18 @@ bool exportPlot(QWidget* plot, const QString& path, QSize pixels, int dpi, QStri
                             qMax(1, qRound(pixels.height() / scale)));
         QImage image(pixels, QImage::Format_ARGB32_Premultiplied);
         image.fill(Qt::white);
-        const int dotsPerMeter = qRound(dpi / 0.0254);
-        image.setDotsPerMeterX(dotsPerMeter);
-        image.setDotsPerMeterY(dotsPerMeter);
         {
+            // Paint at screen resolution, scaled: fonts are measured and drawn at the same size
+            // as on screen (an image at the target DPI would grow point-sized text twice).
             QCPPainter painter(&image);
             painter.setRenderHint(QPainter::Antialiasing);
             painter.scale(pixels.width() / double(logical.width()),
                           pixels.height() / double(logical.height()));
             ok = renderInto(plot, painter, logical);
         }
+        const int dotsPerMeter = qRound(dpi / 0.0254);
+        image.setDotsPerMeterX(dotsPerMeter);
+        image.setDotsPerMeterY(dotsPerMeter);
         ok = ok && image.save(&file, "PNG");
         break;
     }

@@ -11,42 +11,41 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QSignalBlocker>
 #include <QSplitter>
 #include <QTableWidget>
 #include <QVBoxLayout>
 #include <qcustomplot.h>
 
 #include <cmath>
-#include <map>
+#include <algorithm>
 
 namespace qm7::ui {
 
-std::vector<SweepRow> summarizeSweep(const std::vector<RunResultPtr>& runs) {
-    std::map<double, std::vector<RunResultPtr>> byLr;
+namespace {
+
+/// core's summary of the finished runs on a grid of lrs (the runs' own lrs when empty).
+qm7::SweepSummary summarize(std::vector<double> lrs, qm7::SweepRule rule,
+                            const std::vector<RunResultPtr>& runs) {
+    std::vector<const qm7::RunResult*> done;
     for (const auto& r : runs) {
-        if (r && !r->history.empty())
-            byLr[r->config.lr].push_back(r);
-    }
-    std::vector<SweepRow> rows;
-    for (const auto& [lr, group] : byLr) {
-        std::vector<double> fin, best, rmse;
-        for (const auto& r : group) {
-            fin.push_back(r->finalValLoss);
-            best.push_back(r->bestValLoss);
-            rmse.push_back(r->test.rmse);
+        if (r && !r->cancelled && !r->history.empty()) {
+            done.push_back(r.get());
+            if (std::find(lrs.begin(), lrs.end(), r->config.lr) == lrs.end())
+                lrs.push_back(r->config.lr);
         }
-        SweepRow row;
-        row.lr = lr;
-        row.seeds = static_cast<int>(group.size());
-        const MeanStd f = meanStd(fin), b = meanStd(best);
-        row.finalMean = f.mean;
-        row.finalStd = f.std;
-        row.bestMean = b.mean;
-        row.bestStd = b.std;
-        row.testRmseMean = meanStd(rmse).mean;
-        rows.push_back(row);
     }
-    return rows;
+    std::sort(lrs.begin(), lrs.end());
+    qm7::SweepConfig config;
+    config.lrs = lrs;
+    config.rule = rule;
+    return qm7::summarizeFinishedSweep(config, done);
+}
+
+} // namespace
+
+std::vector<qm7::SweepRow> summarizeSweep(const std::vector<RunResultPtr>& runs) {
+    return summarize({}, qm7::SweepRule::FinalLoss, runs).rows;
 }
 
 SweepView::SweepView(QWidget* parent) : PlotPage(parent) {
@@ -148,36 +147,39 @@ bool SweepView::useBest() const {
 
 void SweepView::setRuns(const std::vector<RunResultPtr>& runs) {
     m_runs = runs;
+    m_grid.clear();
+    rebuild();
+}
+
+void SweepView::setSweep(const qm7::SweepConfig& config, const std::vector<RunResultPtr>& runs) {
+    m_runs = runs;
+    m_grid = config.lrs;
+    const QSignalBlocker block(m_rule);
+    setUseBest(config.rule == qm7::SweepRule::BestLoss);
     rebuild();
 }
 
 double SweepView::chosenLr() const {
-    double lr = 0, best = INFINITY;
-    for (const auto& r : m_rows) {
-        const double v = useBest() ? r.bestMean : r.finalMean;
-        if (std::isfinite(v) && v < best) {
-            best = v;
-            lr = r.lr;
-        }
-    }
-    return lr;
+    return m_summary.chosenLr;
 }
 
 void SweepView::rebuild() {
-    m_rows = summarizeSweep(m_runs);
+    m_summary =
+        summarize(m_grid, useBest() ? qm7::SweepRule::BestLoss : qm7::SweepRule::FinalLoss, m_runs);
+    const std::vector<qm7::SweepRow>& rows = m_summary.rows;
     m_plot->clearPlottables();
     m_plot->clearItems();
-    m_table->setRowCount(static_cast<int>(m_rows.size()));
+    m_table->setRowCount(static_cast<int>(rows.size()));
     const double chosen = chosenLr();
     QVector<double> x, fm, fs, bm, bs;
-    for (std::size_t i = 0; i < m_rows.size(); ++i) {
-        const SweepRow& r = m_rows[i];
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        const qm7::SweepRow& r = rows[i];
         x << r.lr;
         fm << r.finalMean;
         fs << r.finalStd;
         bm << r.bestMean;
         bs << r.bestStd;
-        const QStringList cells = {formatNumber(r.lr, 3),        QString::number(r.seeds),
+        const QStringList cells = {formatNumber(r.lr, 3),        QString::number(r.runs),
                                    formatNumber(r.finalMean, 4), formatNumber(r.finalStd, 2),
                                    formatNumber(r.bestMean, 4),  formatNumber(r.testRmseMean, 4)};
         for (int c = 0; c < cells.size(); ++c) {
@@ -203,7 +205,7 @@ void SweepView::rebuild() {
         bars->setPen(QPen(color, 1.2));
         bars->removeFromLegend();
     };
-    if (!m_rows.empty()) {
+    if (!rows.empty()) {
         addSeries(bm, bs, paletteColor(1), tr("best validation loss, mean ± std"), Qt::DashLine);
         addSeries(fm, fs, paletteColor(0), tr("final validation loss, mean ± std over seeds"),
                   Qt::SolidLine);
@@ -229,7 +231,7 @@ void SweepView::rebuild() {
         }
         m_choice->setText(tr("Chosen learning rate: <b>%1</b> (%2 over %3 seeds).")
                               .arg(formatNumber(chosen, 3), m_rule->currentText())
-                              .arg(m_rows.front().seeds));
+                              .arg(rows.front().runs));
     } else {
         m_plot->xAxis->setRange(1e-6, 1e-1);
         m_plot->yAxis->setRange(1e-3, 10);
@@ -241,15 +243,16 @@ void SweepView::rebuild() {
 }
 
 QString SweepView::csv() const {
-    if (m_rows.empty())
+    const std::vector<qm7::SweepRow>& rows = m_summary.rows;
+    if (rows.empty())
         return {};
     QString out = QStringLiteral("lr,seeds,final_val_mean,final_val_std,best_val_mean,best_val_"
                                  "std,test_rmse_mean_kcal,chosen\n");
     const double chosen = chosenLr();
-    for (const auto& r : m_rows) {
+    for (const auto& r : rows) {
         out += QStringLiteral("%1,%2,%3,%4,%5,%6,%7,%8\n")
                    .arg(r.lr, 0, 'g', 10)
-                   .arg(r.seeds)
+                   .arg(r.runs)
                    .arg(r.finalMean, 0, 'g', 10)
                    .arg(r.finalStd, 0, 'g', 10)
                    .arg(r.bestMean, 0, 'g', 10)

@@ -1,5 +1,6 @@
 #include "qm7ui/train_worker.h"
 
+#include "qm7/homework.h"
 #include "qm7/run_store.h"
 #include "qm7/threads.h"
 
@@ -9,6 +10,7 @@
 
 #include <chrono>
 #include <exception>
+#include <memory>
 #include <mutex>
 
 namespace qm7::ui {
@@ -35,7 +37,8 @@ class SignalObserver : public qm7::TrainObserver {
     void onRunFinished(int run, const qm7::RunResult& result) override {
         flush();
         SavedRun saved;
-        if (!result.cancelled && !result.history.empty() && !m_job.runsDir.isEmpty()) {
+        if (!result.cancelled && !result.history.empty() && !m_job.runsDir.isEmpty() &&
+            m_job.kind != JobKind::Homework) {
             // Saved here, on the training thread: the GUI thread never waits for the disk.
             saved.id =
                 QStringLiteral("%1-%2-%3")
@@ -109,7 +112,22 @@ void TrainWorker::run(const TrainJob& job) {
         qm7::TrainOptions options;
         options.observer = &observer;
         options.control = m_control;
-        std::vector<qm7::RunResult> results = qm7::trainMany(*job.data, job.configs, options);
+        options.augmentation = job.augmentation.get();
+        if (job.kind == JobKind::Homework) {
+            // Runs are saved (and reused on the next call) by core, under the homework folder.
+            options.schedule = qm7::TrainOptions::Schedule::Queue;
+            auto result = std::make_shared<qm7::HomeworkResult>(qm7::runHomework(
+                *job.data, job.homework, job.homeworkDir.toStdString(),
+                job.dataSource.toStdString(), options,
+                [this](const std::string& s) { Q_EMIT stage(QString::fromStdString(s)); }));
+            observer.flush();
+            out.cancelled = result->cancelled;
+            if (!result->cancelled)
+                out.homework = std::move(result);
+        }
+        std::vector<qm7::RunResult> results;
+        if (job.kind != JobKind::Homework)
+            results = qm7::trainMany(*job.data, job.configs, options);
         observer.flush();
         for (auto& r : results) {
             out.cancelled = out.cancelled || r.cancelled;

@@ -15,6 +15,7 @@ TrainingController::TrainingController(QObject* parent) : QObject(parent) {
             Qt::QueuedConnection);
     connect(m_worker, &TrainWorker::runFinished, this, &TrainingController::runFinished,
             Qt::QueuedConnection);
+    connect(m_worker, &TrainWorker::stage, this, &TrainingController::stage, Qt::QueuedConnection);
     connect(m_worker, &TrainWorker::finished, this, &TrainingController::onWorkerFinished,
             Qt::QueuedConnection);
     m_thread.start();

@@ -45,6 +45,12 @@ std::vector<TrainConfig> sweepConfigs(const SweepConfig& sweep);
 /// Summarizes finished runs (as ordered by sweepConfigs).
 SweepSummary summarizeSweep(const SweepConfig& sweep, const std::vector<RunResult>& runs);
 
+/// Summarizes whichever runs finished, in any order (e.g. of a stopped job): null and cancelled
+/// runs are skipped, each lr of sweep.lrs gets the runs with that lr, lrs without a finished run
+/// are left out; the lr is chosen among the rows left, as summarizeSweep does.
+SweepSummary summarizeFinishedSweep(const SweepConfig& sweep,
+                                    const std::vector<const RunResult*>& runs);
+
 /// Training sizes x seeds at one config (nested subsets: see trainingRows()).
 struct CurveConfig {
     TrainConfig base;
@@ -67,6 +73,12 @@ std::vector<TrainConfig> curveConfigs(const CurveConfig& curve);
 
 /// Summarizes finished runs (as ordered by curveConfigs).
 std::vector<CurveRow> summarizeCurve(const CurveConfig& curve, const std::vector<RunResult>& runs);
+
+/// Summarizes whichever runs finished, in any order: null and cancelled runs are skipped, each
+/// size of curve.sizes gets the runs of that size (config.trainSize, or trainRows when it is 0),
+/// sizes without a finished run are left out.
+std::vector<CurveRow> summarizeFinishedCurve(const CurveConfig& curve,
+                                             const std::vector<const RunResult*>& runs);
 
 /// The test-MSE points of a learning curve, ready to fit.
 std::vector<CurvePoint> curvePoints(const std::vector<CurveRow>& rows);

@@ -7,9 +7,13 @@
 #include <QStringList>
 #include <QWidget>
 
+#include <memory>
+
 class QLabel;
 class QMenu;
+class QProgressBar;
 class QPushButton;
+class QThread;
 class QToolButton;
 
 namespace qm7::ui {
@@ -18,14 +22,27 @@ namespace qm7::ui {
 class DataPanel : public QWidget {
     Q_OBJECT
   public:
+    /// What a load produced (data set and augmentation, or an error); see data_panel.cpp.
+    struct Loaded;
+
     explicit DataPanel(QWidget* parent = nullptr);
+    /// Waits for a load in progress (reading cannot be interrupted).
+    ~DataPanel() override;
 
     /// Loads a dataset.pt, an .xyz or .mat (built with representation) or "demo".
     /// On failure keeps the current data, returns false and sets error.
     bool load(const QString& source, QString* error = nullptr);
+    /// Loads like load() on a background thread: the window stays responsive, a busy bar
+    /// shows, and datasetChanged or loadFailed follows. False when a load is already running.
+    bool loadInBackground(const QString& source);
+    /// True while a background load runs.
+    bool isLoading() const { return m_loader != nullptr; }
     /// The demo when available, else the shared course file, else nothing (with a hint).
     void loadDefault();
     DatasetPtr dataset() const { return m_data; }
+    /// Fresh randomly sorted features per epoch when the data was built from molecules with
+    /// the random-sorted representation; null otherwise.
+    AugmentationPtr augmentation() const { return m_augmentation; }
     /// "demo" or the path of the loaded data; empty when none.
     QString source() const { return m_source; }
     QStringList recentFiles() const { return m_recent; }
@@ -46,17 +63,27 @@ class DataPanel : public QWidget {
   Q_SIGNALS:
     void datasetChanged(const qm7::ui::DatasetPtr& data);
     void loadFailed(const QString& message);
+    /// A background load started (true) or ended (false).
+    void loadingChanged(bool loading);
 
   private:
+    void applyLoaded(const QString& source, Loaded loaded);
+    void onBackgroundLoadDone();
     void addRecent(const QString& path);
     void rebuildRecentMenu();
     void updateSummary();
 
     DatasetPtr m_data;
+    AugmentationPtr m_augmentation;
     QString m_source;
     QString m_representation = QStringLiteral("cm");
     QStringList m_recent;
     QLabel* m_summary;
+    QProgressBar* m_busy;
+    QList<QWidget*> m_buttons;
+    QThread* m_loader = nullptr;
+    QString m_loadingSource;
+    std::shared_ptr<Loaded> m_loadResult;
     QMenu* m_recentMenu;
     QToolButton* m_recentButton;
 };

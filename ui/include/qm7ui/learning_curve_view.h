@@ -48,6 +48,10 @@ class LearningCurveView : public PlotPage {
 
     void setRuns(const std::vector<RunResultPtr>& runs, int fullTrainRows);
     void setPoints(const std::vector<qm7::CurvePoint>& points);
+    /// Shows fits made elsewhere (e.g. a homework's) without refitting: their models are
+    /// ticked and options set, so that a later refit gives the same fits.
+    void showFits(const std::vector<qm7::CurvePoint>& points,
+                  const std::vector<qm7::FitResult>& fits, const qm7::FitOptions& options);
     const std::vector<qm7::CurvePoint>& points() const { return m_points; }
     /// Excludes or includes a point and refits.
     void setExcluded(int index, bool excluded);
@@ -64,6 +68,8 @@ class LearningCurveView : public PlotPage {
     /// RMS residual of the manual curve, NaN when manual mode is off.
     double manualResidualValue() const { return m_manualResidual; }
     QCustomPlot* plot() const { return m_plot; }
+    /// Log-space and weighting choices of the fits.
+    qm7::FitOptions fitOptions() const;
 
   Q_SIGNALS:
     void runRequested();
@@ -76,7 +82,6 @@ class LearningCurveView : public PlotPage {
     void onManualModelChanged();
     void onSlidersMoved();
     std::vector<double> manualParams() const;
-    qm7::FitOptions fitOptions() const;
 
     std::vector<qm7::CurvePoint> m_points;
     std::vector<qm7::FitResult> m_fits;

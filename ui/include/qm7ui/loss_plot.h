@@ -36,6 +36,8 @@ class LossPlot : public PlotPage {
     /// Shows finished runs (e.g. the runs selected in the runs table).
     void showRuns(const std::vector<RunResultPtr>& runs, const QStringList& labels);
     void clear();
+    /// Redraws now instead of at the next throttled tick (before an export).
+    void replotNow();
 
     void setLogY(bool log);
     void setSmoothing(double weight);

@@ -36,6 +36,9 @@ class MainWindow : public QMainWindow {
 
     /// Loads a data source ("demo", a dataset.pt, .xyz, .mat); false with a message on error.
     bool loadData(const QString& source, QString* error = nullptr);
+    /// Loads a data source on a background thread (the window stays responsive); the data
+    /// panel's datasetChanged or loadFailed follows. False while another load runs.
+    bool loadDataInBackground(const QString& source);
     /// Loads the default data (demo, else the shared course file, else nothing).
     void loadDefaultData();
 
@@ -44,6 +47,11 @@ class MainWindow : public QMainWindow {
     bool startTraining();
     bool startSweep();
     bool startLearningCurve();
+    /// Runs the whole homework (qm7::runHomework, resumable) into dir on the training thread
+    /// with the sweep's lrs, the curve's sizes and target n and the settings on the left; when
+    /// it finishes, renders its figures and writes report.md there, as
+    /// `qm7-workbench --render-report dir` does.
+    bool startHomework(const QString& dir);
     void stopTraining();
     void setPaused(bool paused);
     bool isTraining() const;
@@ -94,6 +102,8 @@ class MainWindow : public QMainWindow {
     void exportCurrentPlot();
     void exportCurrentCsv();
     void exportAllDialog();
+    void homeworkDialog();
+    void finishHomework(const JobResult& result);
     void openProjectDialog();
     void saveSessionDialog();
     void loadSessionDialog();
@@ -127,6 +137,8 @@ class MainWindow : public QMainWindow {
     std::vector<qm7::TrainConfig> m_jobConfigs;
     std::vector<RunResultPtr> m_jobRuns;
     QString m_jobSource;
+    QString m_homeworkDir;
+    QString m_stage; ///< the homework's current stage, shown before the progress
     int m_lastEpoch = 0;
     int m_totalEpochs = 0;
     QString m_lastError;

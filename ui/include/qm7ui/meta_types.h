@@ -3,6 +3,7 @@
 /// Value types that cross the worker thread boundary in queued signals.
 
 #include "qm7/dataset.h"
+#include "qm7/homework.h"
 #include "qm7/threads.h"
 #include "qm7/trainer.h"
 
@@ -18,8 +19,12 @@ using DatasetPtr = std::shared_ptr<const qm7::Dataset>;
 using RunResultPtr = std::shared_ptr<const qm7::RunResult>;
 using EpochBatch = std::vector<qm7::EpochStats>;
 
-/// What a training job is for: plain runs, a learning-rate sweep, or a learning curve.
-enum class JobKind { Train, Sweep, Curve };
+/// What a training job is for: plain runs, a learning-rate sweep, a learning curve, or the
+/// whole homework (qm7::runHomework into a folder).
+enum class JobKind { Train, Sweep, Curve, Homework };
+
+using HomeworkResultPtr = std::shared_ptr<const qm7::HomeworkResult>;
+using AugmentationPtr = std::shared_ptr<const qm7::FeatureAugmentation>;
 
 /// One call of the trainer: a data set and the configs to train together.
 struct TrainJob {
@@ -30,6 +35,10 @@ struct TrainJob {
     qm7::ThreadSettings threads;
     QString runsDir;    ///< finished runs are saved here (qm7::saveRun) on the worker; "" = not
     QString dataSource; ///< recorded in each run's config.json
+    /// Fresh features per epoch (randomly sorted Coulomb matrices); kept alive by the job.
+    AugmentationPtr augmentation;
+    qm7::HomeworkConfig homework; ///< JobKind::Homework: the settings (configs is unused)
+    QString homeworkDir;          ///< JobKind::Homework: runs and report go here (resumable)
 };
 
 /// Where a finished run was saved (dir empty and error set when saving failed or was off).
@@ -46,6 +55,7 @@ struct JobResult {
     std::vector<RunResultPtr> runs;
     bool cancelled = false;
     QString error;
+    HomeworkResultPtr homework; ///< JobKind::Homework, when it finished
 };
 
 /// Registers the types above with Qt's meta-type system (call once, before connecting).

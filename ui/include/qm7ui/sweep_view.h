@@ -5,6 +5,8 @@
 #include "qm7ui/meta_types.h"
 #include "qm7ui/plot_page.h"
 
+#include "qm7/experiments.h"
+
 class QCustomPlot;
 class QComboBox;
 class QLineEdit;
@@ -14,17 +16,9 @@ class QLabel;
 
 namespace qm7::ui {
 
-/// One learning rate of a sweep: the spread of its runs' validation losses over seeds.
-struct SweepRow {
-    double lr = 0;
-    int seeds = 0;
-    double finalMean = 0, finalStd = 0; ///< final validation loss (normalized)
-    double bestMean = 0, bestStd = 0;   ///< best validation loss (normalized)
-    double testRmseMean = 0;            ///< kcal/mol
-};
-
-/// Groups a sweep's runs by learning rate (sorted ascending).
-std::vector<SweepRow> summarizeSweep(const std::vector<RunResultPtr>& runs);
+/// Summarizes a sweep's finished runs by learning rate (sorted ascending) with core's
+/// qm7::summarizeFinishedSweep; runs that are null or cancelled are skipped.
+std::vector<qm7::SweepRow> summarizeSweep(const std::vector<RunResultPtr>& runs);
 
 /// The sweep tab: the lr grid to run, the plot on a log lr axis, the chosen lr, and the table.
 class SweepView : public PlotPage {
@@ -40,8 +34,13 @@ class SweepView : public PlotPage {
     std::vector<double> learningRates(QString* error = nullptr) const;
     void setLearningRates(const QString& text);
     QString learningRatesText() const;
+    /// Shows a sweep's finished runs (any order; lrs taken from the runs).
     void setRuns(const std::vector<RunResultPtr>& runs);
     const std::vector<RunResultPtr>& runs() const { return m_runs; }
+    /// Shows a sweep's runs (e.g. a homework's) on its grid of lrs, with its rule.
+    void setSweep(const qm7::SweepConfig& config, const std::vector<RunResultPtr>& runs);
+    /// What is shown: core's summary of the finished runs under the rule chosen here.
+    const qm7::SweepSummary& summary() const { return m_summary; }
     /// The chosen lr (lowest mean final or best validation loss), 0 when none.
     double chosenLr() const;
     /// Rule for the choice: true = best validation loss, false = final.
@@ -57,7 +56,8 @@ class SweepView : public PlotPage {
     void rebuild();
 
     std::vector<RunResultPtr> m_runs;
-    std::vector<SweepRow> m_rows;
+    std::vector<double> m_grid; ///< the sweep's lrs; empty = the lrs of the runs
+    qm7::SweepSummary m_summary;
     QCustomPlot* m_plot;
     QTableWidget* m_table;
     QLineEdit* m_lrs;

@@ -28,6 +28,8 @@ class TrainWorker : public QObject {
     /// A run ended; finished runs are already saved in the job's runsDir (see saved).
     void runFinished(int run, const qm7::ui::RunResultPtr& result, const qm7::ui::SavedRun& saved);
     void finished(const qm7::ui::JobResult& result);
+    /// A homework job entered a stage ("sweep: 8 runs", ...).
+    void stage(const QString& text);
 
   private:
     qm7::TrainControl* m_control;

@@ -38,6 +38,7 @@ class TrainingController : public QObject {
     void progressed(const qm7::Progress& progress);
     void runFinished(int run, const qm7::ui::RunResultPtr& result, const qm7::ui::SavedRun& saved);
     void finished(const qm7::ui::JobResult& result);
+    void stage(const QString& text);
 
   private:
     void onWorkerFinished(const JobResult& result);
