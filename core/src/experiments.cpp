@@ -9,7 +9,9 @@
 
 namespace qm7 {
 
-std::string sweepRuleName(SweepRule rule) { return rule == SweepRule::FinalLoss ? "final" : "best"; }
+std::string sweepRuleName(SweepRule rule) {
+    return rule == SweepRule::FinalLoss ? "final" : "best";
+}
 
 std::string SweepConfig::validate() const {
     if (lrs.empty())
