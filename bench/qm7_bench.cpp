@@ -14,13 +14,13 @@
 // (5) the floor: the homework's GEMM FLOPs at the peak rate plus the optimizer's bytes at the
 //     measured bandwidth, with the formula.
 // The Python peers are run by run.sh, which also prints the ratios and the targets.
-#include "qm7/dataset.h"
-#include "qm7/threads.h"
-#include "qm7/trainer.h"
+#include "qm7/io/dataset.h"
+#include "qm7/train/threads.h"
+#include "qm7/train/trainer.h"
 
-#include "blas.h"
-#include "blas_threads.h"
-#include "mlp_kernels.h"
+#include "train/blas.h"
+#include "train/blas_threads.h"
+#include "train/mlp_kernels.h"
 
 #include <algorithm>
 #include <atomic>

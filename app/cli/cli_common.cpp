@@ -1,6 +1,6 @@
 #include "cli_common.h"
 
-#include "qm7/threads.h"
+#include "qm7/train/threads.h"
 
 #include <atomic>
 #include <cmath>
@@ -145,9 +145,9 @@ void setUpNumerics(int blasThreads) {
 
 } // namespace qm7::cli
 
-#include "qm7/dataset.h"
-#include "qm7/dataset_builder.h"
-#include "qm7/molecule.h"
+#include "qm7/io/dataset.h"
+#include "qm7/chem/dataset_builder.h"
+#include "qm7/chem/molecule.h"
 
 namespace qm7::cli {
 

@@ -2,7 +2,7 @@
 /// @file cli_common.h
 /// Shared pieces of the CLI: the subcommand registry, exit codes, progress, Ctrl-C.
 
-#include "qm7/trainer.h"
+#include "qm7/train/trainer.h"
 
 #include <CLI/CLI.hpp>
 

@@ -1,7 +1,7 @@
 // qm7 build-dataset: molecules (.xyz, .xyz.gz, qm7.mat or the bundled demo) to a dataset.pt.
 #include "commands.h"
 
-#include "qm7/dataset_builder.h"
+#include "qm7/chem/dataset_builder.h"
 
 #include <cstdio>
 #include <filesystem>

@@ -1,8 +1,8 @@
 // qm7 fetch-qm7: download the official qm7.mat with progress, resume, check and atomic rename.
 #include "commands.h"
 
-#include "qm7/download.h"
-#include "qm7/mat_reader.h"
+#include "qm7/io/download.h"
+#include "qm7/chem/mat_reader.h"
 
 #include <cstdio>
 #include <filesystem>

@@ -2,10 +2,10 @@
 #include "commands.h"
 #include "job_progress.h"
 
-#include "qm7/atomic_file.h"
-#include "qm7/dataset.h"
-#include "qm7/homework.h"
-#include "qm7/resumable.h"
+#include "qm7/util/atomic_file.h"
+#include "qm7/io/dataset.h"
+#include "qm7/analysis/homework.h"
+#include "qm7/train/resumable.h"
 
 #include <cmath>
 #include <cstdlib>

@@ -1,7 +1,7 @@
 // qm7 info FILE: what is in a data set.
 #include "commands.h"
 
-#include "qm7/dataset.h"
+#include "qm7/io/dataset.h"
 
 #include <iomanip>
 #include <iostream>

@@ -3,10 +3,10 @@
 #include "commands.h"
 #include "job_progress.h"
 
-#include "qm7/atomic_file.h"
-#include "qm7/augmentation.h"
-#include "qm7/dataset_builder.h"
-#include "qm7/invariance.h"
+#include "qm7/util/atomic_file.h"
+#include "qm7/chem/augmentation.h"
+#include "qm7/chem/dataset_builder.h"
+#include "qm7/analysis/invariance.h"
 
 #include <cmath>
 #include <cstdarg>

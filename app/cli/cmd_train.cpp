@@ -1,8 +1,8 @@
 // qm7 train: one training run with a live progress bar; writes a run folder.
 #include "commands.h"
 
-#include "qm7/dataset.h"
-#include "qm7/run_store.h"
+#include "qm7/io/dataset.h"
+#include "qm7/train/run_store.h"
 
 #include <cstdio>
 #include <iostream>

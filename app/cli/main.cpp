@@ -2,7 +2,7 @@
 // qm7::core; see cmd_*.cpp.
 #include "commands.h"
 
-#include "qm7/threads.h"
+#include "qm7/train/threads.h"
 #include "qm7/version.h"
 
 #include <iostream>

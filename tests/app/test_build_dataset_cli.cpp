@@ -1,7 +1,7 @@
 // qm7 build-dataset, run as a user runs it; its output loads in Python.
 #include "test_support.h"
 
-#include "qm7/dataset.h"
+#include "qm7/io/dataset.h"
 
 #include <gtest/gtest.h>
 

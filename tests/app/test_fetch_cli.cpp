@@ -3,8 +3,8 @@
 #include "../core/mat_test_writer.h"
 #include "test_support.h"
 
-#include "qm7/atomic_file.h"
-#include "qm7/mat_reader.h"
+#include "qm7/util/atomic_file.h"
+#include "qm7/chem/mat_reader.h"
 
 #include <gtest/gtest.h>
 

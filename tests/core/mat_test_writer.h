@@ -2,7 +2,7 @@
 /// @file mat_test_writer.h
 /// Writes small MATLAB v5 files with libmatio for the qm7.mat reader tests.
 
-#include "qm7/molecule.h"
+#include "qm7/chem/molecule.h"
 
 #include <matio.h>
 

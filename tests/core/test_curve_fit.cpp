@@ -1,4 +1,4 @@
-#include "qm7/curve_fit.h"
+#include "qm7/analysis/curve_fit.h"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // The dataset.pt loader: real files written by Python, every kind of bad file, and a fuzz pass.
-#include "qm7/atomic_file.h"
-#include "qm7/dataset.h"
+#include "qm7/util/atomic_file.h"
+#include "qm7/io/dataset.h"
 #include "test_support.h"
 
 #include <gtest/gtest.h>

@@ -3,10 +3,10 @@
 #include "mat_test_writer.h"
 #include "test_support.h"
 
-#include "qm7/augmentation.h"
-#include "qm7/dataset_builder.h"
-#include "qm7/mat_reader.h"
-#include "qm7/xyz_reader.h"
+#include "qm7/chem/augmentation.h"
+#include "qm7/chem/dataset_builder.h"
+#include "qm7/chem/mat_reader.h"
+#include "qm7/chem/xyz_reader.h"
 
 #include <gtest/gtest.h>
 

@@ -1,8 +1,8 @@
 // The sweep and learning-curve summaries, and the resumable homework on real data.
-#include "qm7/experiments.h"
-#include "qm7/homework.h"
-#include "qm7/resumable.h"
-#include "qm7/run_store.h"
+#include "qm7/analysis/experiments.h"
+#include "qm7/analysis/homework.h"
+#include "qm7/train/resumable.h"
+#include "qm7/train/run_store.h"
 #include "test_support.h"
 
 #include <gtest/gtest.h>

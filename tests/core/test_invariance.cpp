@@ -1,8 +1,8 @@
 // Invariance of trained-model predictions under random relabelling of atoms.
 #include "test_support.h"
 
-#include "qm7/dataset_builder.h"
-#include "qm7/invariance.h"
+#include "qm7/chem/dataset_builder.h"
+#include "qm7/analysis/invariance.h"
 
 #include <gtest/gtest.h>
 

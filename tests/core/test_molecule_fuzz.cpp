@@ -3,10 +3,10 @@
 #include "mat_test_writer.h"
 #include "test_support.h"
 
-#include "qm7/atomic_file.h"
-#include "qm7/mat_reader.h"
-#include "qm7/representation.h"
-#include "qm7/xyz_reader.h"
+#include "qm7/util/atomic_file.h"
+#include "qm7/chem/mat_reader.h"
+#include "qm7/chem/representation.h"
+#include "qm7/chem/xyz_reader.h"
 
 #include <gtest/gtest.h>
 #include <zlib.h>

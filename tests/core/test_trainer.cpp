@@ -1,9 +1,9 @@
 // The model, its kernels against autograd and torch::optim::Adam, and the trainer.
-#include "mlp_kernels.h"
-#include "qm7/model.h"
-#include "qm7/model_init.h"
-#include "qm7/run_store.h"
-#include "qm7/trainer.h"
+#include "train/mlp_kernels.h"
+#include "qm7/train/model.h"
+#include "qm7/train/model_init.h"
+#include "qm7/train/run_store.h"
+#include "qm7/train/trainer.h"
 #include "test_support.h"
 
 #include <gtest/gtest.h>

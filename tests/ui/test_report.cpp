@@ -8,8 +8,8 @@
 #include "qm7ui/report_renderer.h"
 #include "qm7ui/sweep_view.h"
 
-#include "qm7/dataset.h"
-#include "qm7/homework.h"
+#include "qm7/io/dataset.h"
+#include "qm7/analysis/homework.h"
 #include "test_support.h"
 
 #include <QDir>

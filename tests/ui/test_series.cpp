@@ -1,6 +1,6 @@
 // Tests of the display statistics the GUI draws with (qm7/series.h).
 
-#include "qm7/series.h"
+#include "qm7/util/series.h"
 
 #include <gtest/gtest.h>
 

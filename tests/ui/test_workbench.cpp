@@ -12,8 +12,8 @@
 #include "qm7ui/sweep_view.h"
 #include "qm7ui/training_controller.h"
 
-#include "qm7/dataset_builder.h"
-#include "qm7/run_store.h"
+#include "qm7/chem/dataset_builder.h"
+#include "qm7/train/run_store.h"
 #include "test_support.h"
 
 #include <QChartView>

@@ -1,8 +1,8 @@
 #include "qm7ui/data_panel.h"
 
-#include "qm7/augmentation.h"
-#include "qm7/dataset.h"
-#include "qm7/dataset_builder.h"
+#include "qm7/chem/augmentation.h"
+#include "qm7/io/dataset.h"
+#include "qm7/chem/dataset_builder.h"
 
 #include <QApplication>
 #include <QFileDialog>

@@ -2,7 +2,7 @@
 
 #include "qm7ui/plot_style.h"
 
-#include "qm7/series.h"
+#include "qm7/util/series.h"
 
 #include <QAreaSeries>
 #include <QChart>

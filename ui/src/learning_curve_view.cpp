@@ -3,8 +3,8 @@
 #include "qm7ui/hyperparameter_panel.h"
 #include "qm7ui/plot_style.h"
 
-#include "qm7/homework.h"
-#include "qm7/series.h"
+#include "qm7/analysis/homework.h"
+#include "qm7/util/series.h"
 
 #include <QCheckBox>
 #include <QComboBox>

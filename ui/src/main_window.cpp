@@ -14,8 +14,8 @@
 #include "qm7ui/sweep_view.h"
 #include "qm7ui/training_controller.h"
 
-#include "qm7/experiments.h"
-#include "qm7/threads.h"
+#include "qm7/analysis/experiments.h"
+#include "qm7/train/threads.h"
 #include "qm7/version.h"
 
 #include <QAction>

@@ -2,8 +2,8 @@
 
 #include "qm7ui/plot_style.h"
 
-#include "qm7/metrics.h"
-#include "qm7/series.h"
+#include "qm7/train/metrics.h"
+#include "qm7/util/series.h"
 
 #include <QHBoxLayout>
 #include <QLabel>

@@ -8,7 +8,7 @@
 #include "qm7ui/plot_style.h"
 #include "qm7ui/sweep_view.h"
 
-#include "qm7/dataset_builder.h"
+#include "qm7/chem/dataset_builder.h"
 
 #include <QDir>
 #include <QFile>

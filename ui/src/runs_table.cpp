@@ -2,7 +2,7 @@
 
 #include "qm7ui/plot_style.h"
 
-#include "qm7/run_store.h"
+#include "qm7/train/run_store.h"
 
 #include <QDateTime>
 #include <QDir>

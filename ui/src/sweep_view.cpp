@@ -3,7 +3,7 @@
 #include "qm7ui/hyperparameter_panel.h"
 #include "qm7ui/plot_style.h"
 
-#include "qm7/series.h"
+#include "qm7/util/series.h"
 
 #include <QComboBox>
 #include <QHBoxLayout>

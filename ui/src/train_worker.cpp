@@ -1,8 +1,8 @@
 #include "qm7ui/train_worker.h"
 
-#include "qm7/homework.h"
-#include "qm7/run_store.h"
-#include "qm7/threads.h"
+#include "qm7/analysis/homework.h"
+#include "qm7/train/run_store.h"
+#include "qm7/train/threads.h"
 
 #include <QDateTime>
 #include <QDir>

@@ -3,8 +3,8 @@
 /// The training settings, validated in the field with the reason shown; defaults are the
 /// homework's.
 
-#include "qm7/threads.h"
-#include "qm7/trainer.h"
+#include "qm7/train/threads.h"
+#include "qm7/train/trainer.h"
 
 #include <QJsonObject>
 #include <QWidget>

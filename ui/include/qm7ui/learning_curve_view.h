@@ -5,7 +5,7 @@
 #include "qm7ui/meta_types.h"
 #include "qm7ui/plot_page.h"
 
-#include "qm7/curve_fit.h"
+#include "qm7/analysis/curve_fit.h"
 
 class QCheckBox;
 class QComboBox;

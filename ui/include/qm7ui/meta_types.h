@@ -2,10 +2,10 @@
 /// @file meta_types.h
 /// Value types that cross the worker thread boundary in queued signals.
 
-#include "qm7/dataset.h"
-#include "qm7/homework.h"
-#include "qm7/threads.h"
-#include "qm7/trainer.h"
+#include "qm7/io/dataset.h"
+#include "qm7/analysis/homework.h"
+#include "qm7/train/threads.h"
+#include "qm7/train/trainer.h"
 
 #include <QMetaType>
 #include <QString>

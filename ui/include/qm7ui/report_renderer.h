@@ -5,7 +5,7 @@
 
 #include "qm7ui/meta_types.h"
 
-#include "qm7/homework.h"
+#include "qm7/analysis/homework.h"
 
 #include <QSize>
 #include <QString>

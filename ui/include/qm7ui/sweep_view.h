@@ -5,7 +5,7 @@
 #include "qm7ui/meta_types.h"
 #include "qm7ui/plot_page.h"
 
-#include "qm7/experiments.h"
+#include "qm7/analysis/experiments.h"
 
 class QCustomPlot;
 class QComboBox;

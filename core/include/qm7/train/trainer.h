@@ -1,0 +1,124 @@
+#pragma once
+/// @file trainer.h
+/// Training of the one-hidden-layer network: one run, or many runs at once (an ensemble).
+///
+/// One call trains any number of models (seeds, learning rates, training sizes). Runs that
+/// share their shapes are trained together in stacked tensors (batched GEMM, per-model Adam);
+/// each run's numbers are the same as when it is trained alone.
+
+#include "qm7/io/dataset.h"
+#include "qm7/io/feature_augmentation.h"
+#include "qm7/train/metrics.h"
+#include "qm7/train/model_weights.h"
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace qm7 {
+
+/// Settings of one training run. Defaults are the homework's.
+struct TrainConfig {
+    int hidden = 1000;      ///< p, the hidden width
+    int epochs = 1000;      ///< passes over the training set
+    double lr = 1e-3;       ///< Adam learning rate
+    int batchSize = 100;    ///< minibatch size
+    std::uint64_t seed = 0; ///< initialization, data order and training subset
+    int evalEvery = 10;     ///< evaluate train and validation loss every k epochs (and the last)
+    int trainSize = 0; ///< 0 = the whole training split; else the first n of a seeded permutation
+
+    /// An empty string when valid, else what is wrong and what to do.
+    std::string validate() const;
+};
+
+/// Losses at one epoch. Losses are MSE on normalized labels; RMSEs are in kcal/mol.
+struct EpochStats {
+    int run = 0;            ///< index of the run in the call's config list
+    int epoch = 0;          ///< 1-based
+    double batchLoss = 0;   ///< mean minibatch loss over this epoch (normalized)
+    bool evaluated = false; ///< true when train/val losses below were computed this epoch
+    double trainLoss = 0;   ///< full training-set MSE (normalized)
+    double valLoss = 0;     ///< validation MSE (normalized)
+    double trainRmse = 0;   ///< kcal/mol
+    double valRmse = 0;     ///< kcal/mol
+    double seconds = 0;     ///< wall time since the call started
+};
+
+/// Overall progress of a call, for progress bars and ETAs.
+struct Progress {
+    long long stepsDone = 0;
+    long long stepsTotal = 0;
+    double seconds = 0; ///< wall time since the call started
+    int runsFinished = 0;
+    int runsTotal = 0;
+};
+
+/// Everything one run produced.
+struct RunResult {
+    TrainConfig config;
+    std::vector<EpochStats> history; ///< the evaluated epochs
+    int bestEpoch = 0;               ///< epoch of the lowest validation loss (weights kept)
+    double bestValLoss = 0;          ///< normalized
+    double finalValLoss = 0;         ///< normalized, at the last evaluated epoch
+    Metrics test;                    ///< kcal/mol, best-validation weights
+    double testMseNormalized = 0;
+    std::vector<float> testTrue; ///< kcal/mol
+    std::vector<float> testPred; ///< kcal/mol
+    ModelWeights weights;        ///< best-validation weights
+    LabelScaler scaler;          ///< train-label mean and std used
+    int trainRows = 0;           ///< training rows actually used
+    int epochsDone = 0;
+    bool cancelled = false;
+    double seconds = 0;
+};
+
+/// Receives progress from the trainer, on the trainer's thread. Keep the calls cheap.
+class TrainObserver {
+  public:
+    virtual ~TrainObserver() = default;
+    /// Called after every epoch of every run.
+    virtual void onEpoch(const EpochStats& /*stats*/) {}
+    /// Called after every epoch of a group of runs trained together.
+    virtual void onProgress(const Progress& /*progress*/) {}
+    /// Called when a run ends (finished or cancelled).
+    virtual void onRunFinished(int /*run*/, const RunResult& /*result*/) {}
+};
+
+/// Cancel and pause, checked by the trainer between steps; set from any thread.
+struct TrainControl {
+    std::atomic<bool> cancel{false};
+    std::atomic<bool> pause{false};
+};
+
+/// Optional parts of a training call.
+struct TrainOptions {
+    TrainObserver* observer = nullptr;
+    TrainControl* control = nullptr;
+    const FeatureAugmentation* augmentation = nullptr;
+    int parallelRuns =
+        0; ///< runs trained side by side on worker threads; 0 = chosen by the trainer
+    /// Lockstep: all runs advance epoch by epoch together (live multi-seed plots).
+    /// Queue: each worker takes whole runs, longest first; runs finish one after another and the
+    /// cores stay busy when runs differ in length (learning curves, resumable jobs).
+    /// Observer calls come from the worker threads then, one at a time.
+    enum class Schedule { Lockstep, Queue } schedule = Schedule::Lockstep;
+};
+
+/// Trains every config on data; runs with equal shapes are stacked and trained together.
+/// Results come back in the order of configs. Throws std::invalid_argument for bad configs.
+std::vector<RunResult> trainMany(const Dataset& data, const std::vector<TrainConfig>& configs,
+                                 const TrainOptions& options = {});
+
+/// Trains one run (trainMany with one config).
+RunResult train(const Dataset& data, const TrainConfig& config, const TrainOptions& options = {});
+
+/// Predictions in kcal/mol of a trained model for rows of d features (row-major).
+std::vector<float> predict(const ModelWeights& weights, const LabelScaler& scaler,
+                           const std::vector<float>& X);
+
+/// The training rows a config uses: the first n of a permutation drawn from its seed
+/// (nested: the n = 100 rows are inside the n = 200 rows for the same seed).
+std::vector<int> trainingRows(int available, int trainSize, std::uint64_t seed);
+
+} // namespace qm7
