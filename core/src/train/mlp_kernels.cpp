@@ -72,11 +72,62 @@ reluLayer2Block(int rows, int p, int j0, int j1, const float* __restrict b1,
     }
 }
 
+/// H[:, j0:j1] = X W1[j0:j1]^T; with row blocks, each block over its own prefix of features.
+void forwardGemm(const MlpShape& s, const float* params, const float* X, int rows, int j0, int j1,
+                 float* hidden, const RowBlocks* blocks) {
+    const float* w = params + static_cast<std::size_t>(j0) * s.d;
+    if (!blocks) {
+        sgemm()(kRowMajor, kNoTrans, kTrans, rows, j1 - j0, s.d, 1.0f, X, s.d, w, s.d, 0.0f,
+                hidden + j0, s.p);
+        return;
+    }
+    int r0 = 0;
+    for (int b = 0; b < blocks->blocks(); ++b) {
+        const int r1 = blocks->end[static_cast<std::size_t>(b)];
+        const int k = std::min(s.d, blocks->cols[static_cast<std::size_t>(b)]);
+        float* h = hidden + static_cast<std::size_t>(r0) * s.p + j0;
+        if (k > 0)
+            sgemm()(kRowMajor, kNoTrans, kTrans, r1 - r0, j1 - j0, k, 1.0f,
+                    X + static_cast<std::size_t>(r0) * s.d, s.d, w, s.d, 0.0f, h, s.p);
+        else // all-zero rows (BLAS leaves C alone when k is 0)
+            for (int i = r0; i < r1; ++i)
+                std::fill(h + static_cast<std::size_t>(i - r0) * s.p,
+                          h + static_cast<std::size_t>(i - r0) * s.p + (j1 - j0), 0.0f);
+        r0 = r1;
+    }
+}
+
+/// A tile of W1's gradient, hidden units [t0, t0 + tile): dH[:, tile]^T X into tile x d. With
+/// row blocks, the features [cols[b+1], cols[b]) are nonzero only in the rows of blocks 0..b,
+/// so each column range is one product over exactly those rows; features beyond cols[0] get 0.
+void dW1Tile(const MlpShape& s, const float* hidden, const float* X, int rows, int t0, int tile,
+             float* out, const RowBlocks* blocks) {
+    if (!blocks) {
+        sgemm()(kRowMajor, kTrans, kNoTrans, tile, s.d, rows, 1.0f, hidden + t0, s.p, X, s.d, 0.0f,
+                out, s.d);
+        return;
+    }
+    const int nb = blocks->blocks();
+    int hi = nb ? std::min(s.d, blocks->cols[0]) : 0;
+    for (int i = 0; i < tile; ++i)
+        std::fill(out + static_cast<std::size_t>(i) * s.d + hi,
+                  out + static_cast<std::size_t>(i + 1) * s.d, 0.0f);
+    for (int b = 0; b < nb; ++b) {
+        const int lo =
+            b + 1 < nb ? std::min(s.d, blocks->cols[static_cast<std::size_t>(b) + 1]) : 0;
+        if (hi > lo)
+            sgemm()(kRowMajor, kTrans, kNoTrans, tile, hi - lo,
+                    blocks->end[static_cast<std::size_t>(b)], 1.0f, hidden + t0, s.p, X + lo, s.d,
+                    0.0f, out + lo, s.d);
+        hi = lo;
+    }
+}
+
 /// The forward pass of hidden units [j0, j1): their GEMM, bias, ReLU and share of the output.
 void forwardBlock(const MlpShape& s, const float* params, const float* X, int rows, int j0, int j1,
-                  float* hidden, float* partial, PhaseClock* clock = nullptr) {
-    sgemm()(kRowMajor, kNoTrans, kTrans, rows, j1 - j0, s.d, 1.0f, X, s.d,
-            params + static_cast<std::size_t>(j0) * s.d, s.d, 0.0f, hidden + j0, s.p);
+                  float* hidden, float* partial, PhaseClock* clock = nullptr,
+                  const RowBlocks* blocks = nullptr) {
+    forwardGemm(s, params, X, rows, j0, j1, hidden, blocks);
     if (clock)
         clock->charge(&StepProfile::forward);
     reluLayer2Block(rows, s.p, j0, j1, params + s.b1Offset(), params + s.w2Offset(), hidden,
@@ -187,13 +238,16 @@ adamUpdate(float* __restrict params, float* __restrict m, float* __restrict v,
 }
 
 void mlpForward(const MlpShape& s, const float* params, const float* X, int rows, float* out,
-                MlpScratch& scratch) {
+                MlpScratch& scratch, const RowBlocks* rowBlocks) {
+    if (rowBlocks && rowBlocks->rows() != rows)
+        rowBlocks = nullptr;
     ensureSize(scratch.hidden, static_cast<std::size_t>(rows) * s.p);
     const int blocks = blockCount(s.p);
     std::vector<float> partial(static_cast<std::size_t>(blocks) * rows);
     for (int b = 0; b < blocks; ++b)
         forwardBlock(s, params, X, rows, b * kBlock, std::min(s.p, (b + 1) * kBlock),
-                     scratch.hidden.data(), partial.data() + static_cast<std::size_t>(b) * rows);
+                     scratch.hidden.data(), partial.data() + static_cast<std::size_t>(b) * rows,
+                     nullptr, rowBlocks);
     const float b2 = params[s.b2Offset()];
     for (int i = 0; i < rows; ++i) {
         float acc = 0.0f;
@@ -230,7 +284,9 @@ double mlpGradient(const MlpShape& s, const float* params, const float* X, const
 
 double mlpTrainStep(const MlpShape& s, float* params, float* m, float* v, const AdamStep& adam,
                     const float* X, const float* y, int rows, MlpScratch& scratch, int threads,
-                    StepProfile* profile) {
+                    StepProfile* profile, const RowBlocks* rowBlocks) {
+    if (rowBlocks && rowBlocks->rows() != rows)
+        rowBlocks = nullptr; // blocks that do not describe this batch: the dense path
     const auto start =
         profile ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
     const int blocks = blockCount(s.p);
@@ -251,7 +307,8 @@ double mlpTrainStep(const MlpShape& s, float* params, float* m, float* v, const 
     forBlocks(blocks, threads, [&](int b, int thread) {
         PhaseClock clock(thread == 0 ? profile : nullptr);
         forwardBlock(s, params, X, rows, b * kBlock, std::min(s.p, (b + 1) * kBlock), hidden,
-                     scratch.partial.data() + static_cast<std::size_t>(b) * rows, &clock);
+                     scratch.partial.data() + static_cast<std::size_t>(b) * rows, &clock,
+                     rowBlocks);
     });
     PhaseClock serial(profile);
     const double loss =
@@ -267,8 +324,7 @@ double mlpTrainStep(const MlpShape& s, float* params, float* m, float* v, const 
         // dW1 = dH^T X, one tile of rows at a time, each applied while it is still in cache.
         for (int t0 = j0; t0 < j1; t0 += kTileRows) {
             const int tile = std::min(kTileRows, j1 - t0);
-            sgemm()(kRowMajor, kTrans, kNoTrans, tile, s.d, rows, 1.0f, hidden + t0, s.p, X, s.d,
-                    0.0f, tileBuffer, s.d);
+            dW1Tile(s, hidden, X, rows, t0, tile, tileBuffer, rowBlocks);
             clock.charge(&StepProfile::dW1);
             const std::size_t at = static_cast<std::size_t>(t0) * s.d;
             adamUpdate(params + at, m + at, v + at, tileBuffer,

@@ -27,6 +27,16 @@ struct AdamStep {
     long long step = 1; ///< 1-based step count of this update
 };
 
+/// A batch's rows in blocks for skipping zero features (see padded_layout.h): block b holds rows
+/// [end[b-1], end[b]) (end[-1] = 0), and its rows' features from cols[b] on are all zero.
+/// cols never increases from one block to the next (rows sorted by prefix, longest first).
+/// A null RowBlocks is the dense path: every feature of every row is used.
+struct RowBlocks {
+    std::vector<int> end, cols;
+    int blocks() const { return static_cast<int>(end.size()); }
+    int rows() const { return end.empty() ? 0 : end.back(); }
+};
+
 /// Per-thread buffers reused across steps.
 struct MlpScratch {
     std::vector<float> hidden;   ///< rows x p activations, then their gradients
@@ -57,9 +67,10 @@ struct StepProfile {
     double phases() const { return gather + forward + reluLayer2 + loss + backward + dW1 + adam; }
 };
 
-/// Normalized predictions of rows x d inputs.
+/// Normalized predictions of rows x d inputs. With `blocks`, each block's product runs only over
+/// its first cols[b] features (the rest are zero).
 void mlpForward(const MlpShape& shape, const float* params, const float* X, int rows, float* out,
-                MlpScratch& scratch);
+                MlpScratch& scratch, const RowBlocks* blocks = nullptr);
 
 /// One step on a batch: forward, MSE, backward and Adam (moments m, v updated in place).
 /// W1's gradient is produced and consumed tile by tile so it never leaves the cache.
@@ -67,10 +78,13 @@ void mlpForward(const MlpShape& shape, const float* params, const float* X, int 
 /// single-threaded BLAS); the result does not depend on the thread count.
 /// With a `profile`, each phase is timed (steady_clock) and added to it; the results are the
 /// same bit for bit. Without one (the default) nothing is timed.
+/// With `blocks` (rows sorted by prefix, longest first), X W1^T runs block by block over each
+/// block's prefix, and dW1 = dH^T X column range by column range over the rows that reach it:
+/// the zero features are never multiplied. Adam still updates every parameter.
 /// Returns the batch loss (before the update).
 double mlpTrainStep(const MlpShape& shape, float* params, float* m, float* v, const AdamStep& adam,
                     const float* X, const float* y, int rows, MlpScratch& scratch, int threads = 1,
-                    StepProfile* profile = nullptr);
+                    StepProfile* profile = nullptr, const RowBlocks* blocks = nullptr);
 
 /// Gradient of the batch MSE with respect to all parameters (for tests); returns the loss.
 double mlpGradient(const MlpShape& shape, const float* params, const float* X, const float* y,

@@ -7,6 +7,7 @@
 
 #include "train/blas_threads.h"
 #include "train/mlp_kernels.h"
+#include "train/padded_layout.h"
 #include "qm7/train/model_init.h"
 #include "train/random.h"
 
@@ -71,7 +72,8 @@ template <typename F> void runOnWorkers(int workers, F& work) {
 /// Features of one split as the evaluation sees them: one array, or several augmented draws
 /// whose predictions are averaged.
 struct EvalFeatures {
-    std::vector<std::vector<float>> draws;
+    std::vector<std::vector<float>> draws; ///< in the trainer's internal feature order
+    std::vector<std::vector<int>> prefix;  ///< per draw, each row's prefix length
 };
 
 /// Everything one run carries between epochs.
@@ -84,7 +86,10 @@ struct RunState {
     long long step = 0;
     Rng order{0};
     std::vector<float> augmented; ///< this epoch's training features when augmenting
+    std::vector<int> augmentedPrefix;
     std::vector<float> batchX, batchY;
+    std::vector<int> batchPrefix, batchOrder; ///< the skip: rows sorted by prefix length
+    detail::RowBlocks batchBlocks;
     EpochStats stats;
     RunResult result;
     bool finished = false;
@@ -101,6 +106,12 @@ class EnsembleTrainer {
         m_yVal = m_scaler.normalize(data.val.y);
         m_yTest = m_scaler.normalize(data.test.y);
         m_shapeD = data.d;
+        // The skip of zero padding: detected from the training features (padded_layout.h).
+        m_layout =
+            options.paddingSkip == TrainOptions::PaddingSkip::Off
+                ? detail::PaddedLayout::dense(data.d)
+                : detail::PaddedLayout::detect(data.train.X.data(), data.train.rows(), data.d);
+        m_skipRows = options.skipBlockRows > 0 ? options.skipBlockRows : detail::kSkipBlockRows;
         prepareEvalFeatures();
         for (std::size_t i = 0; i < configs.size(); ++i)
             m_runs.push_back(makeRun(static_cast<int>(i), configs[i]));
@@ -239,6 +250,7 @@ class EnsembleTrainer {
         std::copy(w.b1.begin(), w.b1.end(), r.params.begin() + static_cast<long>(shape.b1Offset()));
         std::copy(w.w2.begin(), w.w2.end(), r.params.begin() + static_cast<long>(shape.w2Offset()));
         r.params[shape.b2Offset()] = w.b2;
+        m_layout.weightsToInternal(r.params.data(), shape.p);
         r.m.assign(shape.size(), 0.0f);
         r.v.assign(shape.size(), 0.0f);
         r.order = Rng(detail::streamSeed(config.seed, 1));
@@ -269,13 +281,19 @@ class EnsembleTrainer {
             EvalFeatures& f = m_eval[s];
             if (!aug) {
                 f.draws.push_back(splits[s].second->X);
-                continue;
+            } else {
+                const int draws = std::max(1, aug->evalDraws());
+                for (int k = 0; k < draws; ++k) {
+                    std::vector<float> X;
+                    aug->draw(splits[s].first, detail::streamSeed(0xE7A1, static_cast<unsigned>(k)),
+                              X);
+                    f.draws.push_back(std::move(X));
+                }
             }
-            const int draws = std::max(1, aug->evalDraws());
-            for (int k = 0; k < draws; ++k) {
-                std::vector<float> X;
-                aug->draw(splits[s].first, detail::streamSeed(0xE7A1, static_cast<unsigned>(k)), X);
-                f.draws.push_back(std::move(X));
+            for (auto& X : f.draws) {
+                f.prefix.emplace_back();
+                m_layout.toInternal(X.data(), X.size() / static_cast<std::size_t>(m_shapeD),
+                                    f.prefix.back());
             }
         }
     }
@@ -288,23 +306,43 @@ class EnsembleTrainer {
         const std::size_t n = rows ? rows->size() : y.size();
         std::vector<float> pred(n, 0.0f), chunkOut;
         std::vector<float> chunk;
+        std::vector<int> source, prefix, local;
+        detail::RowBlocks blocks;
         constexpr std::size_t kChunk = 500;
-        for (const auto& X : f.draws) {
+        const bool skip = m_layout.active();
+        for (std::size_t k = 0; k < f.draws.size(); ++k) {
+            const std::vector<float>& X = f.draws[k];
             for (std::size_t i0 = 0; i0 < n; i0 += kChunk) {
                 const std::size_t count = std::min(kChunk, n - i0);
-                const float* src = X.data() + i0 * static_cast<std::size_t>(shape.d);
-                if (rows) {
-                    chunk.resize(count * static_cast<std::size_t>(shape.d));
+                source.resize(count);
+                for (std::size_t i = 0; i < count; ++i)
+                    source[i] = rows ? (*rows)[i0 + i] : static_cast<int>(i0 + i);
+                // The skip: the chunk's rows sorted by prefix length (local[i] is the chunk
+                // position of the i-th sorted row), in blocks.
+                if (skip) {
+                    prefix.resize(count);
                     for (std::size_t i = 0; i < count; ++i)
-                        std::copy_n(X.data() + static_cast<std::size_t>((*rows)[i0 + i]) * shape.d,
+                        prefix[i] = f.prefix[k][static_cast<std::size_t>(source[i])];
+                    detail::sortIntoBlocks(prefix.data(), static_cast<int>(count),
+                                           detail::kSkipEvalBlockRows, local, blocks);
+                }
+                const float* src = X.data() + i0 * static_cast<std::size_t>(shape.d);
+                if (rows || skip) {
+                    chunk.resize(count * static_cast<std::size_t>(shape.d));
+                    for (std::size_t i = 0; i < count; ++i) {
+                        const std::size_t at = skip ? static_cast<std::size_t>(local[i]) : i;
+                        std::copy_n(X.data() + static_cast<std::size_t>(source[at]) * shape.d,
                                     shape.d, chunk.data() + i * static_cast<std::size_t>(shape.d));
+                    }
                     src = chunk.data();
                 }
                 chunkOut.resize(count);
                 detail::mlpForward(shape, params, src, static_cast<int>(count), chunkOut.data(),
-                                   scratch);
-                for (std::size_t i = 0; i < count; ++i)
-                    pred[i0 + i] += chunkOut[i] / static_cast<float>(f.draws.size());
+                                   scratch, skip ? &blocks : nullptr);
+                for (std::size_t i = 0; i < count; ++i) {
+                    const std::size_t at = i0 + (skip ? static_cast<std::size_t>(local[i]) : i);
+                    pred[at] += chunkOut[i] / static_cast<float>(f.draws.size());
+                }
             }
         }
         double sse = 0;
@@ -320,15 +358,21 @@ class EnsembleTrainer {
     void trainEpoch(RunState& r, int epoch, MlpScratch& scratch) {
         const MlpShape shape = shapeOf(r);
         const std::size_t d = static_cast<std::size_t>(shape.d);
-        const float* features = m_data.train.X.data();
+        // The training features in the internal order (the evaluation's copy).
+        const float* features = m_eval[0].draws[0].data();
+        const int* prefix = m_eval[0].prefix[0].data();
         if (m_options.augmentation) {
-            // A fresh random draw of the training features every epoch.
+            // A fresh random draw of the training features every epoch; each row's prefix is
+            // measured in the draw, so padding the draw moved forward is handled exactly.
             m_options.augmentation->draw(
                 SplitKind::Train,
                 detail::streamSeed(r.config.seed, 1000 + static_cast<unsigned>(epoch)),
                 r.augmented);
+            m_layout.toInternal(r.augmented.data(), r.augmented.size() / d, r.augmentedPrefix);
             features = r.augmented.data();
+            prefix = r.augmentedPrefix.data();
         }
+        const bool skip = m_layout.active();
         detail::shuffle(r.rows, r.order);
         const int n = static_cast<int>(r.rows.size());
         detail::AdamStep adam;
@@ -343,17 +387,29 @@ class EnsembleTrainer {
             const int rows = std::min(r.config.batchSize, n - first);
             r.batchX.resize(static_cast<std::size_t>(rows) * d);
             r.batchY.resize(static_cast<std::size_t>(rows));
+            const int* batch = r.rows.data() + first;
+            if (skip) {
+                // A gradient is a sum over rows: sorted by prefix length, in blocks.
+                r.batchPrefix.resize(static_cast<std::size_t>(rows));
+                for (int i = 0; i < rows; ++i)
+                    r.batchPrefix[static_cast<std::size_t>(i)] = prefix[batch[i]];
+                detail::sortIntoBlocks(r.batchPrefix.data(), rows, m_skipRows, r.batchOrder,
+                                       r.batchBlocks);
+                for (int& i : r.batchOrder)
+                    i = batch[i];
+                batch = r.batchOrder.data();
+            }
             for (int i = 0; i < rows; ++i) {
-                const auto src =
-                    static_cast<std::size_t>(r.rows[static_cast<std::size_t>(first + i)]);
+                const auto src = static_cast<std::size_t>(batch[i]);
                 std::copy_n(features + src * d, d,
                             r.batchX.data() + static_cast<std::size_t>(i) * d);
                 r.batchY[static_cast<std::size_t>(i)] = m_yTrain[src];
             }
             adam.step = ++r.step;
-            lossSum += detail::mlpTrainStep(shape, r.params.data(), r.m.data(), r.v.data(), adam,
-                                            r.batchX.data(), r.batchY.data(), rows, scratch,
-                                            m_stepThreads);
+            lossSum +=
+                detail::mlpTrainStep(shape, r.params.data(), r.m.data(), r.v.data(), adam,
+                                     r.batchX.data(), r.batchY.data(), rows, scratch, m_stepThreads,
+                                     nullptr, skip ? &r.batchBlocks : nullptr);
             ++done;
         }
         r.stats.epoch = epoch;
@@ -394,6 +450,7 @@ class EnsembleTrainer {
         w.w2.assign(params.begin() + static_cast<long>(shape.w2Offset()),
                     params.begin() + static_cast<long>(shape.b2Offset()));
         w.b2 = params[shape.b2Offset()];
+        m_layout.weightsToData(w.w1.data(), shape.p); // the data set's own feature order
         if (res.epochsDone > 0) {
             std::vector<float> pred;
             res.testMseNormalized =
@@ -429,6 +486,8 @@ class EnsembleTrainer {
     LabelScaler m_scaler;
     std::vector<float> m_yTrain, m_yVal, m_yTest;
     int m_shapeD = 0;
+    detail::PaddedLayout m_layout; ///< internal feature order (the skip of zero padding)
+    int m_skipRows = detail::kSkipBlockRows;
     std::array<EvalFeatures, 3> m_eval;
     std::vector<RunState> m_runs;
     std::vector<MlpScratch> m_scratch;

@@ -103,6 +103,12 @@ struct TrainOptions {
     /// cores stay busy when runs differ in length (learning curves, resumable jobs).
     /// Observer calls come from the worker threads then, one at a time.
     enum class Schedule { Lockstep, Queue } schedule = Schedule::Lockstep;
+    /// Skipping the zero padding of Coulomb matrices: the features are reordered internally so
+    /// that a molecule's nonzeros are a prefix, and the two large products skip the rest. Auto
+    /// uses it when the data has such padding; Off is the dense path. Results agree within
+    /// float rounding; weights and predictions are always in the data set's feature order.
+    enum class PaddingSkip { Auto, Off } paddingSkip = PaddingSkip::Auto;
+    int skipBlockRows = 0; ///< minibatch rows per block of the skip; 0 = the default
 };
 
 /// Trains every config on data; runs with equal shapes are stacked and trained together.
