@@ -21,6 +21,7 @@
 #include "train/blas.h"
 #include "train/blas_threads.h"
 #include "train/mlp_kernels.h"
+#include "train/padded_layout.h"
 
 #include <algorithm>
 #include <atomic>
@@ -218,7 +219,18 @@ struct HomeworkLoad {
     double trainFlops = 0;
     double evalFlops = 0;
     double optimizerBytes = 0; ///< bytes Adam must move
+    /// The FLOPs actually needed: X W1^T, dW1 and the evaluation's forward passes over each
+    /// row's nonzero prefix only (shell order), layer 2 in full.
+    double neededFlops = 0;
 };
+
+/// Each row's prefix length (nonzeros, shell order) of a split; d for all when no skip applies.
+std::vector<int> prefixes(const qm7::detail::PaddedLayout& layout, const qm7::Split& split) {
+    std::vector<float> X = split.X;
+    std::vector<int> prefix;
+    layout.toInternal(X.data(), split.rows(), prefix);
+    return prefix;
+}
 
 /// The homework's 24 runs and the arithmetic they need.
 HomeworkLoad homeworkLoad(const qm7::Dataset& data, int epochs) {
@@ -240,6 +252,15 @@ HomeworkLoad homeworkLoad(const qm7::Dataset& data, int epochs) {
             h.configs.push_back(c);
         }
     const double d = data.d;
+    const auto layout =
+        qm7::detail::PaddedLayout::detect(data.train.X.data(), data.train.rows(), data.d);
+    const auto shell = layout.active() ? layout : qm7::detail::PaddedLayout::dense(data.d);
+    const std::vector<int> trainPrefix = prefixes(shell, data.train);
+    double valPrefix = 0, testPrefix = 0;
+    for (int k : prefixes(shell, data.val))
+        valPrefix += k;
+    for (int k : prefixes(shell, data.test))
+        testPrefix += k;
     for (const auto& c : h.configs) {
         const double p = c.hidden, B = c.batchSize;
         const int n = c.trainSize ? c.trainSize : static_cast<int>(data.train.rows());
@@ -259,6 +280,16 @@ HomeworkLoad homeworkLoad(const qm7::Dataset& data, int epochs) {
         // Adam reads and writes the parameters and both moments (24 bytes per parameter); the
         // gradient is produced and consumed in cache (fused), so it is not counted.
         h.optimizerBytes += static_cast<double>(steps) * 24.0 * params;
+        // Needed: every epoch visits each of the run's rows once (whatever the shuffle).
+        double rowsPrefix = 0;
+        for (int r : qm7::trainingRows(static_cast<int>(data.train.rows()), c.trainSize, c.seed))
+            rowsPrefix += trainPrefix[static_cast<std::size_t>(r)];
+        const double rowsAll = n;
+        h.neededFlops += static_cast<double>(c.epochs) * 4.0 * p * (rowsPrefix + rowsAll);
+        h.neededFlops +=
+            (evals * (rowsPrefix + rowsAll + valPrefix + static_cast<double>(data.val.rows())) +
+             testPrefix + static_cast<double>(data.test.rows())) *
+            2.0 * p;
     }
     h.gemmFlops = h.trainFlops + h.evalFlops;
     return h;
@@ -270,18 +301,160 @@ class PeakRss : public qm7::TrainObserver {
     void onProgress(const qm7::Progress&) override { maxRss = std::max(maxRss, statusMb("VmRSS")); }
 };
 
+/// One model on one thread, real minibatches (random rows of the training set, as an epoch's
+/// shuffle gives them) sorted into prefix blocks of R rows: ms per step for each R and the dense
+/// step, rounds interleaved (the best round of each counts, so that a loaded machine's noise
+/// hits all of them alike), and the share of the dense FLOPs of X W1^T and dW1 left.
+void skipBlocks(const qm7::Dataset& data, bool quick, const std::vector<int>& sizes, Report& rep) {
+    using qm7::detail::PaddedLayout;
+    using qm7::detail::RowBlocks;
+    const int d = data.d, p = 1000, B = 100;
+    const PaddedLayout layout =
+        PaddedLayout::detect(data.train.X.data(), data.train.rows(), data.d);
+    const auto& st = layout.stats();
+    std::printf("\n== skipping the zero padding (features by shell, max(row, column)): mean "
+                "prefix %.1f of %d features (%.1f%%), %zu rows with padding inside the prefix; "
+                "skip %s\n",
+                st.meanPrefix, d, 100 * st.fraction, st.innerPadding,
+                layout.active() ? "active" : "not active (dense path)");
+    rep.num("skip_mean_prefix", st.meanPrefix);
+    rep.num("skip_fraction_rows", st.fraction);
+    if (!layout.active())
+        return;
+    std::vector<float> X = data.train.X;
+    std::vector<int> prefix;
+    layout.toInternal(X.data(), data.train.rows(), prefix);
+    const int batches = quick ? 15 : 60;
+    std::mt19937 gen(11);
+    std::vector<std::vector<int>> rowsOf(static_cast<std::size_t>(batches));
+    for (auto& rows : rowsOf)
+        for (int i = 0; i < B; ++i)
+            rows.push_back(static_cast<int>(gen() % data.train.rows()));
+    struct Config {
+        int rows;
+        std::vector<std::vector<float>> X, y;
+        std::vector<RowBlocks> blocks;
+        double fraction = 0, best = 1e30;
+        std::vector<float> params, m, v;
+        qm7::detail::MlpScratch scratch;
+        long long step = 0;
+    };
+    std::vector<Config> configs;
+    const qm7::detail::MlpShape shape{d, p};
+    const std::vector<float> start = randomVector(shape.size(), 3, 0.06f);
+    for (int R : sizes) {
+        Config c;
+        c.rows = R;
+        for (const auto& rows : rowsOf) {
+            std::vector<int> pre, order;
+            for (int r : rows)
+                pre.push_back(prefix[static_cast<std::size_t>(r)]);
+            RowBlocks blocks;
+            qm7::detail::sortIntoBlocks(pre.data(), B, R ? R : B, order, blocks);
+            std::vector<float> bx, by;
+            for (int i = 0; i < B; ++i) {
+                const int r =
+                    rows[static_cast<std::size_t>(R ? order[static_cast<std::size_t>(i)] : i)];
+                bx.insert(bx.end(), X.begin() + static_cast<long>(r) * d,
+                          X.begin() + static_cast<long>(r + 1) * d);
+                by.push_back((data.train.y[static_cast<std::size_t>(r)] + 1500.f) / 230.f);
+            }
+            double flops = 0;
+            for (int b = 0, r0 = 0; b < blocks.blocks();
+                 r0 = blocks.end[static_cast<std::size_t>(b)], ++b)
+                flops += static_cast<double>(blocks.end[static_cast<std::size_t>(b)] - r0) *
+                         blocks.cols[static_cast<std::size_t>(b)];
+            c.fraction +=
+                (R ? flops : static_cast<double>(B) * d) / (static_cast<double>(B) * d) / batches;
+            c.X.push_back(std::move(bx));
+            c.y.push_back(std::move(by));
+            c.blocks.push_back(std::move(blocks));
+        }
+        c.params = start;
+        c.m.assign(shape.size(), 0.0f);
+        c.v.assign(shape.size(), 0.0f);
+        configs.push_back(std::move(c));
+    }
+    qm7::detail::setBlasThreads(1);
+    const int rounds = quick ? 2 : 6;
+    for (int round = 0; round < rounds; ++round)
+        for (Config& c : configs) {
+            const double t0 = now();
+            for (int b = 0; b < batches; ++b) {
+                qm7::detail::AdamStep adam;
+                adam.step = ++c.step;
+                qm7::detail::mlpTrainStep(
+                    shape, c.params.data(), c.m.data(), c.v.data(), adam,
+                    c.X[static_cast<std::size_t>(b)].data(),
+                    c.y[static_cast<std::size_t>(b)].data(), B, c.scratch, 1, nullptr,
+                    c.rows ? &c.blocks[static_cast<std::size_t>(b)] : nullptr);
+            }
+            c.best = std::min(c.best, (now() - t0) / batches);
+        }
+    const double dense = configs[0].rows == 0 ? configs[0].best : 0;
+    std::printf("one model on one thread, minibatches of %d random training rows sorted by prefix; "
+                "best of %d interleaved rounds of %d steps:\n",
+                B, rounds, batches);
+    std::printf("  %-22s %-28s %10s %9s\n", "rows per block", "FLOPs of X W1^T and dW1 left",
+                "ms/step", "vs dense");
+    int bestRows = 0;
+    double bestTime = dense;
+    for (const Config& c : configs) {
+        std::printf("  %-22s %27.3f %10.3f %8.2fx\n",
+                    c.rows ? std::to_string(c.rows).c_str() : "dense (no skip)", c.fraction,
+                    c.best * 1e3, dense / c.best);
+        const std::string key = c.rows ? std::to_string(c.rows) : std::string("dense");
+        rep.num("skip_block_" + key + "_ms", c.best * 1e3);
+        rep.num("skip_block_" + key + "_fraction", c.fraction);
+        if (c.rows && c.best < bestTime) {
+            bestTime = c.best;
+            bestRows = c.rows;
+        }
+    }
+    std::printf("fastest: %d rows per block (the trainer uses %d)\n", bestRows,
+                qm7::detail::kSkipBlockRows);
+    // Where the time goes, dense and with the trainer's block size.
+    for (Config& c : configs) {
+        if (c.rows != 0 && c.rows != qm7::detail::kSkipBlockRows)
+            continue;
+        qm7::detail::StepProfile prof;
+        for (int b = 0; b < batches; ++b) {
+            qm7::detail::AdamStep adam;
+            adam.step = ++c.step;
+            qm7::detail::mlpTrainStep(
+                shape, c.params.data(), c.m.data(), c.v.data(), adam,
+                c.X[static_cast<std::size_t>(b)].data(), c.y[static_cast<std::size_t>(b)].data(), B,
+                c.scratch, 1, &prof, c.rows ? &c.blocks[static_cast<std::size_t>(b)] : nullptr);
+        }
+        const double per = 1e3 / batches;
+        const double gemm = 4.0 * B * p * d * c.fraction;
+        std::printf(
+            "  profile, %-15s forward GEMM %.3f ms, dW1 GEMM %.3f ms (%.1f GFLOP/s of "
+            "the FLOPs done), Adam %.3f ms, element-wise %.3f ms, step %.3f ms\n",
+            c.rows ? (std::to_string(c.rows) + " rows:").c_str() : "dense:", prof.forward * per,
+            prof.dW1 * per, gemm / ((prof.forward + prof.dW1) / batches) / 1e9, prof.adam * per,
+            (prof.reluLayer2 + prof.loss + prof.backward) * per, prof.wall * per);
+    }
+    rep.num("skip_block_fastest", bestRows);
+    rep.num("skip_block_used", qm7::detail::kSkipBlockRows);
+}
+
 struct Options {
     std::string data = "../shared/data/qm7/dataset.pt";
     bool quick = false;
     int singleEpochs = -1, homeworkEpochs = -1;
     std::string json;
-    bool micro = true, profile = true, single = true, homework = true;
+    bool micro = true, profile = true, blocks = true, single = true, homework = true;
+    std::vector<int> blockRows = {0, 100, 50, 34, 25, 20, 15, 10, 5}; ///< 0 = dense
+    std::vector<std::string> homeworkPaths = {"skip", "dense"};
 };
 
 void usage() {
     std::puts("usage: qm7-bench [--data FILE] [--quick] [--single-epochs N] [--homework-epochs N]\n"
-              "                 [--json FILE] [--skip micro,profile,single,homework]\n"
-              "  --quick  few epochs (single 20, homework 10) and short microbenchmarks");
+              "                 [--json FILE] [--skip micro,profile,blocks,single,homework]\n"
+              "                 [--block-rows 0,100,50,25,...] [--homework-paths skip,dense]\n"
+              "  --quick  few epochs (single 20, homework 10) and short microbenchmarks\n"
+              "  --block-rows  rows per block of the skip measured in 'blocks' (0 = dense)");
 }
 
 } // namespace
@@ -306,12 +479,24 @@ int main(int argc, char** argv) {
             o.singleEpochs = std::stoi(next());
         else if (a == "--homework-epochs")
             o.homeworkEpochs = std::stoi(next());
-        else if (a == "--json")
+        else if (a == "--block-rows") {
+            o.blockRows.clear();
+            std::istringstream list(next());
+            for (std::string item; std::getline(list, item, ',');)
+                o.blockRows.push_back(std::stoi(item));
+        } else if (a == "--homework-paths") {
+            o.homeworkPaths.clear();
+            std::istringstream list(next());
+            for (std::string item; std::getline(list, item, ',');)
+                if (item == "skip" || item == "dense")
+                    o.homeworkPaths.push_back(item);
+        } else if (a == "--json")
             o.json = next();
         else if (a == "--skip") {
             const std::string s = next();
             o.micro = s.find("micro") == std::string::npos;
             o.profile = s.find("profile") == std::string::npos;
+            o.blocks = s.find("blocks") == std::string::npos;
             o.single = s.find("single") == std::string::npos;
             o.homework = s.find("homework") == std::string::npos;
         } else {
@@ -558,6 +743,10 @@ int main(int argc, char** argv) {
         }
     }
 
+    // ---------------------------------------------------------------- (2b) the skip's blocks
+    if (o.blocks)
+        skipBlocks(data, o.quick, o.blockRows, rep);
+
     // ---------------------------------------------------------------- (3) single model
     if (o.single) {
         qm7::applyThreadSettings(qm7::ThreadSettings{});
@@ -586,36 +775,46 @@ int main(int argc, char** argv) {
 
     // ---------------------------------------------------------------- (4) homework
     const HomeworkLoad load = homeworkLoad(data, o.homeworkEpochs);
-    if (o.homework) {
+    for (const std::string& path : o.homeworkPaths) {
+        if (!o.homework)
+            break;
+        // "skip": the default trainer (the zero padding skipped); "dense": the same without it.
+        const bool skip = path == "skip";
+        const std::string key = skip ? "homework_" : "homework_dense_";
         qm7::applyThreadSettings(qm7::ThreadSettings{});
         PeakRss rss;
         qm7::TrainOptions opts;
         opts.observer = &rss;
+        opts.paddingSkip =
+            skip ? qm7::TrainOptions::PaddingSkip::Auto : qm7::TrainOptions::PaddingSkip::Off;
         resetPeakRss();
         const double before = statusMb("VmRSS");
+        const std::string loadBefore = loadAverage();
         const double t0 = now(), c0 = cpuNow();
         const auto results = qm7::trainMany(data, load.configs, opts);
         const double s = now() - t0, cpu = cpuNow() - c0;
         const double hwm = statusMb("VmHWM");
-        std::printf("\n== workbench, the homework's 24 runs (qm7::trainMany, %d epochs each)\n",
-                    o.homeworkEpochs);
+        std::printf("\n== workbench, the homework's 24 runs (qm7::trainMany, %d epochs each), %s\n",
+                    o.homeworkEpochs,
+                    skip ? "skipping the zero padding (the default)" : "dense path (no skip)");
         std::printf(
             "%.2f s (CPU %.2f s), %lld model-steps, %.3f ms per model-step (throughput); resident "
-            "%.0f MB before, peak %.0f MB\n",
-            s, cpu, load.steps, s / load.steps * 1e3, before, std::max(hwm, rss.maxRss));
+            "%.0f MB before, peak %.0f MB; load average %s before, %s after\n",
+            s, cpu, load.steps, s / load.steps * 1e3, before, std::max(hwm, rss.maxRss),
+            loadBefore.c_str(), loadAverage().c_str());
         double rmse1e3 = 0;
         int count = 0;
         for (std::size_t i = 6; i < 9; ++i, ++count)
             rmse1e3 += results[i].test.rmse;
-        std::printf("test RMSE at lr 1e-3 on all rows (mean of 3 seeds): %.2f kcal/mol\n",
+        std::printf("test RMSE at lr 1e-3 on all rows (mean of 3 seeds): %.3f kcal/mol\n",
                     rmse1e3 / count);
-        rep.num("homework_epochs", o.homeworkEpochs);
-        rep.num("homework_seconds", s);
-        rep.num("homework_cpu_seconds", cpu);
-        rep.num("homework_steps", static_cast<double>(load.steps));
-        rep.num("homework_ms_per_model_step", s / load.steps * 1e3);
-        rep.num("homework_peak_rss_mb", std::max(hwm, rss.maxRss));
-        rep.num("homework_test_rmse_lr1e3", rmse1e3 / count);
+        rep.num(key + "epochs", o.homeworkEpochs);
+        rep.num(key + "seconds", s);
+        rep.num(key + "cpu_seconds", cpu);
+        rep.num(key + "steps", static_cast<double>(load.steps));
+        rep.num(key + "ms_per_model_step", s / load.steps * 1e3);
+        rep.num(key + "peak_rss_mb", std::max(hwm, rss.maxRss));
+        rep.num(key + "test_rmse_lr1e3", rmse1e3 / count);
     }
 
     // ---------------------------------------------------------------- (5) floor
@@ -645,6 +844,16 @@ int main(int argc, char** argv) {
         std::printf("(with one thread's rate x %d cores, %.1f GFLOP/s: %.2f s + %.2f s = %.2f s)\n",
                     ncores, idealPeak, tfIdeal, tb, tfIdeal + tb);
         rep.num("floor_ideal_seconds", tfIdeal + tb);
+        // The floor of the FLOPs actually needed: X W1^T, dW1 and the evaluation over each row's
+        // nonzero prefix (shell order) only; Adam's bytes unchanged (it updates every weight).
+        const double tn = load.neededFlops / (peak * 1e9);
+        std::printf("needed FLOPs = the same over each row's nonzero prefix only (the skip's own "
+                    "limit)\n             = %.4g FLOP (%.1f%% of the dense)\n"
+                    "needed floor = %.2f s + %.2f s = %.2f s\n",
+                    load.neededFlops, 100 * load.neededFlops / load.gemmFlops, tn, tb, tn + tb);
+        rep.num("needed_flops", load.neededFlops);
+        rep.num("needed_floor_gemm_seconds", tn);
+        rep.num("needed_floor_seconds", tn + tb);
     }
     rep.str("load_end", loadAverage());
     std::printf("load average at end: %s\n", loadAverage().c_str());

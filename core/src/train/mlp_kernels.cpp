@@ -72,7 +72,10 @@ reluLayer2Block(int rows, int p, int j0, int j1, const float* __restrict b1,
     }
 }
 
-/// H[:, j0:j1] = X W1[j0:j1]^T; with row blocks, each block over its own prefix of features.
+/// H[:, j0:j1] = X W1[j0:j1]^T. With row blocks, by column ranges: features [cols[b+1], cols[b])
+/// are nonzero only in the rows of blocks 0..b, so each range is one product over exactly those
+/// rows, accumulated into H (the widest range, over all rows, first). W1 is read once, as in
+/// the dense product; splitting by rows instead would pack W1 once per block of rows.
 void forwardGemm(const MlpShape& s, const float* params, const float* X, int rows, int j0, int j1,
                  float* hidden, const RowBlocks* blocks) {
     const float* w = params + static_cast<std::size_t>(j0) * s.d;
@@ -81,19 +84,24 @@ void forwardGemm(const MlpShape& s, const float* params, const float* X, int row
                 hidden + j0, s.p);
         return;
     }
-    int r0 = 0;
-    for (int b = 0; b < blocks->blocks(); ++b) {
-        const int r1 = blocks->end[static_cast<std::size_t>(b)];
-        const int k = std::min(s.d, blocks->cols[static_cast<std::size_t>(b)]);
-        float* h = hidden + static_cast<std::size_t>(r0) * s.p + j0;
-        if (k > 0)
-            sgemm()(kRowMajor, kNoTrans, kTrans, r1 - r0, j1 - j0, k, 1.0f,
-                    X + static_cast<std::size_t>(r0) * s.d, s.d, w, s.d, 0.0f, h, s.p);
-        else // all-zero rows (BLAS leaves C alone when k is 0)
-            for (int i = r0; i < r1; ++i)
-                std::fill(h + static_cast<std::size_t>(i - r0) * s.p,
-                          h + static_cast<std::size_t>(i - r0) * s.p + (j1 - j0), 0.0f);
-        r0 = r1;
+    const int nb = blocks->blocks();
+    float beta = 0.0f;
+    if (nb == 0 || blocks->cols[static_cast<std::size_t>(nb) - 1] <= 0) {
+        // Rows without any nonzero: the ranges below do not cover them.
+        for (int i = 0; i < rows; ++i)
+            std::fill(hidden + static_cast<std::size_t>(i) * s.p + j0,
+                      hidden + static_cast<std::size_t>(i) * s.p + j1, 0.0f);
+        beta = 1.0f;
+    }
+    for (int b = nb - 1; b >= 0; --b) {
+        const int lo =
+            b + 1 < nb ? std::min(s.d, blocks->cols[static_cast<std::size_t>(b) + 1]) : 0;
+        const int hi = std::min(s.d, blocks->cols[static_cast<std::size_t>(b)]);
+        if (hi <= lo)
+            continue;
+        sgemm()(kRowMajor, kNoTrans, kTrans, blocks->end[static_cast<std::size_t>(b)], j1 - j0,
+                hi - lo, 1.0f, X + lo, s.d, w + lo, s.d, beta, hidden + j0, s.p);
+        beta = 1.0f;
     }
 }
 

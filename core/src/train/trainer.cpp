@@ -8,6 +8,7 @@
 #include "train/blas_threads.h"
 #include "train/mlp_kernels.h"
 #include "train/padded_layout.h"
+#include "train/step_threads.h"
 #include "qm7/train/model_init.h"
 #include "train/random.h"
 
@@ -90,6 +91,7 @@ struct RunState {
     std::vector<float> batchX, batchY;
     std::vector<int> batchPrefix, batchOrder; ///< the skip: rows sorted by prefix length
     detail::RowBlocks batchBlocks;
+    detail::StepThreads stepThreads; ///< a split step's thread count, from measured step times
     EpochStats stats;
     RunResult result;
     bool finished = false;
@@ -373,6 +375,8 @@ class EnsembleTrainer {
             prefix = r.augmentedPrefix.data();
         }
         const bool skip = m_layout.active();
+        if (r.stepThreads.maxThreads() != m_stepThreads)
+            r.stepThreads = detail::StepThreads(m_stepThreads);
         detail::shuffle(r.rows, r.order);
         const int n = static_cast<int>(r.rows.size());
         detail::AdamStep adam;
@@ -406,10 +410,13 @@ class EnsembleTrainer {
                 r.batchY[static_cast<std::size_t>(i)] = m_yTrain[src];
             }
             adam.step = ++r.step;
-            lossSum +=
-                detail::mlpTrainStep(shape, r.params.data(), r.m.data(), r.v.data(), adam,
-                                     r.batchX.data(), r.batchY.data(), rows, scratch, m_stepThreads,
-                                     nullptr, skip ? &r.batchBlocks : nullptr);
+            // Any thread count gives the same result: the count follows the measured times.
+            const int threads = r.stepThreads.next();
+            const auto t0 = Clock::now();
+            lossSum += detail::mlpTrainStep(shape, r.params.data(), r.m.data(), r.v.data(), adam,
+                                            r.batchX.data(), r.batchY.data(), rows, scratch,
+                                            threads, nullptr, skip ? &r.batchBlocks : nullptr);
+            r.stepThreads.record(threads, std::chrono::duration<double>(Clock::now() - t0).count());
             ++done;
         }
         r.stats.epoch = epoch;
