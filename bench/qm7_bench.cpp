@@ -22,6 +22,7 @@
 #include "train/blas_threads.h"
 #include "train/mlp_kernels.h"
 #include "train/padded_layout.h"
+#include "train/step_threads.h"
 
 #include <algorithm>
 #include <atomic>
@@ -50,6 +51,13 @@ using qm7::detail::kTrans;
 
 double now() {
     return std::chrono::duration<double>(Clock::now().time_since_epoch()).count();
+}
+
+/// CPU time of the calling thread: on a loaded machine it counts only the time the thread ran.
+double threadCpuNow() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
 }
 
 double cpuNow() {
@@ -334,7 +342,7 @@ void skipBlocks(const qm7::Dataset& data, bool quick, const std::vector<int>& si
         int rows;
         std::vector<std::vector<float>> X, y;
         std::vector<RowBlocks> blocks;
-        double fraction = 0, best = 1e30;
+        double fraction = 0, best = 1e30, bestCpu = 1e30;
         std::vector<float> params, m, v;
         qm7::detail::MlpScratch scratch;
         long long step = 0;
@@ -379,7 +387,7 @@ void skipBlocks(const qm7::Dataset& data, bool quick, const std::vector<int>& si
     const int rounds = quick ? 2 : 6;
     for (int round = 0; round < rounds; ++round)
         for (Config& c : configs) {
-            const double t0 = now();
+            const double t0 = now(), c0 = threadCpuNow();
             for (int b = 0; b < batches; ++b) {
                 qm7::detail::AdamStep adam;
                 adam.step = ++c.step;
@@ -390,28 +398,33 @@ void skipBlocks(const qm7::Dataset& data, bool quick, const std::vector<int>& si
                     c.rows ? &c.blocks[static_cast<std::size_t>(b)] : nullptr);
             }
             c.best = std::min(c.best, (now() - t0) / batches);
+            c.bestCpu = std::min(c.bestCpu, (threadCpuNow() - c0) / batches);
         }
     const double dense = configs[0].rows == 0 ? configs[0].best : 0;
+    const double denseCpu = configs[0].rows == 0 ? configs[0].bestCpu : 0;
     std::printf("one model on one thread, minibatches of %d random training rows sorted by prefix; "
                 "best of %d interleaved rounds of %d steps:\n",
                 B, rounds, batches);
-    std::printf("  %-22s %-28s %10s %9s\n", "rows per block", "FLOPs of X W1^T and dW1 left",
-                "ms/step", "vs dense");
+    std::printf(
+        "(wall time, and the thread's CPU time, which a loaded machine does not inflate)\n");
+    std::printf("  %-16s %-28s %8s %9s  %8s %9s\n", "rows per block",
+                "FLOPs of X W1^T and dW1 left", "wall ms", "vs dense", "CPU ms", "vs dense");
     int bestRows = 0;
-    double bestTime = dense;
+    double bestTime = 1e30;
     for (const Config& c : configs) {
-        std::printf("  %-22s %27.3f %10.3f %8.2fx\n",
+        std::printf("  %-16s %28.3f %8.3f %8.2fx  %8.3f %8.2fx\n",
                     c.rows ? std::to_string(c.rows).c_str() : "dense (no skip)", c.fraction,
-                    c.best * 1e3, dense / c.best);
+                    c.best * 1e3, dense / c.best, c.bestCpu * 1e3, denseCpu / c.bestCpu);
         const std::string key = c.rows ? std::to_string(c.rows) : std::string("dense");
         rep.num("skip_block_" + key + "_ms", c.best * 1e3);
+        rep.num("skip_block_" + key + "_cpu_ms", c.bestCpu * 1e3);
         rep.num("skip_block_" + key + "_fraction", c.fraction);
-        if (c.rows && c.best < bestTime) {
-            bestTime = c.best;
+        if (c.rows && c.bestCpu < bestTime) {
+            bestTime = c.bestCpu;
             bestRows = c.rows;
         }
     }
-    std::printf("fastest: %d rows per block (the trainer uses %d)\n", bestRows,
+    std::printf("fastest (CPU time): %d rows per block (the trainer uses %d)\n", bestRows,
                 qm7::detail::kSkipBlockRows);
     // Where the time goes, dense and with the trainer's block size.
     for (Config& c : configs) {
@@ -439,22 +452,115 @@ void skipBlocks(const qm7::Dataset& data, bool quick, const std::vector<int>& si
     rep.num("skip_block_used", qm7::detail::kSkipBlockRows);
 }
 
+/// A single run's step (the skip, p 1000) on one thread, split over all cores, and with the
+/// trainer's choice (StepThreads, from measured step times): wall time per step, rounds
+/// interleaved so that all three see the same load. Shows whether splitting pays right now.
+void splitUnderLoad(const qm7::Dataset& data, bool quick, Report& rep) {
+    using qm7::detail::RowBlocks;
+    const int d = data.d, p = 1000, B = 100, n = cores();
+    if (n < 2)
+        return;
+    const auto layout =
+        qm7::detail::PaddedLayout::detect(data.train.X.data(), data.train.rows(), d);
+    std::vector<float> X = data.train.X;
+    std::vector<int> prefix;
+    layout.toInternal(X.data(), data.train.rows(), prefix);
+    const int batches = static_cast<int>(data.train.rows()) / B;
+    std::vector<std::vector<float>> bx(static_cast<std::size_t>(batches)), by(bx.size());
+    std::vector<RowBlocks> blocks(bx.size());
+    for (int b = 0; b < batches; ++b) {
+        std::vector<int> order;
+        qm7::detail::sortIntoBlocks(prefix.data() + b * B, B, qm7::detail::kSkipBlockRows, order,
+                                    blocks[static_cast<std::size_t>(b)]);
+        for (int i : order) {
+            const auto r = static_cast<std::size_t>(b * B + i);
+            bx[static_cast<std::size_t>(b)].insert(bx[static_cast<std::size_t>(b)].end(),
+                                                   X.begin() + static_cast<long>(r) * d,
+                                                   X.begin() + static_cast<long>(r + 1) * d);
+            by[static_cast<std::size_t>(b)].push_back(data.train.y[r] / 200.0f);
+        }
+    }
+    const qm7::detail::MlpShape shape{d, p};
+    struct Mode {
+        const char* name;
+        int fixed; // 0 = chosen by StepThreads
+        std::vector<float> params, m, v;
+        qm7::detail::MlpScratch scratch;
+        qm7::detail::StepThreads chooser;
+        long long step = 0;
+        double best = 1e30, total = 0;
+    };
+    std::vector<Mode> modes(3);
+    modes[0].name = "one thread";
+    modes[0].fixed = 1;
+    modes[1].name = "split over all cores";
+    modes[1].fixed = n;
+    modes[2].name = "the trainer's choice (StepThreads)";
+    modes[2].fixed = 0;
+    for (Mode& m : modes) {
+        m.params = randomVector(shape.size(), 3, 0.06f);
+        m.m.assign(shape.size(), 0.0f);
+        m.v.assign(shape.size(), 0.0f);
+        m.chooser = qm7::detail::StepThreads(n);
+    }
+    qm7::detail::setBlasThreads(1);
+    const int rounds = quick ? 3 : 8, epochs = quick ? 4 : 10;
+    const std::string loadBefore = loadAverage();
+    for (int round = 0; round < rounds; ++round)
+        for (Mode& m : modes) {
+            const double t0 = now();
+            for (int e = 0; e < epochs; ++e)
+                for (int b = 0; b < batches; ++b) {
+                    qm7::detail::AdamStep adam;
+                    adam.step = ++m.step;
+                    const int threads = m.fixed ? m.fixed : m.chooser.next();
+                    const double s0 = now();
+                    qm7::detail::mlpTrainStep(shape, m.params.data(), m.m.data(), m.v.data(), adam,
+                                              bx[static_cast<std::size_t>(b)].data(),
+                                              by[static_cast<std::size_t>(b)].data(), B, m.scratch,
+                                              threads, nullptr,
+                                              &blocks[static_cast<std::size_t>(b)]);
+                    if (!m.fixed)
+                        m.chooser.record(threads, now() - s0);
+                }
+            const double per = (now() - t0) / (epochs * batches);
+            m.best = std::min(m.best, per);
+            m.total += per / rounds;
+        }
+    std::printf("\n== a single run's step under the current load (load average %s before, %s "
+                "after; %d cores): wall ms per step, %d interleaved rounds of %d steps\n",
+                loadBefore.c_str(), loadAverage().c_str(), n, rounds, epochs * batches);
+    const char* keys[] = {"split_1t", "split_all", "split_chosen"};
+    for (std::size_t i = 0; i < modes.size(); ++i) {
+        const Mode& m = modes[i];
+        std::printf("  %-36s best round %.3f ms, mean %.3f ms", m.name, m.best * 1e3,
+                    m.total * 1e3);
+        if (!m.fixed)
+            std::printf("  (%lld steps on 1 thread, %lld on %d)", m.chooser.steps(0),
+                        m.chooser.steps(1), n);
+        std::printf("\n");
+        rep.num(std::string(keys[i]) + "_ms", m.total * 1e3);
+    }
+}
+
 struct Options {
     std::string data = "../shared/data/qm7/dataset.pt";
     bool quick = false;
     int singleEpochs = -1, homeworkEpochs = -1;
     std::string json;
-    bool micro = true, profile = true, blocks = true, single = true, homework = true;
+    bool micro = true, profile = true, blocks = true, threads = true, single = true,
+         homework = true;
     std::vector<int> blockRows = {0, 100, 50, 34, 25, 20, 15, 10, 5}; ///< 0 = dense
     std::vector<std::string> homeworkPaths = {"skip", "dense"};
 };
 
 void usage() {
-    std::puts("usage: qm7-bench [--data FILE] [--quick] [--single-epochs N] [--homework-epochs N]\n"
-              "                 [--json FILE] [--skip micro,profile,blocks,single,homework]\n"
-              "                 [--block-rows 0,100,50,25,...] [--homework-paths skip,dense]\n"
-              "  --quick  few epochs (single 20, homework 10) and short microbenchmarks\n"
-              "  --block-rows  rows per block of the skip measured in 'blocks' (0 = dense)");
+    std::puts(
+        "usage: qm7-bench [--data FILE] [--quick] [--single-epochs N] [--homework-epochs N]\n"
+        "                 [--json FILE] [--skip micro,profile,blocks,threads,single,homework]\n"
+        "                 [--block-rows 0,100,50,25,...] [--homework-paths skip,dense]\n"
+        "  --quick  few epochs (single 20, homework 10) and short microbenchmarks\n"
+        "  --block-rows  rows per block of the skip measured in 'blocks' (0 = dense)");
 }
 
 } // namespace
@@ -497,6 +603,7 @@ int main(int argc, char** argv) {
             o.micro = s.find("micro") == std::string::npos;
             o.profile = s.find("profile") == std::string::npos;
             o.blocks = s.find("blocks") == std::string::npos;
+            o.threads = s.find("threads") == std::string::npos;
             o.single = s.find("single") == std::string::npos;
             o.homework = s.find("homework") == std::string::npos;
         } else {
@@ -746,6 +853,8 @@ int main(int argc, char** argv) {
     // ---------------------------------------------------------------- (2b) the skip's blocks
     if (o.blocks)
         skipBlocks(data, o.quick, o.blockRows, rep);
+    if (o.threads)
+        splitUnderLoad(data, o.quick, rep);
 
     // ---------------------------------------------------------------- (3) single model
     if (o.single) {
