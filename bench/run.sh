@@ -135,7 +135,8 @@ import math
 single_best = min(r_single_pt, r_single_sk) if have_sk else r_single_pt
 print("== ratios (how many times faster the workbench is)")
 print(f"  per model-step, homework throughput vs PyTorch peer      {r_pt:6.2f}x")
-print(f"  per model-step, homework throughput vs scikit-learn peer {r_sk:6.2f}x")
+if have_sk:
+    print(f"  per model-step, homework throughput vs scikit-learn peer {r_sk:6.2f}x")
 print(f"  full homework vs PyTorch peer (scaled)                   {r_hw:6.2f}x")
 print(f"  full homework / dense floor                              {r_floor:6.2f}  (1 = the floor)")
 r_needed = wb["homework_seconds"] / wb["needed_floor_seconds"]
@@ -147,7 +148,8 @@ if dense:
     print(f"  dense path: full homework / dense floor                   {r_dense_floor:6.2f}")
     print(f"  skipping padding vs the dense path                        {wb['homework_dense_seconds'] / wb['homework_seconds']:6.2f}x")
 print(f"  single model step vs PyTorch peer                        {r_single_pt:6.2f}x")
-print(f"  single model step vs scikit-learn peer                   {r_single_sk:6.2f}x")
+if have_sk:
+    print(f"  single model step vs scikit-learn peer                   {r_single_sk:6.2f}x")
 print()
 targets = [
     ("full homework >= 2.5x faster than the PyTorch peer", r_hw >= 2.5, f"{r_hw:.2f}x"),
