@@ -56,11 +56,13 @@ std::vector<CurveRow> measureAtLargerN(const std::string& source, const TrainCon
 
 void printLawRanking(const LawRanking& r, const std::vector<CurveRow>& measured) {
     const std::string target = std::to_string(static_cast<long long>(r.targetN));
-    std::printf("\nlaws ranked by forward validation (fit on smaller n, predict the held-out "
-                "largest; RMS ln error over %d curve(s)); AIC and R² as columns\n",
-                r.seedCurves);
-    std::printf("%-4s %-14s %-40s %8s %8s %8s %7s  %-30s %s\n", "rank", "law",
-                "parameters (± std error)", "forward", "LOO", "AIC", "R²",
+    std::printf(
+        "\nlaws ranked by forward validation (fit on smaller n, predict the held-out "
+        "largest; RMS ln error on the mean curve; 'seeds' pools %d single-seed curves); AIC and R² "
+        "as columns\n",
+        r.seedCurves);
+    std::printf("%-4s %-14s %-40s %8s %8s %8s %8s %7s  %-30s %s\n", "rank", "law",
+                "parameters (± std error)", "forward", "LOO", "seeds", "AIC", "R²",
                 ("MSE at n=" + target + " kcal²/mol² [95%]").c_str(), "verdict");
     for (std::size_t i = 0; i < r.laws.size(); ++i) {
         const LawScore& s = r.laws[i];
