@@ -58,11 +58,11 @@ void printLawRanking(const LawRanking& r, const std::vector<CurveRow>& measured)
     const std::string target = std::to_string(static_cast<long long>(r.targetN));
     std::printf(
         "\nlaws ranked by forward validation (fit on smaller n, predict the held-out "
-        "largest; RMS ln error on the mean curve; 'seeds' pools %d single-seed curves); AIC and R² "
-        "as columns\n",
+        "largest; RMS ln error pooled over the curves of %d seeds; 'mean': the mean curve alone); "
+        "AIC and R² as columns\n",
         r.seedCurves);
     std::printf("%-4s %-14s %-40s %8s %8s %8s %8s %7s  %-30s %s\n", "rank", "law",
-                "parameters (± std error)", "forward", "LOO", "seeds", "AIC", "R²",
+                "parameters (± std error)", "forward", "LOO", "mean", "AIC", "R²",
                 ("MSE at n=" + target + " kcal²/mol² [95%]").c_str(), "verdict");
     for (std::size_t i = 0; i < r.laws.size(); ++i) {
         const LawScore& s = r.laws[i];
@@ -83,9 +83,9 @@ void printLawRanking(const LawRanking& r, const std::vector<CurveRow>& measured)
                           s.band.upper);
         else if (std::isfinite(s.band.value))
             std::snprintf(pred, sizeof pred, "%.4g (not trustworthy)", s.band.value);
-        std::printf("%-4zu %-14s %-40s %8.3f %8.3f %8.2f %7.4f  %-30s %s\n", i + 1,
+        std::printf("%-4zu %-14s %-40s %8.3f %8.3f %8.3f %8.2f %7.4f  %-30s %s\n", i + 1,
                     curveModelFormula(s.model).c_str(), params.c_str(), s.forwardError, s.looError,
-                    s.fit.ok ? s.fit.aic : NAN, s.fit.ok ? s.fit.r2 : NAN, pred,
+                    s.meanForwardError, s.fit.ok ? s.fit.aic : NAN, s.fit.ok ? s.fit.r2 : NAN, pred,
                     static_cast<int>(i) == r.chosen ? "CHOSEN" : s.verdict.c_str());
     }
     std::printf("lowest AIC: %s\nbands: %s\n", r.aicPick.c_str(), r.bandNote.c_str());

@@ -20,12 +20,13 @@ struct LawScore {
     FitResult fit;           ///< fit on every (non-excluded) point of the mean curve
     Extrapolation paramBand; ///< value at the target with the covariance-only 95% band (Student t)
     Extrapolation band;      ///< same value, 95% band widened by the held-out error (see bandNote)
-    /// RMS of ln(predicted / measured) over forward predictions on the mean curve (averaged over
-    /// seeds, weighted by their spread): fit on the smaller sizes, predict the held-out largest
-    /// one (and two, where enough points remain). Infinite when a prediction failed.
+    /// RMS of ln(predicted / measured) over forward predictions on each seed's own curve
+    /// (pooled over seeds; the mean curve when there are none): fit on the smaller sizes,
+    /// predict the held-out largest one (and two, where enough points remain). Infinite when a
+    /// prediction failed.
     double forwardError = 0;
-    double looError = 0;         ///< RMS ln error of leave-one-out predictions on the mean curve
-    double seedForwardError = 0; ///< the forward error pooled over single-seed curves (a column)
+    double looError = 0;         ///< RMS ln error of leave-one-out predictions, likewise
+    double meanForwardError = 0; ///< the forward error of the mean curve alone (a column)
     int forwardPredictions = 0;  ///< how many forward predictions entered forwardError
     int forwardFailures = 0;     ///< forward fits that failed or predicted <= 0 / non-finite
     double heldOutLogStep = 0;   ///< mean ln(n held out / largest n fitted) of those predictions
@@ -39,14 +40,14 @@ struct LawRanking {
     std::vector<LawScore> laws; ///< usable laws by forward error (then LOO), then the others
     int chosen = -1;            ///< index into laws of the answer, -1 when no law is usable
     double targetN = 4000;
-    int seedCurves = 0;   ///< single-seed curves behind seedForwardError
+    int seedCurves = 0;   ///< single-seed curves the validation pooled (0: the mean curve)
     std::string aicPick;  ///< formula of the lowest-AIC fit, for comparison
     std::string bandNote; ///< what the band covers, in words
     const LawScore* answer() const { return chosen >= 0 ? &laws[chosen] : nullptr; }
 };
 
-/// Ranks the laws. `mean` is the mean curve over seeds (fitted, and validated, for the ranking
-/// and the answer); `perSeed` holds one curve per seed for the seedForwardError column.
+/// Ranks the laws. `mean` is the mean curve over seeds (fitted for the answer, its parameters
+/// and band); `perSeed` holds one curve per seed for the validation (empty: the mean curve).
 LawRanking rankLaws(const std::vector<CurvePoint>& mean,
                     const std::vector<std::vector<CurvePoint>>& perSeed, double targetN,
                     const FitOptions& options = {});
