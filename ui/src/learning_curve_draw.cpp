@@ -30,7 +30,7 @@ QString paramText(const qm7::FitResult& fit, std::size_t i) {
 QString shortVerdict(const qm7::LawRanking& r, std::size_t i) {
     if (static_cast<int>(i) == r.chosen)
         return QObject::tr("chosen");
-    return r.laws[i].usable ? QObject::tr("usable, predicts worse") : QObject::tr("rejected");
+    return r.laws[i].usable ? QObject::tr("worse forward") : QObject::tr("rejected");
 }
 
 const QColor kMeasured(0, 120, 60);
@@ -111,7 +111,9 @@ void LearningCurveView::drawLaws(double nLo, double nHi, double& yLo, double& yH
         const qm7::Extrapolation& e = law.band;
         if (!(std::isfinite(e.value) && e.value > 0))
             continue;
-        const double x = target * std::exp(spread * (k - (shown.size() - 1) / 2.0));
+        // Side by side just right of the target, so that a point measured at n = target stays
+        // visible; the dotted line marks the target itself.
+        const double x = target * std::exp(spread * (static_cast<double>(k) + 1.0));
         QCPGraph* point = m_plot->addGraph();
         point->setData(QVector<double>{x}, QVector<double>{e.value});
         point->setLineStyle(QCPGraph::lsNone);
@@ -256,8 +258,8 @@ void LearningCurveView::rebuildPlot() {
     targetLabel->setText(tr("target n = %1").arg(targetN()));
     targetLabel->setColor(QColor(90, 90, 90));
 
-    // Every drawn bar end inside the axes (the bars at the target are spread over ±15 % in n).
-    m_plot->xAxis->setRange(nLo / 1.4, nHi * 1.5);
+    // Every drawn bar end inside the axes (the bars at the target sit up to +40 % right of it).
+    m_plot->xAxis->setRange(nLo / 1.4, nHi * 1.8);
     m_plot->yAxis->setRange(std::max(yLo / 1.6, 1e-9), yHi * 1.6);
     m_plot->replot();
 }

@@ -93,6 +93,8 @@ bool LearningCurveView::startMeasure(QString* error) {
         return false;
     }
     ctx.base.lr = learningRate();
+    m_measuredEpochs = ctx.base.epochs;
+    m_measuredHidden = ctx.base.hidden;
     m_measureControl = std::make_shared<qm7::TrainControl>();
     auto control = m_measureControl;
     m_measureLabel->setText(tr("Measuring at n = %1 (%2 trainings, %3 seeds each)…")
@@ -138,6 +140,10 @@ void LearningCurveView::onMeasureDone(const std::vector<qm7::CurveRow>& rows,
     } else {
         setMeasured(rows);
         QStringList parts;
+        parts << tr("at lr %1, %2 epochs, p = %3")
+                     .arg(learningRate())
+                     .arg(m_measuredEpochs)
+                     .arg(m_measuredHidden);
         for (const auto& r : rows)
             parts << tr("n = %1: %2 ± %3")
                          .arg(r.n)

@@ -294,6 +294,7 @@ void LearningCurveView::setSeedCurves(const std::vector<std::vector<qm7::CurvePo
 
 void LearningCurveView::setMeasured(const std::vector<qm7::CurveRow>& measured) {
     m_measured = measured;
+    m_measureLabel->clear(); // a measurement's own status is set after this by onMeasureDone
     rebuildPlot();
     rebuildTable();
 }

@@ -146,6 +146,7 @@ class LearningCurveView : public PlotPage {
     std::vector<qm7::CurveRow> m_measured;
     std::function<MeasureContext()> m_measureContext;
     QThread* m_measureThread = nullptr;
+    int m_measuredEpochs = 0, m_measuredHidden = 0; ///< settings of the running measurement
     std::shared_ptr<qm7::TrainControl> m_measureControl;
     double m_manualResidual;
     double m_manualA = 1000, m_manualB = 0.5, m_manualC = 0;
