@@ -1,12 +1,15 @@
 // qm7 sweep, qm7 curve and qm7 homework: the homework's experiments from the command line.
 #include "commands.h"
+#include "curve_answer.h"
 #include "job_progress.h"
 
 #include "qm7/util/atomic_file.h"
 #include "qm7/io/dataset.h"
+#include "qm7/analysis/curve_verify.h"
 #include "qm7/analysis/homework.h"
 #include "qm7/train/resumable.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstdio>
@@ -32,7 +35,19 @@ struct ExperimentOptions {
     bool linearSpace = false;
     bool unweighted = false;
     bool noFigures = false;
+    std::string verify; ///< issue 11: train at these larger n to measure the answer
 };
+
+/// issue 11: fails early, before any training, when the source cannot supply the verify sizes.
+std::vector<int> checkedVerifySizes(const ExperimentOptions& o) {
+    const std::vector<int> sizes = verifySizesOf(o.verify);
+    if (!sizes.empty())
+        if (const std::string why =
+                verificationProblem(o.data, *std::max_element(sizes.begin(), sizes.end()));
+            !why.empty())
+            throw UsageError(why);
+    return sizes;
+}
 
 void addExperimentOptions(CLI::App* sub, ExperimentOptions& o) {
     sub->add_option("--data", o.data, "dataset.pt, molecules (.xyz, .xyz.gz, .mat) or demo")
@@ -54,6 +69,9 @@ void addCurveOptions(CLI::App* sub, ExperimentOptions& o) {
         ->capture_default_str();
     sub->add_flag("--linear-space", o.linearSpace, "Fit the error itself, not its logarithm");
     sub->add_flag("--unweighted", o.unweighted, "Do not weight points by their seed spread");
+    sub->add_option("--verify", o.verify,
+                    "Also train at these larger n (e.g. 2000,3000,4000; molecules from outside "
+                    "validation and test) and compare with every law's prediction");
 }
 
 std::vector<double> numbers(const std::string& text, const char* option) {
@@ -103,37 +121,11 @@ void printCurve(const std::vector<CurveRow>& rows) {
                     r.mseStd, r.rmseMean, r.rmseStd, r.maeMean, r.maeStd);
 }
 
-void printFits(const std::vector<FitResult>& fits, const std::vector<Extrapolation>& ex) {
-    std::printf("\n%-4s %-16s %-44s %9s %22s\n", "rank", "model", "parameters (± std error)", "AIC",
-                "MSE at target (95%)");
-    for (std::size_t i = 0; i < fits.size(); ++i) {
-        const FitResult& f = fits[i];
-        std::string params;
-        if (f.ok) {
-            char buf[64];
-            for (std::size_t k = 0; k < f.params.size(); ++k) {
-                std::snprintf(buf, sizeof buf, "%s%s=%.4g±%.2g", k ? " " : "", f.names[k].c_str(),
-                              f.params[k], f.stderrs[k]);
-                params += buf;
-            }
-        } else {
-            params = "failed: " + f.message;
-        }
-        char extra[96] = "";
-        if (i < ex.size() && ex[i].ok)
-            std::snprintf(extra, sizeof extra, "%.4g (%.3g-%.3g)", ex[i].value, ex[i].lower,
-                          ex[i].upper);
-        else if (i < ex.size())
-            std::snprintf(extra, sizeof extra, "%s", ex[i].message.substr(0, 40).c_str());
-        std::printf("%-4zu %-16s %-44s %9.2f %22s\n", i + 1, curveModelFormula(f.model).c_str(),
-                    params.c_str(), f.aic, extra);
-    }
-}
-
 /// The sweep or the curve alone: trains resumably into out/<run>/ and writes the CSV.
 int runExperiment(const ExperimentOptions& o, bool sweep) {
     const Dataset data = loadData(o.data);
     ensureWritableDir(o.out);
+    const std::vector<int> verifySizes = sweep ? std::vector<int>{} : checkedVerifySizes(o);
     setUpNumerics(o.blasThreads);
     std::vector<TrainConfig> configs;
     std::vector<std::string> dirs;
@@ -179,13 +171,19 @@ int runExperiment(const ExperimentOptions& o, bool sweep) {
         FitOptions fit;
         fit.logSpace = !o.linearSpace;
         fit.weightBySpread = !o.unweighted;
-        const auto fits = fitAllCurves(curvePoints(rows), fit);
-        std::vector<Extrapolation> ex;
-        for (const auto& f : fits)
-            ex.push_back(extrapolate95(f, o.targetN));
-        printFits(fits, ex);
+        // issue 11: rank the laws by forward validation; measure at larger n if asked.
+        bool stopped = false;
+        const auto measured =
+            measureAtLargerN(o.data, o.base, verifySizes, o.seeds, o.out, &stopped);
+        const LawRanking ranking = rankLaws(curvePoints(rows), perSeedCurves(runs), o.targetN, fit);
+        printLawRanking(ranking, measured);
         writeFileAtomically((fs::path(o.out) / "curve.csv").string(), curveCsv(rows));
-        writeFileAtomically((fs::path(o.out) / "fits.csv").string(), fitsCsv(fits, ex));
+        writeFileAtomically((fs::path(o.out) / "fits.csv").string(), lawRankingCsv(ranking));
+        if (!measured.empty())
+            writeFileAtomically((fs::path(o.out) / "verify.csv").string(),
+                                verifyCsv(ranking, measured, fit));
+        if (stopped)
+            return kInterrupted;
     }
     std::cout << "tables and runs written to " << o.out << "\n";
     return kOk;
@@ -237,6 +235,7 @@ int runHomeworkCommand(const ExperimentOptions& o) {
     config.fit.weightBySpread = !o.unweighted;
     if (const std::string why = config.validate(static_cast<int>(data.train.rows())); !why.empty())
         throw UsageError(why);
+    const std::vector<int> verifySizes = checkedVerifySizes(o);
     setUpNumerics(o.blasThreads);
 
     const LabelStats s = labelStats(data.train.y);
@@ -275,8 +274,14 @@ int runHomeworkCommand(const ExperimentOptions& o) {
                 result.sweep.chosenLr, result.final.test.rmse, result.final.test.mae,
                 result.final.test.r2);
     printCurve(result.curve);
-    printFits(result.fits, result.extrapolations);
+    bool stopped = false; // issue 11: measure the answer at larger n if asked
+    if (!verifySizes.empty())
+        result.measured = measureAtLargerN(o.data, result.curveConfig.base, verifySizes, o.seeds,
+                                           o.out, &stopped);
+    printLawRanking(result.ranking, result.measured);
     writeHomeworkReport(result, o.out, o.data);
+    if (stopped)
+        return kInterrupted;
     if (!o.noFigures)
         renderFigures(o.out);
     std::printf("\nreport: %s/report.md (%.0f s, %d runs reused)\n", o.out.c_str(), result.seconds,

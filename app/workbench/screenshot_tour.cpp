@@ -5,8 +5,12 @@
 #include "qm7ui/main_window.h"
 #include "qm7ui/sweep_view.h"
 
+#include "qm7/analysis/curve_verify.h"
+#include "qm7/train/run_store.h"
+
 #include <QApplication>
 #include <QDir>
+#include <QDirIterator>
 #include <QLineEdit>
 #include <QPixmap>
 #include <QTabWidget>
@@ -30,6 +34,24 @@ bool grabTab(qm7::ui::MainWindow* w, int tab, const QString& path) {
     const bool ok = w->grab().save(path);
     std::printf("%s %s\n", ok ? "wrote" : "FAILED", qPrintable(path));
     return ok;
+}
+
+/// A `qm7 curve --verify` folder (QM7_SCREENSHOT_CURVE) in the Learning curve tab: its runs and
+/// the measured points at larger n.
+bool grabCurveFolder(qm7::ui::MainWindow* w, const QString& folder, const QString& path) {
+    std::vector<qm7::ui::RunResultPtr> runs;
+    QDirIterator it(folder, {QStringLiteral("n*-seed*")}, QDir::Dirs);
+    while (it.hasNext()) {
+        const std::string d = it.next().toStdString();
+        if (qm7::hasFinishedRun(d))
+            runs.push_back(std::make_shared<const qm7::RunResult>(qm7::loadRun(d)));
+    }
+    if (runs.empty())
+        return false;
+    qm7::ui::LearningCurveView* view = w->learningCurveView();
+    view->setRuns(runs, 0);
+    view->setMeasured(qm7::loadVerification(folder.toStdString()));
+    return grabTab(w, 4, path);
 }
 
 } // namespace
@@ -74,6 +96,15 @@ void startScreenshotTour(qm7::ui::MainWindow* w, const QString& dir) {
             ok = grabTab(w, 4, dir + QStringLiteral("/learning_curve.png"));
             w->learningCurveView()->setManual(true, qm7::CurveModel::Power);
             ok = ok && grabTab(w, 4, dir + QStringLiteral("/learning_curve_manual.png"));
+            w->learningCurveView()->setManual(false);
+            // "Measure at these n" on the demo molecules, with the tour's short settings.
+            ok = ok && w->learningCurveView()->startMeasure();
+            break;
+        case 4:
+            ok = grabTab(w, 4, dir + QStringLiteral("/learning_curve_measured.png"));
+            if (const QString folder = qEnvironmentVariable("QM7_SCREENSHOT_CURVE");
+                ok && !folder.isEmpty())
+                ok = grabCurveFolder(w, folder, dir + QStringLiteral("/learning_curve_demo.png"));
             QApplication::exit(ok ? 0 : 1);
             return;
         }
@@ -83,5 +114,7 @@ void startScreenshotTour(qm7::ui::MainWindow* w, const QString& dir) {
     QObject::connect(w, &qm7::ui::MainWindow::jobFinished, w, [next](const qm7::ui::JobResult&) {
         QTimer::singleShot(300, [next] { (*next)(); });
     });
+    QObject::connect(w->learningCurveView(), &qm7::ui::LearningCurveView::measureFinished, w,
+                     [next](const QString&) { QTimer::singleShot(300, [next] { (*next)(); }); });
     QTimer::singleShot(500, [next] { (*next)(); });
 }

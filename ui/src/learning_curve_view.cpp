@@ -3,7 +3,7 @@
 #include "qm7ui/hyperparameter_panel.h"
 #include "qm7ui/plot_style.h"
 
-#include "qm7/analysis/homework.h"
+#include "qm7/analysis/experiments.h"
 #include "qm7/util/series.h"
 
 #include <QCheckBox>
@@ -34,14 +34,6 @@ constexpr int kSliderSteps = 1000;
 
 QString modelLabel(qm7::CurveModel model) {
     return QString::fromStdString(qm7::curveModelFormula(model));
-}
-
-/// "12.3 ± 0.4" for parameter i of a fit.
-QString paramText(const qm7::FitResult& fit, std::size_t i) {
-    if (i >= fit.params.size())
-        return QString();
-    const double se = i < fit.stderrs.size() ? fit.stderrs[i] : NAN;
-    return formatNumber(fit.params[i], 4) + QStringLiteral(" ± ") + formatNumber(se, 2);
 }
 
 } // namespace
@@ -102,6 +94,20 @@ LearningCurveView::LearningCurveView(QWidget* parent) : PlotPage(parent), m_manu
     controls->addWidget(new QLabel(tr("lr:"), this));
     controls->addWidget(m_lr);
     controls->addWidget(m_run);
+    m_measureSizes = new QLineEdit(QStringLiteral("2000, 3000, 4000"), this);
+    m_measureSizes->setObjectName(QStringLiteral("curveMeasureSizes"));
+    m_measureSizes->setMaximumWidth(140);
+    m_measureSizes->setToolTip(tr("Train at these larger n with the same settings and seeds "
+                                  "(molecules from outside validation and test) and compare "
+                                  "with every law's prediction"));
+    m_measure = new QPushButton(tr("Measure at these n"), this);
+    m_measure->setObjectName(QStringLiteral("curveMeasure"));
+    m_measureLabel = new QLabel(this);
+    m_measureLabel->setObjectName(QStringLiteral("curveMeasureLabel"));
+    m_measureLabel->setWordWrap(true);
+    controls->addSpacing(12);
+    controls->addWidget(m_measureSizes);
+    controls->addWidget(m_measure);
 
     // Fit controls.
     m_models = new QListWidget(this);
@@ -173,15 +179,21 @@ LearningCurveView::LearningCurveView(QWidget* parent) : PlotPage(parent), m_manu
 
     m_table = new QTableWidget(this);
     m_table->setObjectName(QStringLiteral("curveTable"));
-    m_table->setColumnCount(8);
-    m_table->setHorizontalHeaderLabels({tr("model"), tr("A ± se"), tr("b ± se"), tr("C ± se"),
-                                        tr("R²"), tr("AIC"), tr("RMS log\nresidual"),
-                                        tr("at target n [95% band]")});
+    m_table->setColumnCount(11);
     m_table->verticalHeader()->hide();
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_table->setWordWrap(false);
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_table->horizontalHeader()->setStretchLastSection(true);
-    m_table->setMinimumHeight(170);
+    m_answer = new QLabel(this);
+    m_answer->setObjectName(QStringLiteral("curveAnswer"));
+    m_answer->setWordWrap(true);
+    m_answer->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    auto* bottom = new QWidget(this);
+    auto* bottomLayout = new QVBoxLayout(bottom);
+    bottomLayout->setContentsMargins(0, 0, 0, 0);
+    bottomLayout->addWidget(m_answer);
+    bottomLayout->addWidget(m_table, 1);
 
     auto* top = new QHBoxLayout;
     top->addWidget(m_plot, 1);
@@ -191,21 +203,25 @@ LearningCurveView::LearningCurveView(QWidget* parent) : PlotPage(parent), m_manu
     top->setContentsMargins(0, 0, 0, 0);
     auto* split = new QSplitter(Qt::Vertical, this);
     split->addWidget(topWidget);
-    split->addWidget(m_table);
+    split->addWidget(bottom);
     split->setStretchFactor(0, 4);
     split->setStretchFactor(1, 1);
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(controls);
+    layout->addWidget(m_measureLabel);
     layout->addWidget(split, 1);
 
     connect(m_run, &QPushButton::clicked, this, &LearningCurveView::runRequested);
+    connect(m_measure, &QPushButton::clicked, this, [this] {
+        if (isMeasuring())
+            stopMeasure();
+        else
+            startMeasure();
+    });
     connect(m_models, &QListWidget::itemChanged, this, &LearningCurveView::refit);
     connect(m_logSpace, &QCheckBox::toggled, this, &LearningCurveView::refit);
     connect(m_weighted, &QCheckBox::toggled, this, &LearningCurveView::refit);
-    connect(m_target, qOverload<int>(&QSpinBox::valueChanged), this, [this] {
-        rebuildPlot();
-        rebuildTable();
-    });
+    connect(m_target, qOverload<int>(&QSpinBox::valueChanged), this, &LearningCurveView::refit);
     connect(m_manual, &QCheckBox::toggled, this, &LearningCurveView::onManualModelChanged);
     connect(m_manualModel, qOverload<int>(&QComboBox::currentIndexChanged), this,
             &LearningCurveView::onManualModelChanged);
@@ -263,7 +279,57 @@ void LearningCurveView::setLearningRate(double lr) {
 }
 
 void LearningCurveView::setRuns(const std::vector<RunResultPtr>& runs, int fullTrainRows) {
+    std::vector<const qm7::RunResult*> done;
+    for (const auto& r : runs)
+        if (r && !r->cancelled && r->config.trainSize > 0)
+            done.push_back(r.get());
+    m_seedCurves = qm7::perSeedCurves(done);
     setPoints(curvePointsFromRuns(runs, fullTrainRows));
+}
+
+void LearningCurveView::setSeedCurves(const std::vector<std::vector<qm7::CurvePoint>>& curves) {
+    m_seedCurves = curves;
+    refit();
+}
+
+void LearningCurveView::setMeasured(const std::vector<qm7::CurveRow>& measured) {
+    m_measured = measured;
+    m_measureLabel->clear(); // a measurement's own status is set after this by onMeasureDone
+    rebuildPlot();
+    rebuildTable();
+}
+
+QString LearningCurveView::answerText() const {
+    if (m_points.empty())
+        return QString();
+    const qm7::LawScore* a = m_ranking.answer();
+    QString text;
+    if (!a) {
+        text = tr("<b>No answer:</b> no law predicts the held-out sizes with a finite, positive "
+                  "error.");
+    } else {
+        const qm7::Extrapolation& e = a->band;
+        text = tr("<b>Answer:</b> %1, the law that best predicts held-out sizes (forward error "
+                  "%2 in ln; lowest AIC: %3). At n = %4: <b>%5 kcal²/mol²</b> [%6, %7], RMSE "
+                  "%8 kcal/mol. %9")
+                   .arg(QString::fromStdString(qm7::curveModelFormula(a->model)),
+                        formatNumber(a->forwardError, 2), QString::fromStdString(m_ranking.aicPick))
+                   .arg(targetN())
+                   .arg(formatNumber(e.value, 4), formatNumber(e.lower, 3),
+                        formatNumber(e.upper, 3), formatNumber(std::sqrt(e.value), 3),
+                        QString::fromStdString(qm7::lawInWords(a->fit)));
+        for (const auto& m : m_measured) {
+            const qm7::Extrapolation p = qm7::predictWithHeldOutBand(*a, m.n);
+            text += tr("<br>Measured at n = %1: %2 ± %3, predicted %4 [%5, %6]: %7.")
+                        .arg(m.n)
+                        .arg(formatNumber(m.mseMean, 4), formatNumber(m.mseStd, 2),
+                             formatNumber(p.value, 4), formatNumber(p.lower, 3),
+                             formatNumber(p.upper, 3),
+                             QString::fromStdString(qm7::bandVerdict(p, m.mseMean)));
+        }
+    }
+    return text +
+           tr("<br><small>Bands: %1.</small>").arg(QString::fromStdString(m_ranking.bandNote));
 }
 
 void LearningCurveView::setPoints(const std::vector<qm7::CurvePoint>& points) {
@@ -288,6 +354,7 @@ void LearningCurveView::showFits(const std::vector<qm7::CurvePoint>& points,
     }
     m_points = points;
     m_fits = fits;
+    m_ranking = qm7::rankLaws(m_points, m_seedCurves, targetN(), fitOptions());
     onManualModelChanged(); // redraws
     rebuildTable();
 }
@@ -333,9 +400,11 @@ qm7::FitOptions LearningCurveView::fitOptions() const {
 
 void LearningCurveView::refit() {
     m_fits.clear();
+    m_ranking = qm7::LawRanking{};
     if (m_points.size() >= 2) {
         for (qm7::CurveModel model : checkedModels())
             m_fits.push_back(qm7::fitCurve(model, m_points, fitOptions()));
+        m_ranking = qm7::rankLaws(m_points, m_seedCurves, targetN(), fitOptions());
     }
     onSlidersMoved();
     rebuildTable();
@@ -412,6 +481,13 @@ void LearningCurveView::onSlidersMoved() {
         text += tr("\nRMS residual%1: <b>%2</b>")
                     .arg(fitOptions().logSpace ? tr(" (log space)") : QString(),
                          formatNumber(m_manualResidual, 4));
+        const double atTarget = qm7::evaluateCurve(model, manualParams(), targetN());
+        text += tr("\nat n = %1: <b>%2 kcal²/mol²</b>%3")
+                    .arg(targetN())
+                    .arg(formatNumber(atTarget, 4),
+                         atTarget > 0
+                             ? tr(" (RMSE %1 kcal/mol)").arg(formatNumber(std::sqrt(atTarget), 3))
+                             : QString());
         m_manualLabel->setText(text.replace(QLatin1Char('\n'), QStringLiteral("<br>")));
     } else {
         m_manualLabel->setText(tr("Tick to set A and b by hand and read the residual live."));
@@ -434,203 +510,12 @@ void LearningCurveView::setManualParams(double a, double b) {
     onSlidersMoved();
 }
 
-void LearningCurveView::rebuildPlot() {
-    m_plot->clearPlottables();
-    m_plot->clearItems();
-    if (m_points.empty()) {
-        auto* hint = new QCPItemText(m_plot);
-        hint->position->setType(QCPItemPosition::ptAxisRectRatio);
-        hint->position->setCoords(0.5, 0.5);
-        hint->setText(tr("Press Run learning curve: test errors for each n appear here."));
-        hint->setColor(QColor(120, 120, 120));
-        m_plot->xAxis->setRange(50, 5000);
-        m_plot->yAxis->setRange(10, 1e5);
-        m_plot->replot();
-        return;
-    }
-    const double target = targetN();
-    double nLo = INFINITY, nHi = target, yLo = INFINITY, yHi = 0;
-    for (const auto& p : m_points) {
-        nLo = std::min(nLo, p.n);
-        nHi = std::max(nHi, p.n);
-        yLo = std::min(yLo, std::max(p.mean - p.std, p.mean / 3));
-        yHi = std::max(yHi, p.mean + p.std);
-    }
-    QVector<double> grid;
-    for (int i = 0; i <= 120; ++i)
-        grid << std::exp(std::log(nLo / 1.3) +
-                         (std::log(nHi * 1.3) - std::log(nLo / 1.3)) * i / 120);
-
-    // Band of the first fit (95%, from the parameter covariance).
-    bool bandDrawn = false;
-    for (std::size_t f = 0; f < m_fits.size() && !bandDrawn; ++f) {
-        const auto& fit = m_fits[f];
-        // The band of the best-ranked fit that extrapolates to the target n.
-        const qm7::Extrapolation atTarget = qm7::extrapolate95(fit, target);
-        if (!fit.ok || !atTarget.ok || !(atTarget.lower > 0))
-            continue;
-        QVector<double> lo, hi, xs;
-        for (double n : grid) {
-            const qm7::Extrapolation e = qm7::extrapolate95(fit, n);
-            if (e.ok && e.lower > 0 && std::isfinite(e.upper)) {
-                xs << n;
-                lo << e.lower;
-                hi << e.upper;
-            }
-        }
-        if (xs.size() < 2)
-            continue;
-        const QColor color = paletteColor(static_cast<int>(fit.model) + 1);
-        QCPGraph* gl = m_plot->addGraph();
-        gl->setData(xs, lo, true);
-        gl->setPen(Qt::NoPen);
-        gl->removeFromLegend();
-        QCPGraph* gh = m_plot->addGraph();
-        gh->setData(xs, hi, true);
-        gh->setPen(Qt::NoPen);
-        gh->setBrush(faded(color, 40));
-        gh->setChannelFillGraph(gl);
-        gh->setName(tr("95% band of %1").arg(modelLabel(fit.model)));
-        bandDrawn = true;
-    }
-
-    for (const auto& fit : m_fits) {
-        if (!fit.ok)
-            continue;
-        const QColor color = paletteColor(static_cast<int>(fit.model) + 1);
-        QVector<double> xs, ys;
-        for (double n : grid) {
-            const double v = qm7::evaluateCurve(fit.model, fit.params, n);
-            if (std::isfinite(v) && v > 0) {
-                xs << n;
-                ys << v;
-            }
-        }
-        QCPGraph* g = m_plot->addGraph();
-        g->setData(xs, ys, true);
-        g->setPen(QPen(color, 2));
-        g->setName(tr("%1  (R² %2)").arg(modelLabel(fit.model), formatNumber(fit.r2, 3)));
-        const qm7::Extrapolation e = qm7::extrapolate95(fit, target);
-        if (e.ok) {
-            QCPGraph* point = m_plot->addGraph();
-            point->setData(QVector<double>{target}, QVector<double>{e.value});
-            point->setLineStyle(QCPGraph::lsNone);
-            point->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDiamond, color, color, 9));
-            point->removeFromLegend();
-            auto* bars = new QCPErrorBars(m_plot->xAxis, m_plot->yAxis);
-            bars->setDataPlottable(point);
-            bars->setData(QVector<double>{e.upper - e.value}, QVector<double>{e.value - e.lower});
-            bars->setPen(QPen(color, 1.5));
-            bars->removeFromLegend();
-            yLo = std::min(yLo, e.lower);
-            yHi = std::max(yHi, e.upper);
-        }
-    }
-
-    if (m_manual->isChecked()) {
-        const auto model = static_cast<qm7::CurveModel>(m_manualModel->currentData().toInt());
-        QVector<double> xs, ys;
-        for (double n : grid) {
-            const double v = qm7::evaluateCurve(model, manualParams(), n);
-            if (std::isfinite(v) && v > 0) {
-                xs << n;
-                ys << v;
-            }
-        }
-        QCPGraph* g = m_plot->addGraph();
-        g->setData(xs, ys, true);
-        g->setPen(QPen(QColor(40, 40, 40), 2, Qt::DashDotLine));
-        g->setName(tr("manual %1").arg(modelLabel(model)));
-    }
-
-    // The measured points last, on top: filled when used, hollow grey when excluded.
-    QVector<double> xs, ys, es;
-    for (const auto& p : m_points) {
-        xs << p.n;
-        ys << p.mean;
-        es << p.std;
-    }
-    QCPGraph* pts = m_plot->addGraph();
-    pts->setObjectName(QStringLiteral("points"));
-    pts->setData(xs, ys, true);
-    pts->setLineStyle(QCPGraph::lsNone);
-    pts->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, Qt::black, Qt::black, 9));
-    pts->setName(tr("test MSE, mean ± std over seeds"));
-    pts->setSelectable(QCP::stSingleData);
-    pts->setSelectionDecorator(nullptr);
-    QVector<double> ex, ey;
-    for (const auto& p : m_points) {
-        if (p.excluded) {
-            ex << p.n;
-            ey << p.mean;
-        }
-    }
-    if (!ex.isEmpty()) {
-        QCPGraph* excluded = m_plot->addGraph();
-        excluded->setData(ex, ey, true);
-        excluded->setLineStyle(QCPGraph::lsNone);
-        excluded->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle,
-                                                  QPen(QColor(150, 40, 40), 1.5), Qt::white, 11));
-        excluded->setName(tr("excluded from the fits (click to include)"));
-        excluded->setObjectName(QStringLiteral("excluded"));
-        excluded->setSelectable(QCP::stSingleData);
-        excluded->setSelectionDecorator(nullptr);
-    }
-    auto* err = new QCPErrorBars(m_plot->xAxis, m_plot->yAxis);
-    err->setDataPlottable(pts);
-    err->setData(es);
-    err->setPen(QPen(Qt::black, 1.2));
-    err->removeFromLegend();
-
-    auto* targetLine = new QCPItemStraightLine(m_plot);
-    targetLine->point1->setCoords(target, 1);
-    targetLine->point2->setCoords(target, 2);
-    targetLine->setPen(QPen(QColor(120, 120, 120), 1, Qt::DotLine));
-    auto* targetLabel = new QCPItemText(m_plot);
-    targetLabel->position->setTypeX(QCPItemPosition::ptPlotCoords);
-    targetLabel->position->setTypeY(QCPItemPosition::ptAxisRectRatio);
-    targetLabel->position->setCoords(target, 0.02);
-    targetLabel->setPositionAlignment(Qt::AlignTop | Qt::AlignRight);
-    targetLabel->setPadding(QMargins(4, 2, 6, 2));
-    targetLabel->setText(tr("target n = %1").arg(targetN()));
-    targetLabel->setColor(QColor(90, 90, 90));
-
-    m_plot->xAxis->setRange(nLo / 1.4, nHi * 1.4);
-    m_plot->yAxis->setRange(std::max(yLo / 1.6, 1e-6), yHi * 1.6);
-    m_plot->replot();
-}
-
-void LearningCurveView::rebuildTable() {
-    m_table->setRowCount(static_cast<int>(m_fits.size()));
-    for (std::size_t r = 0; r < m_fits.size(); ++r) {
-        const auto& fit = m_fits[r];
-        QStringList cells;
-        cells << modelLabel(fit.model);
-        if (fit.ok) {
-            const qm7::Extrapolation e = qm7::extrapolate95(fit, targetN());
-            cells << paramText(fit, 0) << paramText(fit, 1) << paramText(fit, 2)
-                  << formatNumber(fit.r2, 4) << formatNumber(fit.aic, 4)
-                  << formatNumber(fit.rmsLogResidual, 3)
-                  << (e.ok ? tr("%1 [%2, %3]")
-                                 .arg(formatNumber(e.value, 4), formatNumber(e.lower, 3),
-                                      formatNumber(e.upper, 3))
-                           : QString::fromStdString(e.message));
-        } else {
-            cells << tr("fit failed: %1").arg(QString::fromStdString(fit.message));
-        }
-        for (int c = 0; c < m_table->columnCount(); ++c) {
-            auto* item = new QTableWidgetItem(c < cells.size() ? cells[c] : QString());
-            item->setForeground(paletteColor(static_cast<int>(fit.model) + 1));
-            if (c == 0)
-                item->setToolTip(QString::fromStdString(fit.message));
-            m_table->setItem(static_cast<int>(r), c, item);
-        }
-    }
-}
-
 void LearningCurveView::onPlottableClick(QCPAbstractPlottable* plottable, int dataIndex,
                                          QMouseEvent* /*event*/) {
     auto* graph = qobject_cast<QCPGraph*>(plottable);
+    // A click on a point's error bar means the point: the bar is what lies under the cursor.
+    if (auto* bars = qobject_cast<QCPErrorBars*>(plottable))
+        graph = qobject_cast<QCPGraph*>(bars->dataPlottable());
     if (!graph || dataIndex < 0 || dataIndex >= graph->dataCount())
         return;
     if (graph->objectName() == QLatin1String("points")) {
@@ -645,51 +530,6 @@ void LearningCurveView::onPlottableClick(QCPAbstractPlottable* plottable, int da
             }
         }
     }
-}
-
-QString LearningCurveView::csv() const {
-    if (m_points.empty())
-        return {};
-    QString out = QStringLiteral("n,test_mse_mean_kcal2,test_mse_std_kcal2,excluded\n");
-    for (const auto& p : m_points) {
-        out += QStringLiteral("%1,%2,%3,%4\n")
-                   .arg(p.n, 0, 'g', 10)
-                   .arg(p.mean, 0, 'g', 10)
-                   .arg(p.std, 0, 'g', 10)
-                   .arg(p.excluded ? 1 : 0);
-    }
-    return out;
-}
-
-QList<QPair<QString, QString>> LearningCurveView::csvFiles() const {
-    QList<QPair<QString, QString>> files = {{QStringLiteral("learning_curve"), csv()}};
-    if (m_fits.empty())
-        return files;
-    QString fits = QStringLiteral("model,ok,A,A_se,b,b_se,C,C_se,r2,aic,rms_log_residual,"
-                                  "target_n,at_target,lower95,upper95\n");
-    for (const auto& f : m_fits) {
-        auto param = [&](std::size_t i) {
-            if (!f.ok || i >= f.params.size())
-                return QStringLiteral(",");
-            return QStringLiteral("%1,%2")
-                .arg(f.params[i], 0, 'g', 10)
-                .arg(f.stderrs[i], 0, 'g', 10);
-        };
-        const qm7::Extrapolation e = qm7::extrapolate95(f, targetN());
-        fits += QStringLiteral("%1,%2,%3,%4,%5,%6,%7,%8,%9,%10,%11,%12\n")
-                    .arg(QString::fromStdString(qm7::curveModelName(f.model)))
-                    .arg(f.ok ? 1 : 0)
-                    .arg(param(0), param(1), param(2))
-                    .arg(f.r2, 0, 'g', 10)
-                    .arg(f.aic, 0, 'g', 10)
-                    .arg(f.rmsLogResidual, 0, 'g', 10)
-                    .arg(targetN())
-                    .arg(e.value, 0, 'g', 10)
-                    .arg(e.lower, 0, 'g', 10)
-                    .arg(e.upper, 0, 'g', 10);
-    }
-    files.append({QStringLiteral("learning_curve_fits"), fits});
-    return files;
 }
 
 } // namespace qm7::ui

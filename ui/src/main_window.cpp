@@ -83,6 +83,9 @@ MainWindow::MainWindow(const QString& projectDir, QWidget* parent) : QMainWindow
     m_sweep = new SweepView(this);
     m_curve = new LearningCurveView(this);
     m_runs = new RunsTable(this);
+    // issue 11: "Measure at these n" trains with the loaded source and the current settings.
+    m_curve->setMeasureContextProvider(
+        [this] { return measureContextFrom(*m_data, *m_hyper, m_runs->runsDir()); });
     buildLayout();
     buildActions();
 
@@ -497,7 +500,9 @@ void MainWindow::finishHomework(const JobResult& result) {
         sweepRuns.push_back(std::make_shared<const qm7::RunResult>(r));
     m_sweep->setSweep(hw.sweepConfig, sweepRuns);
     m_curve->setTargetN(static_cast<int>(hw.targetN));
+    m_curve->setSeedCurves(qm7::perSeedCurves(hw.curveRuns)); // issue 11: ranking by seed
     m_curve->showFits(qm7::curvePoints(hw.curve), hw.fits, m_curve->fitOptions());
+    m_curve->setMeasured(hw.measured); // issue 11: verification runs, if any
     m_parity->setRun(
         final, tr("homework's final run (lr %1, seed 0)").arg(formatNumber(hw.final.config.lr, 3)));
     m_loss->showRuns({final}, {tr("final run")});

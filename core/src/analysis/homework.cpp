@@ -1,6 +1,7 @@
 #include "qm7/analysis/homework.h"
 
 #include "qm7/util/atomic_file.h"
+#include "qm7/analysis/curve_verify.h"
 #include "qm7/train/resumable.h"
 #include "qm7/train/run_store.h"
 #include "qm7/version.h"
@@ -67,6 +68,9 @@ void summarizeCurveAndFit(HomeworkResult& result, const HomeworkConfig& config) 
     result.extrapolations.clear();
     for (const auto& f : result.fits)
         result.extrapolations.push_back(extrapolate95(f, config.targetN));
+    // issue 11: the answer comes from the forward-validation ranking (law_ranking.h).
+    result.ranking = rankLaws(curvePoints(result.curve), perSeedCurves(result.curveRuns),
+                              config.targetN, config.fit);
 }
 
 json statsJson(const LabelStats& s) {
@@ -152,6 +156,7 @@ HomeworkResult loadHomework(const std::string& dir, std::string* dataSource) {
     result.curveConfig = CurveConfig{curveBase, config.sizes, config.seeds};
     result.curveRuns = load(curveDirs(dir, curveConfigs(result.curveConfig)));
     summarizeCurveAndFit(result, config);
+    result.measured = loadVerification(dir); // issue 11: measured points at larger n
     result.reusedRuns = static_cast<int>(result.sweepRuns.size() + result.curveRuns.size());
     return result;
 }
@@ -324,7 +329,9 @@ void writeHomeworkReport(const HomeworkResult& r, const std::string& dir,
     fs::create_directories(base);
     writeFileAtomically((base / "sweep.csv").string(), sweepCsv(r.sweep));
     writeFileAtomically((base / "curve.csv").string(), curveCsv(r.curve));
-    writeFileAtomically((base / "fits.csv").string(), fitsCsv(r.fits, r.extrapolations));
+    writeFileAtomically((base / "fits.csv").string(), lawRankingCsv(r.ranking)); // issue 11
+    if (!r.measured.empty())
+        writeFileAtomically((base / "verify.csv").string(), verifyCsv(r.ranking, r.measured, {}));
 
     std::ostringstream md;
     md << "# QM7 homework report\n\n"
@@ -375,40 +382,7 @@ void writeHomeworkReport(const HomeworkResult& r, const std::string& dir,
         md << "| " << row.n << " | " << fmt("%.1f", row.mseMean) << " ± " << fmt("%.1f", row.mseStd)
            << " | " << fmt("%.2f", row.rmseMean) << " ± " << fmt("%.2f", row.rmseStd) << " | "
            << fmt("%.2f", row.maeMean) << " ± " << fmt("%.2f", row.maeStd) << " |\n";
-    md << "\nFits of the test MSE against n (ranked by AIC; standard errors from the parameter "
-          "covariance), extrapolated to n = "
-       << g(r.targetN) << " with a 95% band:\n\n"
-       << "| rank | model | parameters | AIC | RMS log residual | MSE at n = " << g(r.targetN)
-       << " (95% band) | RMSE there |\n|---:|---|---|---:|---:|---:|---:|\n";
-    for (std::size_t i = 0; i < r.fits.size(); ++i) {
-        const FitResult& f = r.fits[i];
-        md << "| " << i + 1 << " | " << curveModelFormula(f.model) << " | ";
-        if (!f.ok) {
-            md << "fit failed: " << f.message << " | | | | |\n";
-            continue;
-        }
-        for (std::size_t k = 0; k < f.params.size(); ++k)
-            md << (k ? ", " : "") << f.names[k] << " = " << g(f.params[k]) << " ± "
-               << g(f.stderrs[k]);
-        md << " | " << fmt("%.2f", f.aic) << " | " << fmt("%.3f", f.rmsLogResidual) << " | ";
-        const Extrapolation& e = r.extrapolations[i];
-        if (e.ok)
-            md << fmt("%.1f", e.value) << " (" << fmt("%.1f", e.lower) << " to "
-               << fmt("%.1f", e.upper) << ") | " << fmt("%.1f", std::sqrt(e.value))
-               << " kcal/mol |\n";
-        else
-            md << e.message << " | |\n";
-    }
-    for (std::size_t i = 0; i < r.fits.size() && i < r.extrapolations.size(); ++i) {
-        const Extrapolation& e = r.extrapolations[i];
-        if (!r.fits[i].ok || !e.ok)
-            continue;
-        md << "\nThe best-ranked model that extrapolates, " << curveModelFormula(r.fits[i].model)
-           << ", predicts a test MSE of " << fmt("%.1f", e.value) << " kcal²/mol² (95% band "
-           << fmt("%.1f", e.lower) << " to " << fmt("%.1f", e.upper) << "), an RMSE of "
-           << fmt("%.1f", std::sqrt(e.value)) << " kcal/mol, at n = " << g(r.targetN) << ".\n";
-        break;
-    }
+    md << "\n" << lawRankingMarkdown(r.ranking, r.measured, {}); // issue 11
     if (!figures.empty()) {
         md << "\n## Figures\n\n";
         for (const auto& f : figures)

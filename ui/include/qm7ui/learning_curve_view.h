@@ -6,6 +6,13 @@
 #include "qm7ui/plot_page.h"
 
 #include "qm7/analysis/curve_fit.h"
+#include "qm7/analysis/law_ranking.h"
+#include "qm7/chem/dataset_builder.h"
+#include "qm7/train/trainer.h"
+
+#include <atomic>
+#include <functional>
+#include <memory>
 
 class QCheckBox;
 class QComboBox;
@@ -19,6 +26,7 @@ class QSlider;
 class QSpinBox;
 class QTableWidget;
 class QMouseEvent;
+class QThread;
 
 namespace qm7::ui {
 
@@ -26,12 +34,33 @@ namespace qm7::ui {
 std::vector<qm7::CurvePoint> curvePointsFromRuns(const std::vector<RunResultPtr>& runs,
                                                  int fullTrainRows);
 
-/// The learning-curve tab: points with seed error bars, model fits overlaid with a parameter
-/// table, click a point to exclude it, a manual A/b mode with live residual, and a target n.
+/// What "Measure at these n" needs from the window: the data source and how it was built, the
+/// curve's training settings and seeds, and a folder for the (resumable) runs.
+struct MeasureContext {
+    std::string source;      ///< demo, .xyz, .mat or dataset.pt ("" = nothing loaded)
+    qm7::BuildOptions build; ///< how the loaded data set was built from molecules
+    qm7::TrainConfig base;   ///< p, epochs, batch (the lr is the tab's)
+    int seeds = 3;
+    std::string dir; ///< runs go to dir/verify/
+};
+
+class DataPanel;
+class HyperparameterPanel;
+
+/// The context of the loaded data and the current settings (seeds, p, epochs, batch);
+/// runsDir/measure is the folder of the runs (a temporary folder when runsDir is empty).
+MeasureContext measureContextFrom(const DataPanel& data, const HyperparameterPanel& hyper,
+                                  const QString& runsDir);
+
+/// The learning-curve tab: points with seed error bars, the laws ranked by forward validation
+/// (law_ranking.h) drawn with their 95% bands (covariance + held-out error), measured points at
+/// larger n, click a point (or its error bar) to exclude it, a manual A/b mode with live
+/// residual and value at the target n.
 class LearningCurveView : public PlotPage {
     Q_OBJECT
   public:
     explicit LearningCurveView(QWidget* parent = nullptr);
+    ~LearningCurveView() override;
 
     QString pageName() const override { return QStringLiteral("learning_curve"); }
     QList<QPair<QString, QWidget*>> plots() const override;
@@ -53,6 +82,28 @@ class LearningCurveView : public PlotPage {
     void showFits(const std::vector<qm7::CurvePoint>& points,
                   const std::vector<qm7::FitResult>& fits, const qm7::FitOptions& options);
     const std::vector<qm7::CurvePoint>& points() const { return m_points; }
+    /// One curve per seed (for the single-seed forward error column); setRuns fills it.
+    void setSeedCurves(const std::vector<std::vector<qm7::CurvePoint>>& curves);
+    /// Test MSE measured at larger n (drawn with their own marker, never fitted).
+    void setMeasured(const std::vector<qm7::CurveRow>& measured);
+    const std::vector<qm7::CurveRow>& measured() const { return m_measured; }
+    /// The laws ranked by forward validation, the answer first (refit() recomputes it).
+    const qm7::LawRanking& ranking() const { return m_ranking; }
+    /// The answer in words as shown above the table.
+    QString answerText() const;
+
+    /// "Measure at these n": sizes to measure (empty with a reason when invalid).
+    std::vector<int> measureSizes(QString* error = nullptr) const;
+    void setMeasureSizesText(const QString& text);
+    void setMeasureContextProvider(std::function<MeasureContext()> provider);
+    /// Starts the verification runs on a worker thread; false with a reason (e.g. a dataset.pt
+    /// with too few rows: how many there are, how many are needed).
+    bool startMeasure(QString* error = nullptr);
+    bool isMeasuring() const { return m_measureThread != nullptr; }
+    /// Asks a running measurement to stop (finished runs are kept in the folder).
+    void stopMeasure();
+    /// Status line of the measurement ("" when none ran).
+    QString measureStatus() const;
     /// Excludes or includes a point and refits.
     void setExcluded(int index, bool excluded);
 
@@ -73,6 +124,8 @@ class LearningCurveView : public PlotPage {
 
   Q_SIGNALS:
     void runRequested();
+    /// A measurement ended: message says what was measured, or why it could not run.
+    void measureFinished(const QString& message);
 
   private:
     void refit();
@@ -80,11 +133,21 @@ class LearningCurveView : public PlotPage {
     void rebuildTable();
     void onPlottableClick(QCPAbstractPlottable* plottable, int dataIndex, QMouseEvent* event);
     void onManualModelChanged();
+    void onMeasureDone(const std::vector<qm7::CurveRow>& rows, const QString& error);
+    void drawLaws(double nLo, double nHi, double& yLo, double& yHi);
+    void drawMeasured(double& yLo, double& yHi);
     void onSlidersMoved();
     std::vector<double> manualParams() const;
 
     std::vector<qm7::CurvePoint> m_points;
     std::vector<qm7::FitResult> m_fits;
+    std::vector<std::vector<qm7::CurvePoint>> m_seedCurves;
+    qm7::LawRanking m_ranking;
+    std::vector<qm7::CurveRow> m_measured;
+    std::function<MeasureContext()> m_measureContext;
+    QThread* m_measureThread = nullptr;
+    int m_measuredEpochs = 0, m_measuredHidden = 0; ///< settings of the running measurement
+    std::shared_ptr<qm7::TrainControl> m_measureControl;
     double m_manualResidual;
     double m_manualA = 1000, m_manualB = 0.5, m_manualC = 0;
     bool m_updatingSliders = false;
@@ -106,6 +169,10 @@ class LearningCurveView : public PlotPage {
     QSlider* m_sliderB;
     QLabel* m_manualLabel;
     QLabel* m_hint;
+    QLabel* m_answer;
+    QLineEdit* m_measureSizes;
+    QPushButton* m_measure;
+    QLabel* m_measureLabel;
 };
 
 } // namespace qm7::ui

@@ -6,6 +6,7 @@
 #include "qm7/analysis/curve_fit.h"
 #include "qm7/io/dataset.h"
 #include "qm7/analysis/experiments.h"
+#include "qm7/analysis/law_ranking.h"
 
 #include <functional>
 #include <string>
@@ -39,6 +40,8 @@ struct HomeworkResult {
     std::vector<RunResult> curveRuns;
     std::vector<FitResult> fits;               ///< ranked best first
     std::vector<Extrapolation> extrapolations; ///< one per fit, same order
+    LawRanking ranking;             ///< the laws ranked by forward validation: question 7's answer
+    std::vector<CurveRow> measured; ///< verification runs at larger n (dir/verify/), if any
     double targetN = 4000;
     int reusedRuns = 0;
     bool cancelled = false;
