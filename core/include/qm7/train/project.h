@@ -88,6 +88,35 @@ std::vector<RunResult> trainSlice(const Dataset& data, const std::vector<TrainCo
                                   const TaskSlice& slice, const ClaimPolicy& policy,
                                   SliceReport* report = nullptr);
 
+/// The project this process works in. While a ProjectScope is alive, trainResumable (used by
+/// every multi-run command: sweep, curve, homework, cross-validation) trains through it.
+struct ProjectContext {
+    TaskSlice slice;
+    ClaimPolicy policy;
+    bool trainNothing = false; ///< collect: every run must be finished already
+    bool finishAll = false;    ///< after the slice, help with unclaimed runs and wait for the rest
+    SliceReport report;        ///< summed over the calls
+    int unfinished = 0;        ///< runs of the last call left to other tasks
+};
+
+/// Installs a context for this process until the scope ends (not nested, not per thread).
+class ProjectScope {
+  public:
+    explicit ProjectScope(ProjectContext& context);
+    ~ProjectScope();
+    ProjectScope(const ProjectScope&) = delete;
+    ProjectScope& operator=(const ProjectScope&) = delete;
+};
+ProjectContext* currentProject();
+
+/// What trainResumable does inside a project: trainSlice with the context's slice (and, with
+/// finishAll, the other runs as they become free); with trainNothing, loads the finished runs
+/// and throws std::runtime_error naming what is missing. Results as trainSlice's.
+std::vector<RunResult> trainInProject(ProjectContext& context, const Dataset& data,
+                                      const std::vector<TrainConfig>& configs,
+                                      const std::vector<std::string>& dirs,
+                                      const std::string& dataSource, const TrainOptions& options);
+
 /// The state of one run folder of a project (for a viewer).
 struct RunStatus {
     std::string dir;
