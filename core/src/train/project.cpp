@@ -362,7 +362,7 @@ std::vector<RunStatus> scanRuns(const std::string& folder) {
             continue;
         const fs::path p = e.path();
         const bool hasClaim = fs::exists(p / kClaimFile, ec);
-        if (!hasClaim && !fs::exists(p / "config.json", ec))
+        if (!hasClaim && !fs::exists(p / "config.json", ec) && !fs::exists(p / "summary.json", ec))
             continue;
         RunStatus s;
         s.dir = p.string();
