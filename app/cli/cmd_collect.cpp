@@ -9,7 +9,6 @@
 
 #include <filesystem>
 #include <iostream>
-#include <map>
 
 namespace fs = std::filesystem;
 
@@ -21,14 +20,6 @@ struct CollectOptions {
     std::string project;
     std::string out;
 };
-
-/// The commands whose runs a project can hold (cross-validation plugs in here).
-using Factory = Command (*)(CLI::App&);
-const std::map<std::string, Factory>& projectCommands() {
-    static const std::map<std::string, Factory> commands = {
-        {"sweep", addSweepCommand}, {"curve", addCurveCommand}, {"homework", addHomeworkCommand}};
-    return commands;
-}
 
 /// Copies the tables, the report and the figures of the project folder into out.
 void copyResults(const fs::path& project, const fs::path& out) {

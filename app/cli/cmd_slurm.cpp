@@ -9,7 +9,6 @@
 #include <filesystem>
 #include <iostream>
 #include <regex>
-#include <set>
 
 namespace fs = std::filesystem;
 
@@ -86,8 +85,7 @@ std::string sbatch(const std::string& script, const std::string& dependency) {
 }
 
 int runSlurm(const SlurmOptions& o, const std::vector<std::string>& extras) {
-    static const std::set<std::string> commands = {"sweep", "curve", "homework"};
-    if (extras.empty() || commands.count(extras.front()) == 0)
+    if (extras.empty() || projectCommands().count(extras.front()) == 0)
         throw UsageError("name the command to run on the cluster first: qm7 slurm sweep|curve|"
                          "homework [its options] --array N --time HH:MM --cpus-per-task C");
     if (o.array < 1)
@@ -118,11 +116,7 @@ int runSlurm(const SlurmOptions& o, const std::vector<std::string>& extras) {
     // Check the command's options now rather than in the queue.
     {
         CLI::App app;
-        static const std::map<std::string, Command (*)(CLI::App&)> factories = {
-            {"sweep", addSweepCommand},
-            {"curve", addCurveCommand},
-            {"homework", addHomeworkCommand}};
-        const Command keep = factories.at(command)(app); // owns the options being parsed
+        const Command keep = projectCommands().at(command)(app); // owns the options being parsed
         std::vector<std::string> check{"qm7", command};
         check.insert(check.end(), args.begin(), args.end());
         check.insert(check.end(), {"--out", out.string()});

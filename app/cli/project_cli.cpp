@@ -1,5 +1,7 @@
 #include "project_cli.h"
 
+#include "commands.h"
+
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
@@ -100,6 +102,12 @@ bool ProjectRun::complete() const {
               << " are left to other tasks; when all tasks are done: qm7 collect --project "
               << m_out << "\n";
     return false;
+}
+
+const std::map<std::string, CommandFactory>& projectCommands() {
+    static const std::map<std::string, CommandFactory> commands = {
+        {"sweep", addSweepCommand}, {"curve", addCurveCommand}, {"homework", addHomeworkCommand}};
+    return commands;
 }
 
 std::string shellQuote(const std::string& text) {

@@ -8,6 +8,7 @@
 
 #include "qm7/train/project.h"
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -44,6 +45,11 @@ class ProjectRun {
     ProjectContext m_context;
     std::unique_ptr<ProjectScope> m_scope;
 };
+
+/// The commands that can fill a project folder, by name (qm7 collect and qm7 slurm use them);
+/// cross-validation plugs in with one line in project_cli.cpp.
+using CommandFactory = Command (*)(CLI::App&);
+const std::map<std::string, CommandFactory>& projectCommands();
 
 /// 'text' quoted for a POSIX shell.
 std::string shellQuote(const std::string& text);

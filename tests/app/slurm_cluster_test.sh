@@ -6,7 +6,7 @@
 #   2. cancels one task with scancel mid-run, reruns the study and checks that it finishes with
 #      nothing lost and nothing trained twice.
 # Exit 77 (skipped) with the reason when the daemons cannot start here.
-# Usage: slurm_cluster_test.sh QM7_BINARY WORK_FOLDER [case...]   (cases: array cancel)
+# Usage: slurm_cluster_test.sh QM7_BINARY WORK_FOLDER [case...]   (cases: array cancel homework)
 set -u
 QM7=$(readlink -f "$1")
 ROOT=$2
@@ -204,6 +204,27 @@ case_cancel() {
   [ -f "$P/sweep.csv" ] || fail "no sweep.csv after the rerun"
   ls "$P"/*/claim.json > /dev/null 2>&1 && fail "claims left behind"
   echo "cancel: the rerun trained exactly the $unfinished runs left, none twice; sweep.csv written"
+}
+
+case_homework() {
+  # The homework's curve needs the whole sweep: tasks help each other and wait; collect writes
+  # the report.
+  local S="--data demo --epochs 4 --hidden 8 --eval-every 1 --lrs 1e-3,1e-2 --seeds 2 --sizes 100,200,400 --no-figures"
+  (cd "$ROOT" && "$QM7" homework $S --threads 1 --out hwlocal > hwlocal.log 2>&1) || fail "local homework failed"
+  local out
+  out=$(cd "$ROOT" && "$QM7" slurm homework $S --out hw --array 4 --time 00:10 --cpus-per-task 1 --submit 2>&1) || fail "qm7 slurm failed: $out"
+  echo "$out"
+  ARRAY=$(echo "$out" | sed -n 's/^array job: *\([0-9]*\).*/\1/p')
+  COLLECT=$(echo "$out" | sed -n 's/^collect job: *\([0-9]*\).*/\1/p')
+  wait_job "$ARRAY" 300 || fail "the array job did not finish"
+  wait_job "$COLLECT" 120 || fail "the collect job did not finish"
+  jobcomp "$ARRAY"
+  jobcomp "$COLLECT" | grep -q "JobState=COMPLETED" || { cat "$ROOT"/hw/slurm/logs/*; fail "collect did not complete"; }
+  for t in sweep.csv curve.csv fits.csv; do
+    cmp "$ROOT/hwlocal/$t" "$ROOT/hw/$t" || fail "$t of the cluster differs from the local one"
+  done
+  [ -f "$ROOT/hw/report.md" ] || fail "no report.md"
+  echo "homework: sweep.csv, curve.csv and fits.csv of 4 Slurm tasks + collect equal the local ones"
 }
 
 for c in $CASES; do
