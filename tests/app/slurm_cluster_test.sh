@@ -186,6 +186,12 @@ case_cancel() {
     [ -f "$d/summary.json" ] || [ ! -f "$d/history.csv" ] || fail "half-written run in $d"
   done
   ls "$P"/*/claim.json > /dev/null 2>&1 || fail "the killed task left no claim"
+  # One claim pretends to come from another node: there the rerun cannot look at the pid and asks
+  # squeue about the claim's Slurm job instead (ended, so the claim is taken over at once).
+  local far
+  far=$(ls "$P"/*/claim.json | head -n 1)
+  sed -i "s/\"host\": \"[^\"]*\"/\"host\": \"another-node\"/" "$far"
+  grep -q another-node "$far" || fail "could not rewrite $far"
   (cd "$P" && stat -c '%n %Y' $(cd "$P" && grep -l '"cancelled": false' */summary.json)) > "$ROOT/before.txt"
   echo "after the cancel: $finished runs finished, $unfinished left; rerunning"
   submit $S --out cancel --array 4 --time 00:10 --cpus-per-task 1 --submit

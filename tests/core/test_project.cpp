@@ -286,3 +286,38 @@ TEST(ProjectFile, TheSameSettingsAreAcceptedOthersRefused) {
     EXPECT_NE(readProjectFile(dir).find("sweep"), std::string::npos);
     EXPECT_THROW(readProjectFile(dir + "/nothing"), std::runtime_error);
 }
+
+TEST(Claim, AnotherNodesClaimIsDeadWhenSqueueSaysItsJobEnded) {
+    // A fake squeue on PATH answers like Slurm's: a state, or "Invalid job id" with exit 1.
+    const std::string bin = test::freshDir("fake_squeue");
+    writeFileAtomically(bin + "/squeue", "#!/bin/sh\n"
+                                         "[ \"$QM7_FAKE_STATE\" = gone ] && "
+                                         "{ echo 'slurm_load_jobs error: Invalid job id "
+                                         "specified'; exit 1; }\n"
+                                         "[ \"$QM7_FAKE_STATE\" = down ] && exit 1\n"
+                                         "echo \"$QM7_FAKE_STATE\"\n");
+    fs::permissions(bin + "/squeue", fs::perms::owner_all);
+    const std::string path = std::getenv("PATH") ? std::getenv("PATH") : "";
+    ::setenv("PATH", (bin + ":" + path).c_str(), 1);
+    ::setenv("SLURM_JOB_ID", "99", 1);
+    ClaimHolder far;
+    far.host = "another-node";
+    far.pid = 1;
+    far.slurmJob = "41_2";
+    const std::vector<std::pair<std::string, bool>> cases = {
+        {"RUNNING", false}, {"PENDING", false}, {"CANCELLED", true}, {"FAILED", true},
+        {"", true},         {"gone", true},     {"down", false}};
+    for (const auto& [state, dead] : cases) {
+        ::setenv("QM7_FAKE_STATE", state.c_str(), 1);
+        EXPECT_EQ(holderIsDead(far), dead) << "squeue says '" << state << "'";
+    }
+    ::setenv("QM7_FAKE_STATE", "CANCELLED", 1);
+    EXPECT_FALSE(slurmJobEnded("41; touch /tmp/x")) << "only job ids reach the shell";
+    far.slurmJob = "";
+    EXPECT_FALSE(holderIsDead(far)) << "no Slurm job: only the claim timeout helps";
+    ::unsetenv("SLURM_JOB_ID");
+    far.slurmJob = "41_2";
+    EXPECT_FALSE(holderIsDead(far)) << "outside Slurm squeue is not asked";
+    ::setenv("PATH", path.c_str(), 1);
+    ::unsetenv("QM7_FAKE_STATE");
+}

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -137,8 +138,33 @@ bool readClaim(const std::string& dir, ClaimHolder& h) {
     }
 }
 
+bool slurmJobEnded(const std::string& job) {
+    if (job.empty() || job.find_first_not_of("0123456789_") != std::string::npos)
+        return false;
+    // squeue lists a job while Slurm remembers it; an unknown job id has long ended.
+    const std::string command = "squeue -h -o %T -j " + job + " 2>&1";
+    FILE* pipe = ::popen(command.c_str(), "r");
+    if (!pipe)
+        return false;
+    std::string out;
+    char buf[256];
+    while (std::fgets(buf, sizeof buf, pipe))
+        out += buf;
+    const int status = ::pclose(pipe);
+    if (status != 0)
+        return out.find("Invalid job id") != std::string::npos;
+    for (const char* alive : {"RUNNING", "PENDING", "COMPLETING", "CONFIGURING", "SUSPENDED",
+                              "REQUEUED", "RESIZING", "SIGNALING", "STAGE_OUT"})
+        if (out.find(alive) != std::string::npos)
+            return false;
+    return true; // not listed any more, or CANCELLED, FAILED, TIMEOUT, NODE_FAIL, ...
+}
+
 bool holderIsDead(const ClaimHolder& h) {
-    if (h.host != hostName() || h.pid <= 0)
+    if (h.host != hostName())
+        return !h.slurmJob.empty() && std::getenv("SLURM_JOB_ID") != nullptr &&
+               slurmJobEnded(h.slurmJob);
+    if (h.pid <= 0)
         return false;
     if (h.pid == static_cast<long>(::getpid()))
         return h.id != processId();

@@ -50,9 +50,10 @@ struct ClaimPolicy {
 };
 
 /// Claims the run folder dir (created if needed) by creating dir/claim.json exclusively.
-/// An existing claim is taken over when it is stale: same host and the pid is gone, older than
-/// policy.staleSeconds, or policy.takeOver. Two takers race by renaming the old claim away;
-/// only one of them wins. `holder` receives the claim's holder when it is held by another.
+/// An existing claim is taken over when it is stale: its holder is dead (holderIsDead), it was
+/// not refreshed for policy.staleSeconds, or policy.takeOver. Of several takers of one stale
+/// claim only the one that creates the marker .takeover-<claim id> exclusively goes on and
+/// replaces claim.json atomically. `holder` receives the claim's holder when another holds it.
 ClaimOutcome claimRun(const std::string& dir, const ClaimHolder& me, const ClaimPolicy& policy,
                       ClaimHolder* holder = nullptr);
 
@@ -65,8 +66,13 @@ void releaseClaim(const std::string& dir, const ClaimHolder& me);
 /// Reads dir/claim.json; false when there is none or it is unreadable.
 bool readClaim(const std::string& dir, ClaimHolder& holder);
 
-/// True when the holder is certainly gone: on this host and its pid does not exist.
+/// True when the holder is certainly gone: on this host, its pid does not exist; on another
+/// host, inside a Slurm job, squeue no longer shows its Slurm job as pending or running.
 bool holderIsDead(const ClaimHolder& holder);
+
+/// True when squeue shows the Slurm job (e.g. "41" or "41_2") ended or no longer knows it;
+/// false when it runs or waits, or when squeue cannot tell.
+bool slurmJobEnded(const std::string& job);
 
 /// What a task did.
 struct SliceReport {
