@@ -102,11 +102,14 @@ int runSlurm(const SlurmOptions& o, const std::vector<std::string>& extras) {
                          " needs --out: the project folder that the "
                          "tasks fill (on a file system every node sees)");
     absolutizeData(args);
-    bool hasThreads = false;
-    for (const auto& a : args)
-        hasThreads = hasThreads || a == "--threads" || a.rfind("--threads=", 0) == 0;
-    if (!hasThreads) // one BLAS thread per allocated CPU, not per CPU of the node
-        args.insert(args.end(), {"--threads", std::to_string(o.cpus)});
+    std::string threads = std::to_string(o.cpus); // one per allocated CPU, not per CPU of the node
+    for (std::size_t i = 1; i < extras.size(); ++i) {
+        if (extras[i] == "--threads" && i + 1 < extras.size())
+            threads = extras[i + 1];
+        else if (extras[i].rfind("--threads=", 0) == 0)
+            threads = extras[i].substr(10);
+    }
+    args.insert(args.end(), {"--threads", threads});
     const fs::path out = fs::absolute(outArg).lexically_normal();
     const fs::path collectOut =
         o.collectOut.empty() ? out : fs::absolute(o.collectOut).lexically_normal();

@@ -33,7 +33,9 @@ std::vector<std::string> projectArgs(const std::vector<std::string>& args, std::
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];
         bool dropped = false;
-        for (const char* name : {"--out", "--task", "--tasks", "--claim-timeout"}) {
+        // Not part of what a project is: where it goes, the slice, and threads (results do not
+        // depend on them).
+        for (const char* name : {"--out", "--task", "--tasks", "--claim-timeout", "--threads"}) {
             if (!isOption(a, name))
                 continue;
             dropped = true;
@@ -78,7 +80,7 @@ ProjectRun::ProjectRun(const std::string& command, const std::string& out,
             after.push_back(g_commandLine[i]);
         const nlohmann::json project{{"command", command}, {"args", projectArgs(after)}};
         try {
-            writeProjectFile(out, project.dump());
+            writeProjectFile(out, project.dump(), !m_sliced);
         } catch (const std::invalid_argument& e) {
             throw UsageError(e.what());
         }

@@ -106,8 +106,21 @@ TEST(ProjectCli, CollectRefusesAnUnfinishedProjectAndOtherSettings) {
     EXPECT_NE(runCommand(cliPath() + " collect --project " + project, &log), 0);
     EXPECT_NE(log.find("4 of 6 runs are not finished"), std::string::npos) << log;
     const std::string other = std::regex_replace(kSweep, std::regex("--epochs 3"), "--epochs 4");
-    EXPECT_NE(runCommand(cliPath() + " sweep" + other + " --out " + project, &log), 0);
+    EXPECT_NE(runCommand(cliPath() + " sweep" + other + " --out " + project + " --task 1 --tasks 3",
+                         &log),
+              0);
     EXPECT_NE(log.find("other settings"), std::string::npos) << log;
+    // Threads are not a setting of the project; a single process may change the settings.
+    const std::string threads =
+        std::regex_replace(kSweep, std::regex("--threads 1"), "--threads 2");
+    EXPECT_EQ(
+        runCommand(cliPath() + " sweep" + threads + " --out " + project + " --task 1 --tasks 3",
+                   &log),
+        0)
+        << log;
+    EXPECT_EQ(runCommand(cliPath() + " sweep" + other + " --out " + root + "/single", &log), 0);
+    EXPECT_EQ(runCommand(cliPath() + " sweep" + kSweep + " --out " + root + "/single", &log), 0)
+        << log;
     EXPECT_NE(
         runCommand(cliPath() + " sweep" + kSweep + " --out " + project + " --task 3 --tasks 3",
                    &log),

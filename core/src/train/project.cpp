@@ -408,11 +408,11 @@ std::vector<RunStatus> scanRuns(const std::string& folder) {
     return runs;
 }
 
-void writeProjectFile(const std::string& dir, const std::string& text) {
+void writeProjectFile(const std::string& dir, const std::string& text, bool replaceOther) {
     const json wanted = json::parse(text);
     const fs::path path = fs::path(dir) / "project.json";
     std::error_code ec;
-    if (fs::exists(path, ec)) {
+    if (!replaceOther && fs::exists(path, ec)) {
         json stored;
         try {
             stored = json::parse(readFile(path.string()));

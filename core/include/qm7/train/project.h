@@ -134,8 +134,9 @@ struct RunStatus {
 std::vector<RunStatus> scanRuns(const std::string& folder);
 
 /// project.json: what a project folder holds (command and options), written by every task.
-/// Throws std::invalid_argument when dir already holds a project.json with other content.
-void writeProjectFile(const std::string& dir, const std::string& json);
+/// Throws std::invalid_argument when dir already holds a project.json with other content,
+/// unless replaceOther (a single process may change a folder's settings; tasks may not).
+void writeProjectFile(const std::string& dir, const std::string& json, bool replaceOther = false);
 std::string readProjectFile(const std::string& dir);
 
 } // namespace qm7
