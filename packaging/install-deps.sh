@@ -14,6 +14,8 @@ packages=(
   libcli11-dev nlohmann-json3-dev libcurl4-openssl-dev
   # tests: GoogleTest, a virtual X server, Python's torch to write and read fixtures
   libgtest-dev xvfb xauth python3 python3-torch
+  # tests on a single-node Slurm cluster (issue 13)
+  slurmctld slurmd slurm-client munge
 )
 
 missing=()

@@ -134,6 +134,18 @@ void addTrainingOptions(CLI::App* sub, TrainConfig& config, int& blasThreads) {
         ->capture_default_str();
 }
 
+void addSliceOptions(CLI::App* sub, SliceOptions& slice) {
+    sub->add_option("--task", slice.task,
+                    "Train slice K (runs i with i % tasks == K) into the shared --out folder "
+                    "(default: SLURM_ARRAY_TASK_ID)");
+    sub->add_option("--tasks", slice.tasks, "Number of slices (default: the Slurm array's size)");
+    sub->add_flag("--take-over", slice.takeOver,
+                  "Take over runs claimed by other tasks (a rerun after a job was cancelled)");
+    sub->add_option("--claim-timeout", slice.claimTimeout,
+                    "Seconds without a heartbeat after which another task's claim is stale")
+        ->capture_default_str();
+}
+
 void setUpNumerics(int blasThreads) {
     ThreadSettings settings;
     settings.blasThreads = blasThreads;

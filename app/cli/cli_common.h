@@ -61,6 +61,18 @@ void ensureReadableFile(const std::string& path);
 /// --threads) to a subcommand, writing into config.
 void addTrainingOptions(CLI::App* sub, TrainConfig& config, int& blasThreads);
 
+/// Issue 13: which slice of a multi-run command's runs this process trains into the shared
+/// project folder (--out), and how it treats runs claimed by other tasks. -1 = from Slurm.
+struct SliceOptions {
+    int task = -1;
+    int tasks = -1;
+    bool takeOver = false;
+    double claimTimeout = 600;
+};
+
+/// Adds --task, --tasks, --take-over and --claim-timeout to a multi-run command.
+void addSliceOptions(CLI::App* sub, SliceOptions& slice);
+
 /// Applies thread settings and warns on stderr when LibTorch runs on the reference BLAS.
 void setUpNumerics(int blasThreads);
 

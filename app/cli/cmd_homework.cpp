@@ -2,6 +2,7 @@
 #include "commands.h"
 #include "curve_answer.h"
 #include "job_progress.h"
+#include "project_cli.h"
 
 #include "qm7/util/atomic_file.h"
 #include "qm7/io/dataset.h"
@@ -36,6 +37,7 @@ struct ExperimentOptions {
     bool unweighted = false;
     bool noFigures = false;
     std::string verify; ///< issue 11: train at these larger n to measure the answer
+    SliceOptions slice; // issue 13: --task/--tasks into a shared project folder
 };
 
 /// issue 11: fails early, before any training, when the source cannot supply the verify sizes.
@@ -55,6 +57,7 @@ void addExperimentOptions(CLI::App* sub, ExperimentOptions& o) {
     sub->add_option("--out", o.out, "Output folder (reused runs are kept there)")->required();
     sub->add_option("--seeds", o.seeds, "Seeds per setting (0 .. seeds-1)")->capture_default_str();
     addTrainingOptions(sub, o.base, o.blasThreads);
+    addSliceOptions(sub, o.slice);
 }
 
 void addSweepOptions(CLI::App* sub, ExperimentOptions& o) {
@@ -147,6 +150,7 @@ int runExperiment(const ExperimentOptions& o, bool sweep) {
         for (const auto& c : configs)
             dirs.push_back((fs::path(o.out) / curveRunName(c.trainSize, c.seed)).string());
     }
+    ProjectRun project(sweep ? "sweep" : "curve", o.out, o.slice, false); // issue 13
     JobProgress progress(sweep ? "sweep" : "curve");
     TrainOptions options;
     options.observer = &progress;
@@ -161,6 +165,8 @@ int runExperiment(const ExperimentOptions& o, bool sweep) {
                   << " and are reused when you run the same command again\n";
         return kInterrupted;
     }
+    if (!project.complete()) // issue 13: runs left to other tasks
+        return kOk;
     if (sweep) {
         const SweepSummary s = summarizeSweep(sweepConfig, runs);
         printSweep(s);
@@ -256,6 +262,7 @@ int runHomeworkCommand(const ExperimentOptions& o) {
     stage("homework: " +
           std::to_string(config.lrs.size() * config.seeds + config.sizes.size() * config.seeds) +
           " trainings into " + o.out);
+    ProjectRun project("homework", o.out, o.slice, true); // issue 13
     HomeworkResult result;
     try {
         result = runHomework(data, config, o.out, o.data, options, stage);
@@ -269,6 +276,8 @@ int runHomeworkCommand(const ExperimentOptions& o) {
                   << ": run the same command again to continue\n";
         return kInterrupted;
     }
+    if (!project.complete()) // issue 13
+        return kOk;
     printSweep(result.sweep);
     std::printf("\ntest set at lr %g, seed 0: RMSE %.2f kcal/mol, MAE %.2f kcal/mol, R^2 %.4f\n",
                 result.sweep.chosenLr, result.final.test.rmse, result.final.test.mae,

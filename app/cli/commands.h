@@ -14,5 +14,7 @@ Command addFetchCommand(CLI::App& app);
 Command addSweepCommand(CLI::App& app);
 Command addCurveCommand(CLI::App& app);
 Command addHomeworkCommand(CLI::App& app);
+Command addCollectCommand(CLI::App& app); // issue 13
+Command addSlurmCommand(CLI::App& app);   // issue 13
 
 } // namespace qm7::cli

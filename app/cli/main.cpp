@@ -1,6 +1,7 @@
 // qm7: the command line front end of QM7 Workbench. Each subcommand is a thin layer over
 // qm7::core; see cmd_*.cpp.
 #include "commands.h"
+#include "project_cli.h"
 
 #include "qm7/train/threads.h"
 #include "qm7/version.h"
@@ -18,8 +19,10 @@ int main(int argc, char** argv) {
     std::vector<Command> commands = {
         addInfoCommand(app),       addTrainCommand(app),    addBuildDatasetCommand(app),
         addInvarianceCommand(app), addFetchCommand(app),    addSweepCommand(app),
-        addCurveCommand(app),      addHomeworkCommand(app),
+        addCurveCommand(app),      addHomeworkCommand(app), addCollectCommand(app),
+        addSlurmCommand(app), // issue 13
     };
+    setCommandLine(argc, argv);
 
     try {
         app.parse(argc, argv);

@@ -1,4 +1,5 @@
 #include "qm7ui/main_window.h"
+#include "qm7ui/project_monitor.h"
 
 #include "qm7ui/data_panel.h"
 #include "qm7ui/export_dialog.h"
@@ -223,6 +224,8 @@ void MainWindow::buildActions() {
         ->setEnabled(DataPanel::canBuildFromMolecules());
     file->addSeparator();
     file->addAction(tr("Open pro&ject folder…"), this, &MainWindow::openProjectDialog);
+    file->addAction(tr("&Watch project folder (cluster)…"), this,
+                    [this] { ProjectMonitor::openDialog(this); }); // issue 13
     file->addAction(tr("&Save session…"), QKeySequence::Save, this, &MainWindow::saveSessionDialog);
     file->addAction(tr("&Load session…"), QKeySequence(tr("Ctrl+Shift+L")), this,
                     &MainWindow::loadSessionDialog);

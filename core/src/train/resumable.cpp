@@ -1,5 +1,6 @@
 #include "qm7/train/resumable.h"
 
+#include "qm7/train/project.h"
 #include "qm7/train/run_store.h"
 
 #include <algorithm>
@@ -64,6 +65,14 @@ std::vector<RunResult> trainResumable(const Dataset& data, const std::vector<Tra
                                       int chunk, int* reused) {
     if (configs.size() != dirs.size())
         throw std::invalid_argument("trainResumable: one folder per run is needed");
+    // Issue 13: in a project folder shared by tasks, runs are sliced and claimed (project.h).
+    if (ProjectContext* project = currentProject()) {
+        const int before = project->report.reused;
+        auto results = trainInProject(*project, data, configs, dirs, dataSource, options);
+        if (reused)
+            *reused = project->report.reused - before;
+        return results;
+    }
     std::vector<RunResult> results(configs.size());
     std::vector<int> todo;
     for (std::size_t i = 0; i < configs.size(); ++i) {

@@ -1,0 +1,240 @@
+#!/usr/bin/env bash
+# Issue 13 on a real Slurm: starts a single-node cluster (munged, slurmctld, slurmd from Debian's
+# packages) from a configuration written into a temporary folder, then
+#   1. submits a 4-task array of a short sweep with `qm7 slurm ... --submit`, waits for the
+#      dependent collect job and checks that sweep.csv equals that of the same sweep run locally;
+#   2. cancels one task with scancel mid-run, reruns the study and checks that it finishes with
+#      nothing lost and nothing trained twice.
+# Exit 77 (skipped) with the reason when the daemons cannot start here.
+# Usage: slurm_cluster_test.sh QM7_BINARY WORK_FOLDER [case...]   (cases: array cancel homework)
+set -u
+QM7=$(readlink -f "$1")
+ROOT=$2
+shift 2
+CASES=${*:-array cancel}
+
+skip() { echo "SKIPPED: $*"; exit 77; }
+fail() { echo "FAILED: $*"; exit 1; }
+
+for tool in munged mungekey slurmctld slurmd sbatch squeue scancel sinfo python3; do
+  command -v "$tool" > /dev/null || skip "$tool is not installed (apt-get install slurmctld slurmd slurm-client munge)"
+done
+[ "$(id -u)" -eq 0 ] || skip "the Slurm daemons of this test run as root (SlurmUser=root) and munged as the munge user; this user ($(id -un)) cannot start them"
+getent passwd munge > /dev/null || skip "there is no munge user (the munge package creates it)"
+
+rm -rf "$ROOT"
+mkdir -p "$ROOT"
+ROOT=$(cd "$ROOT" && pwd -P)
+C="$ROOT/cluster"
+mkdir -p "$C/munge" "$C/state" "$C/spool"
+chmod 755 "$ROOT" "$C"
+export SLURM_CONF="$C/slurm.conf"
+
+stop_cluster() {
+  for pidfile in "$C/slurmd.pid" "$C/slurmctld.pid" "$C/munge/munged.pid"; do
+    [ -s "$pidfile" ] || continue
+    pid=$(cat "$pidfile")
+    kill "$pid" 2> /dev/null
+    for _ in $(seq 50); do kill -0 "$pid" 2> /dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2> /dev/null
+  done
+}
+trap stop_cluster EXIT
+
+show_logs() {
+  for f in "$C/munge/munged.log" "$C/slurmctld.log" "$C/slurmd.log"; do
+    [ -f "$f" ] && { echo "--- $f"; tail -n 15 "$f"; }
+  done
+}
+
+# munge: its own key, socket, pid, seed and log in the temporary folder, run as the munge user.
+chown munge: "$C/munge"
+chmod 700 "$C/munge"
+mungekey --create --keyfile="$C/munge/munge.key" > /dev/null 2>&1 ||
+  dd if=/dev/urandom of="$C/munge/munge.key" bs=1024 count=1 status=none
+chown munge: "$C/munge/munge.key"
+chmod 400 "$C/munge/munge.key"
+su -s /bin/sh munge -c "munged --force --key-file=$C/munge/munge.key --socket=$C/munge/munge.socket \
+  --pid-file=$C/munge/munged.pid --seed-file=$C/munge/munged.seed --log-file=$C/munge/munged.log" \
+  > "$C/munged.out" 2>&1 || { cat "$C/munged.out"; show_logs; skip "munged does not start as the munge user (see above)"; }
+for _ in $(seq 50); do [ -S "$C/munge/munge.socket" ] && break; sleep 0.1; done
+[ -S "$C/munge/munge.socket" ] || { show_logs; skip "munged started but made no socket"; }
+
+# Two free TCP ports for slurmctld and slurmd.
+read -r PORT1 PORT2 < <(python3 -c '
+import socket
+s = [socket.socket() for _ in range(2)]
+for x in s: x.bind(("127.0.0.1", 0))
+print(*[x.getsockname()[1] for x in s])')
+HOST=$(hostname)
+NODE=$(slurmd -C | head -n 1)
+case "$NODE" in NodeName=*) ;; *) skip "slurmd -C cannot describe this machine: $NODE" ;; esac
+
+cat > "$SLURM_CONF" << EOF
+ClusterName=qm7test
+SlurmctldHost=$HOST
+SlurmUser=root
+SlurmctldPort=$PORT1
+SlurmdPort=$PORT2
+AuthType=auth/munge
+AuthInfo=socket=$C/munge/munge.socket
+CredType=cred/munge
+StateSaveLocation=$C/state
+SlurmdSpoolDir=$C/spool
+SlurmctldPidFile=$C/slurmctld.pid
+SlurmdPidFile=$C/slurmd.pid
+SlurmctldLogFile=$C/slurmctld.log
+SlurmdLogFile=$C/slurmd.log
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+SelectType=select/cons_tres
+SelectTypeParameters=CR_CPU
+SchedulerType=sched/backfill
+MpiDefault=none
+ReturnToService=2
+JobCompType=jobcomp/filetxt
+JobCompLoc=$C/jobcomp.txt
+SlurmctldTimeout=30
+SlurmdTimeout=30
+InactiveLimit=0
+MinJobAge=300
+$NODE State=UNKNOWN
+PartitionName=qm7 Nodes=ALL Default=YES MaxTime=INFINITE State=UP
+EOF
+
+slurmctld -f "$SLURM_CONF" -i > "$C/slurmctld.out" 2>&1 || { cat "$C/slurmctld.out"; show_logs; skip "slurmctld does not start (see above)"; }
+slurmd -f "$SLURM_CONF" > "$C/slurmd.out" 2>&1 || { cat "$C/slurmd.out"; show_logs; skip "slurmd does not start (see above)"; }
+state=""
+for _ in $(seq 60); do
+  state=$(sinfo -h -o %T 2> /dev/null | head -n 1)
+  [ "$state" = idle ] && break
+  sleep 0.5
+done
+[ "$state" = idle ] || { show_logs; skip "the node did not come up idle (state '$state')"; }
+echo "single-node Slurm up: $(sinfo -h -o '%P %D %c %m %T') (slurmctld port $PORT1, slurmd $PORT2)"
+
+# Waits until job $1 has left the queue (at most $2 seconds).
+wait_job() {
+  for _ in $(seq $(($2 * 2))); do
+    [ -z "$(squeue -h -j "$1" 2> /dev/null)" ] && return 0
+    sleep 0.5
+  done
+  squeue
+  return 1
+}
+
+# The job-completion line(s) of a job id from jobcomp/filetxt.
+jobcomp() { grep -E "JobId=$1( |_)|ArrayJobId=$1 " "$C/jobcomp.txt"; }
+
+# Submits a sweep array; sets ARRAY and COLLECT.
+submit() {
+  local out
+  out=$(cd "$ROOT" && "$QM7" slurm sweep "$@" 2>&1) || fail "qm7 slurm failed: $out"
+  echo "$out"
+  ARRAY=$(echo "$out" | sed -n 's/^array job: *\([0-9]*\).*/\1/p')
+  COLLECT=$(echo "$out" | sed -n 's/^collect job: *\([0-9]*\).*/\1/p')
+  [ -n "$ARRAY" ] && [ -n "$COLLECT" ] || fail "no job ids in the output of qm7 slurm"
+}
+
+case_array() {
+  local S="--data demo --epochs 4 --hidden 8 --eval-every 1 --lrs 1e-3,1e-2 --seeds 4"
+  (cd "$ROOT" && "$QM7" sweep $S --threads 1 --out local > local.log 2>&1) || fail "local sweep failed"
+  submit $S --out array --array 4 --time 00:10 --cpus-per-task 1 --submit
+  wait_job "$ARRAY" 300 || fail "the array job did not finish"
+  wait_job "$COLLECT" 120 || fail "the collect job did not finish"
+  echo "job-completion lines (jobcomp/filetxt) of array job $ARRAY and collect job $COLLECT:"
+  jobcomp "$ARRAY"
+  jobcomp "$COLLECT"
+  jobcomp "$COLLECT" | grep -q "JobState=COMPLETED" || { cat "$ROOT"/array/slurm/logs/*; fail "collect did not complete"; }
+  [ "$(jobcomp "$ARRAY" | grep -c 'JobState=COMPLETED')" -eq 4 ] || fail "not all 4 tasks completed"
+  cmp "$ROOT/local/sweep.csv" "$ROOT/array/sweep.csv" || fail "sweep.csv of the cluster differs from the local one"
+  echo "array: sweep.csv of 4 Slurm tasks + collect equals the local sweep.csv:"
+  cat "$ROOT/array/sweep.csv"
+}
+
+case_cancel() {
+  # 12 runs, 3 per task, long enough to cancel task 1 while it trains.
+  local S="--data demo --epochs 800 --hidden 16 --eval-every 50 --lrs 1e-3,3e-3,1e-2 --seeds 4"
+  local P="$ROOT/cancel"
+  submit $S --out cancel --array 4 --time 00:10 --cpus-per-task 1 --submit
+  # Task 1 gets scancel (SIGTERM: qm7 stops, saves nothing half-done and frees its claims);
+  # task 3 is killed outright (SIGKILL: its claims stay behind, held by a dead pid).
+  claimed_by() {
+    for _ in $(seq 240); do
+      grep -l "\"slurm_job\": \"${ARRAY}_$1\"" "$P"/*/claim.json 2> /dev/null | head -n 1 | grep . && return 0
+      sleep 0.25
+    done
+    return 1
+  }
+  local found
+  found=$(claimed_by 1) || fail "task 1 never claimed a run"
+  scancel "${ARRAY}_1"
+  echo "scancel ${ARRAY}_1 while it held $found"
+  found=$(claimed_by 3) || fail "task 3 never claimed a run"
+  scancel --signal=KILL --batch "${ARRAY}_3"
+  echo "scancel --signal=KILL --batch ${ARRAY}_3 while it held $found"
+  wait_job "$ARRAY" 300 || fail "the array did not end"
+  sleep 1
+  scancel "$COLLECT" 2> /dev/null # afterok can no longer be satisfied
+  wait_job "$COLLECT" 60
+  jobcomp "$ARRAY"
+  local finished unfinished
+  finished=$(grep -l '"cancelled": false' "$P"/*/summary.json 2> /dev/null | wc -l)
+  unfinished=$((12 - finished))
+  [ "$unfinished" -gt 0 ] || fail "the cancelled tasks left nothing to do"
+  for d in "$P"/*/; do
+    [ -f "$d/summary.json" ] || [ ! -f "$d/history.csv" ] || fail "half-written run in $d"
+  done
+  ls "$P"/*/claim.json > /dev/null 2>&1 || fail "the killed task left no claim"
+  # One claim pretends to come from another node: there the rerun cannot look at the pid and asks
+  # squeue about the claim's Slurm job instead (ended, so the claim is taken over at once).
+  local far
+  far=$(ls "$P"/*/claim.json | head -n 1)
+  sed -i "s/\"host\": \"[^\"]*\"/\"host\": \"another-node\"/" "$far"
+  grep -q another-node "$far" || fail "could not rewrite $far"
+  (cd "$P" && stat -c '%n %Y' $(cd "$P" && grep -l '"cancelled": false' */summary.json)) > "$ROOT/before.txt"
+  echo "after the cancel: $finished runs finished, $unfinished left; rerunning"
+  submit $S --out cancel --array 4 --time 00:10 --cpus-per-task 1 --submit
+  wait_job "$ARRAY" 300 || fail "the rerun did not finish"
+  wait_job "$COLLECT" 120 || fail "the rerun's collect did not finish"
+  jobcomp "$ARRAY"
+  jobcomp "$COLLECT" | grep -q "JobState=COMPLETED" || fail "the rerun's collect did not complete"
+  [ "$(grep -l '"cancelled": false' "$P"/*/summary.json | wc -l)" -eq 12 ] || fail "runs are missing after the rerun"
+  (cd "$P" && stat -c '%n %Y' $(cut -d' ' -f1 "$ROOT/before.txt")) | cmp - "$ROOT/before.txt" ||
+    fail "a run finished before the cancel was trained again"
+  local trained
+  trained=$(cat "$P"/slurm/logs/qm7-sweep-"${ARRAY}"_*.out | sed -n 's/.* \([0-9]*\) trained (.*/\1/p' | awk '{s += $1} END {print s + 0}')
+  [ "$trained" -eq "$unfinished" ] || fail "the rerun trained $trained runs, $unfinished were left"
+  grep -h "taken over" "$P"/slurm/logs/qm7-sweep-"${ARRAY}"_*.out
+  grep -q "[1-9][0-9]* taken over" "$P"/slurm/logs/qm7-sweep-"${ARRAY}"_*.out || fail "no task took over the killed task's claims"
+  [ -f "$P/sweep.csv" ] || fail "no sweep.csv after the rerun"
+  ls "$P"/*/claim.json > /dev/null 2>&1 && fail "claims left behind"
+  echo "cancel: the rerun trained exactly the $unfinished runs left, none twice; sweep.csv written"
+}
+
+case_homework() {
+  # The homework's curve needs the whole sweep: tasks help each other and wait; collect writes
+  # the report.
+  local S="--data demo --epochs 4 --hidden 8 --eval-every 1 --lrs 1e-3,1e-2 --seeds 2 --sizes 100,200,400 --no-figures"
+  (cd "$ROOT" && "$QM7" homework $S --threads 1 --out hwlocal > hwlocal.log 2>&1) || fail "local homework failed"
+  local out
+  out=$(cd "$ROOT" && "$QM7" slurm homework $S --out hw --array 4 --time 00:10 --cpus-per-task 1 --submit 2>&1) || fail "qm7 slurm failed: $out"
+  echo "$out"
+  ARRAY=$(echo "$out" | sed -n 's/^array job: *\([0-9]*\).*/\1/p')
+  COLLECT=$(echo "$out" | sed -n 's/^collect job: *\([0-9]*\).*/\1/p')
+  wait_job "$ARRAY" 300 || fail "the array job did not finish"
+  wait_job "$COLLECT" 120 || fail "the collect job did not finish"
+  jobcomp "$ARRAY"
+  jobcomp "$COLLECT" | grep -q "JobState=COMPLETED" || { cat "$ROOT"/hw/slurm/logs/*; fail "collect did not complete"; }
+  for t in sweep.csv curve.csv fits.csv; do
+    cmp "$ROOT/hwlocal/$t" "$ROOT/hw/$t" || fail "$t of the cluster differs from the local one"
+  done
+  [ -f "$ROOT/hw/report.md" ] || fail "no report.md"
+  echo "homework: sweep.csv, curve.csv and fits.csv of 4 Slurm tasks + collect equal the local ones"
+}
+
+for c in $CASES; do
+  echo "=== case $c"
+  "case_$c"
+done
+echo "PASSED: $CASES"

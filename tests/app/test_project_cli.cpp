@@ -1,0 +1,161 @@
+// Issue 13 by hand: two processes `--task 0 --tasks 2` and `--task 1 --tasks 2` on one project
+// folder, then `qm7 collect`, give the same CSVs as one process; concurrent processes never
+// train a run twice; collect refuses an unfinished project; qm7 slurm writes its scripts.
+#include "test_support.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+namespace fs = std::filesystem;
+using qm7::test::cliPath;
+using qm7::test::runCommand;
+
+namespace {
+
+const std::string kSweep = " --data demo --epochs 3 --hidden 8 --eval-every 1 --lrs 1e-3,1e-2 "
+                           "--seeds 3 --threads 1";
+const std::string kCurve = " --data demo --epochs 3 --hidden 8 --eval-every 1 --lr 1e-2 "
+                           "--sizes 100,200,400 --seeds 2 --threads 1";
+const std::string kHomework = " --data demo --epochs 3 --hidden 8 --eval-every 1 --lrs 1e-3,1e-2 "
+                              "--sizes 100,200,400 --seeds 2 --threads 1 --no-figures";
+
+std::string text(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+/// Runs the commands side by side and waits for both; returns 0 when both succeeded.
+int together(const std::string& a, const std::string& b, const std::string& logs) {
+    return runCommand("(" + a + " > " + logs + "/a.log 2>&1 & " + b + " > " + logs +
+                      "/b.log 2>&1 & wait %1 && wait %2)");
+}
+
+/// The number of runs a log says its task trained ("..., N trained (...").
+int trained(const std::string& log) {
+    static const std::regex re(R"((\d+) trained \()");
+    std::smatch m;
+    const std::string t = text(log);
+    return std::regex_search(t, m, re) ? std::stoi(m[1]) : -1;
+}
+
+void expectSameTables(const std::string& command, const std::string& settings,
+                      const std::vector<std::string>& tables) {
+    const std::string root = qm7::test::freshDir("project_" + command);
+    const std::string one = root + "/one", project = root + "/project", out = root + "/collected";
+    std::string log;
+    ASSERT_EQ(runCommand(cliPath() + " " + command + settings + " --out " + one, &log), 0) << log;
+    const std::string q = cliPath() + " " + command + settings + " --out " + project;
+    ASSERT_EQ(together(q + " --task 0 --tasks 2", q + " --task 1 --tasks 2", root), 0)
+        << text(root + "/a.log") << text(root + "/b.log");
+    ASSERT_EQ(runCommand(cliPath() + " collect --project " + project + " --out " + out, &log), 0)
+        << log;
+    for (const auto& table : tables) {
+        const std::string expected = text(one + "/" + table);
+        ASSERT_FALSE(expected.empty()) << table;
+        EXPECT_EQ(text(out + "/" + table), expected) << table;
+    }
+}
+
+} // namespace
+
+TEST(ProjectCli, TwoTasksThenCollectGiveTheSweepOfOneProcess) {
+    expectSameTables("sweep", kSweep, {"sweep.csv"});
+}
+
+TEST(ProjectCli, TwoTasksThenCollectGiveTheCurveOfOneProcess) {
+    expectSameTables("curve", kCurve, {"curve.csv", "fits.csv"});
+}
+
+TEST(ProjectCli, TwoTasksThenCollectGiveTheHomeworkOfOneProcess) {
+    expectSameTables("homework", kHomework, {"sweep.csv", "curve.csv", "fits.csv"});
+}
+
+TEST(ProjectCli, ProcessesOnTheSameRunsNeverTrainOneTwice) {
+    const std::string root = qm7::test::freshDir("project_same_runs");
+    // Longer runs, so that the two processes overlap.
+    const std::string longer = std::regex_replace(kSweep, std::regex("--epochs 3"), "--epochs 30");
+    const std::string q = cliPath() + " sweep" + longer + " --out " + root + "/project";
+    ASSERT_EQ(together(q + " --task 0 --tasks 1", q + " --task 0 --tasks 1", root), 0)
+        << text(root + "/a.log") << text(root + "/b.log");
+    const int a = trained(root + "/a.log"), b = trained(root + "/b.log");
+    EXPECT_EQ(a + b, 6) << text(root + "/a.log") << text(root + "/b.log");
+    for (const auto& e : fs::directory_iterator(root + "/project")) {
+        if (e.is_directory()) {
+            EXPECT_FALSE(fs::exists(e.path() / "claim.json")) << e.path();
+        }
+    }
+}
+
+TEST(ProjectCli, CollectRefusesAnUnfinishedProjectAndOtherSettings) {
+    const std::string root = qm7::test::freshDir("project_unfinished");
+    const std::string project = root + "/project";
+    std::string log;
+    ASSERT_EQ(
+        runCommand(cliPath() + " sweep" + kSweep + " --out " + project + " --task 0 --tasks 3",
+                   &log),
+        0)
+        << log;
+    EXPECT_NE(log.find("left to other tasks"), std::string::npos) << log;
+    EXPECT_FALSE(fs::exists(project + "/sweep.csv"));
+    EXPECT_NE(runCommand(cliPath() + " collect --project " + project, &log), 0);
+    EXPECT_NE(log.find("4 of 6 runs are not finished"), std::string::npos) << log;
+    const std::string other = std::regex_replace(kSweep, std::regex("--epochs 3"), "--epochs 4");
+    EXPECT_NE(runCommand(cliPath() + " sweep" + other + " --out " + project + " --task 1 --tasks 3",
+                         &log),
+              0);
+    EXPECT_NE(log.find("other settings"), std::string::npos) << log;
+    // Threads are not a setting of the project; a single process may change the settings.
+    const std::string threads =
+        std::regex_replace(kSweep, std::regex("--threads 1"), "--threads 2");
+    EXPECT_EQ(
+        runCommand(cliPath() + " sweep" + threads + " --out " + project + " --task 1 --tasks 3",
+                   &log),
+        0)
+        << log;
+    EXPECT_EQ(runCommand(cliPath() + " sweep" + other + " --out " + root + "/single", &log), 0);
+    EXPECT_EQ(runCommand(cliPath() + " sweep" + kSweep + " --out " + root + "/single", &log), 0)
+        << log;
+    EXPECT_NE(
+        runCommand(cliPath() + " sweep" + kSweep + " --out " + project + " --task 3 --tasks 3",
+                   &log),
+        0);
+    EXPECT_NE(runCommand(cliPath() + " collect --project " + root + "/nothing", &log), 0);
+    EXPECT_NE(log.find("not a project folder"), std::string::npos) << log;
+}
+
+TEST(ProjectCli, SlurmWritesAnArrayAndADependentCollectJob) {
+    const std::string root = qm7::test::freshDir("project_slurm_scripts");
+    std::string log;
+    ASSERT_EQ(runCommand("cd " + root + " && " + cliPath() + " slurm sweep" + kSweep +
+                             " --out project --array 4 --time 01:30 --cpus-per-task 2",
+                         &log),
+              0)
+        << log;
+    const std::string array = text(root + "/project/slurm/sweep-array.sbatch");
+    EXPECT_NE(array.find("#SBATCH --array=0-3\n"), std::string::npos) << array;
+    EXPECT_NE(array.find("#SBATCH --time=01:30:00\n"), std::string::npos) << array;
+    EXPECT_NE(array.find("#SBATCH --cpus-per-task=2\n"), std::string::npos) << array;
+    EXPECT_NE(array.find(" sweep --data demo"), std::string::npos) << array;
+    EXPECT_NE(array.find("--out " + fs::canonical(root).string() + "/project\n"), std::string::npos)
+        << array;
+    const std::string collect = text(root + "/project/slurm/collect.sbatch");
+    EXPECT_NE(collect.find(" collect --project "), std::string::npos) << collect;
+    const std::string submit = text(root + "/project/slurm/submit.sh");
+    EXPECT_NE(submit.find("--dependency=afterok:$array"), std::string::npos) << submit;
+    EXPECT_NE(log.find("array job script:"), std::string::npos) << log;
+    // Mistakes are caught before anything reaches the queue.
+    EXPECT_EQ(runCommand(cliPath() + " slurm sweep" + kSweep +
+                             " --out p --array 2 --time 90 --cpus-per-task 1",
+                         &log),
+              2);
+    EXPECT_NE(log.find("--time must be HH:MM"), std::string::npos) << log;
+    EXPECT_EQ(runCommand(cliPath() + " slurm train --out p --array 2 --time 00:10", &log), 2);
+    EXPECT_EQ(runCommand(cliPath() + " slurm sweep --data demo --array 2 --time 00:10", &log), 2);
+    EXPECT_NE(log.find("needs --out"), std::string::npos) << log;
+}
