@@ -16,6 +16,7 @@ class QTabWidget;
 namespace qm7::ui {
 
 class DataPanel;
+class JobBuilder;
 class HyperparameterPanel;
 class TrainingController;
 class LossPlot;
@@ -88,6 +89,9 @@ class MainWindow : public QMainWindow {
   private:
     void buildActions();
     void buildLayout();
+    JobBuilder jobBuilder() const;
+    /// Records why a job cannot start (what: " the sweep", ...), shows it; returns false.
+    bool refuse(const QString& what, const QString& error);
     bool startJob(JobKind kind, std::vector<qm7::TrainConfig> configs);
     void onDatasetChanged(const DatasetPtr& data);
     void onEpochs(const EpochBatch& batch);
