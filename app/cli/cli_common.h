@@ -58,11 +58,12 @@ void ensureWritableDir(const std::string& dir);
 void ensureReadableFile(const std::string& path);
 
 /// Adds the shared training options (--lr, --epochs, --hidden, --batch, --eval-every,
-/// --threads) to a subcommand, writing into config.
-void addTrainingOptions(CLI::App* sub, TrainConfig& config, int& blasThreads);
+/// --threads) to a subcommand, writing into config and threads (training threads, 0 = all).
+void addTrainingOptions(CLI::App* sub, TrainConfig& config, int& threads);
 
-/// Applies thread settings and warns on stderr when LibTorch runs on the reference BLAS.
-void setUpNumerics(int blasThreads);
+/// Sets up the numeric libraries (qm7::setUpNumerics) and warns on stderr when the trainer runs
+/// on the reference BLAS.
+void setUpNumerics();
 
 } // namespace qm7::cli
 

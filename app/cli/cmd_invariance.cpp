@@ -31,7 +31,7 @@ struct InvarianceCli {
     double sigma = 1.0;
     int draws = 10;
     TrainConfig config;
-    int blasThreads = 0;
+    int threads = 0; ///< training threads, 0 = all cores
 };
 
 /// One row of the result: a representation trained with one seed.
@@ -107,7 +107,7 @@ int runInvariance(const InvarianceCli& o) {
     } catch (const MoleculeError& e) {
         throw UsageError(e.what());
     }
-    setUpNumerics(o.blasThreads);
+    setUpNumerics();
     std::cerr << "invariance on " << (kind == SourceKind::Demo ? "the demo data" : o.from) << ": "
               << source.molecules.size() << " molecules, split " << o.split << ", "
               << o.seeds.size() << " seed(s), p=" << o.config.hidden << ", lr=" << o.config.lr
@@ -139,6 +139,7 @@ int runInvariance(const InvarianceCli& o) {
         options.observer = &progress;
         options.control = &interruptControl();
         options.augmentation = augmentation.get();
+        options.threads = o.threads;
         const std::vector<RunResult> results = trainMany(built.data, configs, options);
         progress.finish();
         for (std::size_t k = 0; k < results.size(); ++k) {
@@ -239,7 +240,7 @@ Command addInvarianceCommand(CLI::App& app) {
     sub->add_option("--sigma", o->sigma, "Row-norm noise of random-sorted")->capture_default_str();
     sub->add_option("--draws", o->draws, "Random-sorted draws averaged at evaluation")
         ->capture_default_str();
-    addTrainingOptions(sub, o->config, o->blasThreads);
+    addTrainingOptions(sub, o->config, o->threads);
     return {sub, [o] { return runInvariance(*o); }};
 }
 

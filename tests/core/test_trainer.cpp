@@ -301,7 +301,7 @@ TEST(Trainer, ManyAtOnceEqualsOneByOne) {
         configs.push_back(c);
     }
     TrainOptions parallel;
-    parallel.parallelRuns = 2;
+    parallel.threads = 2;
     const auto together = trainMany(data, configs, parallel);
     parallel.schedule = TrainOptions::Schedule::Queue;
     const auto queued = trainMany(data, configs, parallel);

@@ -253,11 +253,8 @@ std::vector<qm7::TrainConfig> HyperparameterPanel::configs(QString* error) const
     return out;
 }
 
-qm7::ThreadSettings HyperparameterPanel::threadSettings() const {
-    qm7::ThreadSettings t;
-    t.torchThreads = m_torchThreads->value();
-    t.blasThreads = m_blasThreads->value();
-    return t;
+int HyperparameterPanel::threadSettings() const {
+    return m_blasThreads->value();
 }
 
 QString HyperparameterPanel::representation() const {

@@ -32,7 +32,7 @@ class HyperparameterPanel : public QWidget {
     qm7::TrainConfig baseConfig() const;
     std::vector<double> learningRates() const;
     int seedCount() const;
-    qm7::ThreadSettings threadSettings() const;
+    int threadSettings() const; ///< training threads, 0 = all cores
     /// The representation chosen for data built from molecules (cm, sorted, eigen, random-sorted).
     QString representation() const;
 

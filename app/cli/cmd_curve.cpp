@@ -1,0 +1,71 @@
+// qm7 curve: the learning curve over training sizes and seeds with fits (question 7),
+// resumable; writes curve.csv and fits.csv.
+#include "commands.h"
+#include "experiment_cli.h"
+#include "job_progress.h"
+
+#include "qm7/analysis/homework.h"
+#include "qm7/io/dataset.h"
+#include "qm7/train/resumable.h"
+#include "qm7/util/atomic_file.h"
+
+#include <filesystem>
+#include <iostream>
+
+namespace fs = std::filesystem;
+
+namespace qm7::cli {
+
+namespace {
+
+int runCurve(const ExperimentOptions& o) {
+    const Dataset data = loadData(o.data);
+    ensureWritableDir(o.out);
+    setUpNumerics();
+    CurveConfig curve{o.base, sizesOf(o.sizes), o.seeds};
+    if (const std::string why = curve.validate(static_cast<int>(data.train.rows())); !why.empty())
+        throw UsageError(why);
+    const std::vector<TrainConfig> configs = curveConfigs(curve);
+    std::vector<std::string> dirs;
+    for (const auto& c : configs)
+        dirs.push_back((fs::path(o.out) / curveRunName(c.trainSize, c.seed)).string());
+    JobProgress progress("curve");
+    TrainOptions options;
+    options.observer = &progress;
+    options.control = &interruptControl();
+    options.threads = o.threads;
+    int reused = 0;
+    const auto runs = trainResumable(data, configs, dirs, o.data, options, 0, &reused);
+    progress.finish();
+    printThreads(progress.threads());
+    if (reused > 0)
+        std::cerr << reused << " finished runs reused from " << o.out << "\n";
+    if (interrupted()) {
+        std::cerr << "interrupted; finished runs are saved in " << o.out
+                  << " and are reused when you run the same command again\n";
+        return kInterrupted;
+    }
+    const auto rows = summarizeCurve(curve, runs);
+    printCurve(rows);
+    const auto fits = fitAllCurves(curvePoints(rows), fitOptionsOf(o));
+    std::vector<Extrapolation> ex;
+    for (const auto& f : fits)
+        ex.push_back(extrapolate95(f, o.targetN));
+    printFits(fits, ex);
+    writeFileAtomically((fs::path(o.out) / "curve.csv").string(), curveCsv(rows));
+    writeFileAtomically((fs::path(o.out) / "fits.csv").string(), fitsCsv(fits, ex));
+    std::cout << "tables and runs written to " << o.out << "\n";
+    return kOk;
+}
+
+} // namespace
+
+Command addCurveCommand(CLI::App& app) {
+    auto o = std::make_shared<ExperimentOptions>();
+    CLI::App* sub = app.add_subcommand("curve", "Learning curve with fits (question 7)");
+    addExperimentOptions(sub, *o);
+    addCurveOptions(sub, *o);
+    return {sub, [o] { return runCurve(*o); }};
+}
+
+} // namespace qm7::cli

@@ -1,0 +1,113 @@
+#include "experiment_cli.h"
+
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+
+namespace qm7::cli {
+
+void addExperimentOptions(CLI::App* sub, ExperimentOptions& o) {
+    sub->add_option("--data", o.data, "dataset.pt, molecules (.xyz, .xyz.gz, .mat) or demo")
+        ->capture_default_str();
+    sub->add_option("--out", o.out, "Output folder (reused runs are kept there)")->required();
+    sub->add_option("--seeds", o.seeds, "Seeds per setting (0 .. seeds-1)")->capture_default_str();
+    addTrainingOptions(sub, o.base, o.threads);
+}
+
+void addSweepOptions(CLI::App* sub, ExperimentOptions& o) {
+    sub->add_option("--lrs", o.lrs, "Comma-separated learning rates")->capture_default_str();
+    sub->add_option("--rule", o.rule, "Pick the lr by mean 'final' or 'best' validation loss")
+        ->capture_default_str();
+}
+
+void addCurveOptions(CLI::App* sub, ExperimentOptions& o) {
+    sub->add_option("--sizes", o.sizes, "Comma-separated training sizes")->capture_default_str();
+    sub->add_option("--target-n", o.targetN, "Extrapolate the fits to this n")
+        ->capture_default_str();
+    sub->add_flag("--linear-space", o.linearSpace, "Fit the error itself, not its logarithm");
+    sub->add_flag("--unweighted", o.unweighted, "Do not weight points by their seed spread");
+}
+
+std::vector<double> numbers(const std::string& text, const char* option) {
+    try {
+        return parseNumberList(text);
+    } catch (const std::invalid_argument& e) {
+        throw UsageError(std::string(option) + ": " + e.what());
+    }
+}
+
+std::vector<int> sizesOf(const std::string& text) {
+    std::vector<int> sizes;
+    for (double v : numbers(text, "--sizes")) {
+        if (v != std::floor(v) || v < 2)
+            throw UsageError("--sizes: " + std::to_string(v) +
+                             " is not a training size (an integer >= 2)");
+        sizes.push_back(static_cast<int>(v));
+    }
+    return sizes;
+}
+
+SweepRule ruleOf(const std::string& rule) {
+    if (rule == "final")
+        return SweepRule::FinalLoss;
+    if (rule == "best")
+        return SweepRule::BestLoss;
+    throw UsageError("--rule must be 'final' or 'best'");
+}
+
+FitOptions fitOptionsOf(const ExperimentOptions& o) {
+    FitOptions fit;
+    fit.logSpace = !o.linearSpace;
+    fit.weightBySpread = !o.unweighted;
+    return fit;
+}
+
+void printSweep(const SweepSummary& s) {
+    std::printf("\n%10s  %24s  %24s  %18s\n", "lr", "final val loss (mean±std)",
+                "best val loss (mean±std)", "test RMSE kcal/mol");
+    for (const auto& r : s.rows)
+        std::printf("%10.0e  %12.5f ± %-9.5f  %12.5f ± %-9.5f  %8.2f ± %-6.2f%s\n", r.lr,
+                    r.finalMean, r.finalStd, r.bestMean, r.bestStd, r.testRmseMean, r.testRmseStd,
+                    r.lr == s.chosenLr ? "  <- chosen" : "");
+    std::printf("chosen learning rate: %g (lowest mean %s validation loss)\n", s.chosenLr,
+                sweepRuleName(s.rule).c_str());
+}
+
+void printCurve(const std::vector<CurveRow>& rows) {
+    std::printf("\n%6s  %26s  %20s  %20s\n", "n", "test MSE kcal²/mol²", "test RMSE kcal/mol",
+                "test MAE kcal/mol");
+    for (const auto& r : rows)
+        std::printf("%6d  %12.1f ± %-11.1f  %9.2f ± %-8.2f  %9.2f ± %-8.2f\n", r.n, r.mseMean,
+                    r.mseStd, r.rmseMean, r.rmseStd, r.maeMean, r.maeStd);
+}
+
+void printFits(const std::vector<FitResult>& fits, const std::vector<Extrapolation>& ex) {
+    std::printf("\n%-4s %-16s %-44s %9s %22s\n", "rank", "model", "parameters (± std error)", "AIC",
+                "MSE at target (95%)");
+    for (std::size_t i = 0; i < fits.size(); ++i) {
+        const FitResult& f = fits[i];
+        std::string params;
+        if (f.ok) {
+            for (std::size_t k = 0; k < f.params.size(); ++k)
+                params += (k ? " " : "") + f.names[k] + "=" +
+                          formatWithError(f.params[k], f.stderrs[k], "±");
+        } else {
+            params = "failed: " + f.message;
+        }
+        char extra[96] = "";
+        if (i < ex.size() && ex[i].ok)
+            std::snprintf(extra, sizeof extra, "%.4g (%.3g-%.3g)", ex[i].value, ex[i].lower,
+                          ex[i].upper);
+        else if (i < ex.size())
+            std::snprintf(extra, sizeof extra, "%s", ex[i].message.substr(0, 40).c_str());
+        std::printf("%-4zu %-16s %-44s %9.2f %22s\n", i + 1, curveModelFormula(f.model).c_str(),
+                    params.c_str(), f.aic, extra);
+    }
+}
+
+void printThreads(int threads) {
+    if (threads > 0)
+        std::cerr << "trained on " << threads << (threads == 1 ? " thread" : " threads") << "\n";
+}
+
+} // namespace qm7::cli
