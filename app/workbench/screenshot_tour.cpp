@@ -59,6 +59,7 @@ void startScreenshotTour(qm7::ui::MainWindow* w, const QString& dir) {
                  grabTab(w, 1, dir + QStringLiteral("/energy_histogram.png")) &&
                  grabTab(w, 2, dir + QStringLiteral("/parity.png"));
             setField(w, "seeds", QStringLiteral("2"));
+            setField(w, "lr", QStringLiteral("1e-4, 1e-3, 1e-2"));
             ok = ok && w->startSweep();
             break;
         case 2:

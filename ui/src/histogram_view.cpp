@@ -121,10 +121,12 @@ void HistogramView::rebuild() {
         area->setName(tr("%1: n = %2\nmean %3, std %4")
                           .arg(tr(kSplitNames[k]))
                           .arg(st.n)
-                          .arg(st.mean, 0, 'f', normalized() ? 2 : 1)
-                          .arg(st.std, 0, 'f', normalized() ? 2 : 1));
-        area->setBrush(faded(color, k == 0 ? 90 : 60));
-        area->setPen(QPen(color, 1.5));
+                          .arg(fixedNumber(st.mean, normalized() ? 2 : 1))
+                          .arg(fixedNumber(st.std, normalized() ? 2 : 1)));
+        // Only the training split is filled; validation and test are outlines, so every split
+        // stays visible where they overlap.
+        area->setBrush(k == 0 ? QBrush(faded(color, 70)) : QBrush(Qt::NoBrush));
+        area->setPen(QPen(color, k == 0 ? 1.5 : 2.2, k == 2 ? Qt::DashLine : Qt::SolidLine));
         chart->addSeries(area);
         area->attachAxis(ax);
         area->attachAxis(ay);
@@ -146,6 +148,8 @@ void HistogramView::rebuild() {
         chart->addSeries(line);
         line->attachAxis(ax);
         line->attachAxis(ay);
+        // Lines are shown as lines in the legend, not as squares.
+        chart->legend()->markers(line).front()->setShape(QLegend::MarkerShapeFromSeries);
         if (m == 2)
             chart->legend()->markers(line).front()->setVisible(false);
     }

@@ -32,21 +32,23 @@ std::vector<qm7::TrainConfig> JobBuilder::train(QString* error) const {
     return m_hyper.configs(error);
 }
 
+qm7::SweepConfig JobBuilder::sweepConfig() const {
+    qm7::SweepConfig sweep = m_hyper.sweepConfig();
+    sweep.rule = m_sweep.useBest() ? qm7::SweepRule::BestLoss : qm7::SweepRule::FinalLoss;
+    return sweep;
+}
+
 std::vector<qm7::TrainConfig> JobBuilder::sweep(QString* error) const {
-    QString reason;
-    const auto lrs = m_sweep.learningRates(&reason);
-    if (reason.isEmpty() && !m_hyper.isValid())
-        reason = m_hyper.firstError();
+    QString reason = m_hyper.firstError();
+    if (reason.isEmpty() && m_hyper.learningRates().size() < 2)
+        reason = QObject::tr("a sweep compares several learning rates: enter them in "
+                             "Hyperparameters › Learning rate(s), e.g. 1e-5, 1e-4, 1e-3, 1e-2");
     if (!reason.isEmpty()) {
         if (error)
             *error = reason;
         return {};
     }
-    qm7::SweepConfig sweep;
-    sweep.base = m_hyper.baseConfig();
-    sweep.lrs = lrs;
-    sweep.seeds = m_hyper.seedCount();
-    sweep.rule = m_sweep.useBest() ? qm7::SweepRule::BestLoss : qm7::SweepRule::FinalLoss;
+    const qm7::SweepConfig sweep = sweepConfig();
     if (!accept(sweep.validate(), error))
         return {};
     return qm7::sweepConfigs(sweep);
@@ -65,21 +67,28 @@ std::vector<qm7::TrainConfig> JobBuilder::curve(QString* error) const {
             *error = reason;
         return {};
     }
-    qm7::CurveConfig curve;
-    curve.base = m_hyper.baseConfig();
-    curve.base.lr = lr;
-    curve.sizes = sizes;
-    curve.seeds = m_hyper.seedCount();
+    const qm7::CurveConfig curve = curveConfig();
     if (!accept(curve.validate(trainRows()), error))
         return {};
     return qm7::curveConfigs(curve);
 }
 
+qm7::CurveConfig JobBuilder::curveConfig() const {
+    qm7::CurveConfig curve;
+    curve.base = m_hyper.baseConfig();
+    curve.base.lr = m_curve.learningRate();
+    curve.sizes = m_curve.sizes(nullptr);
+    curve.seeds = m_hyper.seedCount();
+    return curve;
+}
+
 bool JobBuilder::homework(qm7::HomeworkConfig* config, QString* error) const {
     QString reason;
-    config->lrs = m_sweep.learningRates(&reason);
-    if (reason.isEmpty())
-        config->sizes = m_curve.sizes(&reason);
+    const qm7::HomeworkConfig defaults;
+    // Several lrs in the Hyperparameters are the sweep; a single one means the homework's grid.
+    const auto lrs = m_hyper.learningRates();
+    config->lrs = lrs.size() > 1 ? lrs : defaults.lrs;
+    config->sizes = m_curve.sizes(&reason);
     if (reason.isEmpty() && !m_hyper.isValid())
         reason = m_hyper.firstError();
     if (reason.isEmpty() && !m_data.dataset())
@@ -89,9 +98,10 @@ bool JobBuilder::homework(qm7::HomeworkConfig* config, QString* error) const {
             *error = reason;
         return false;
     }
-    config->base = m_hyper.baseConfig();
-    config->seeds = m_hyper.seedCount();
-    config->rule = m_sweep.useBest() ? qm7::SweepRule::BestLoss : qm7::SweepRule::FinalLoss;
+    const qm7::SweepConfig sweep = sweepConfig();
+    config->base = sweep.base;
+    config->seeds = sweep.seeds;
+    config->rule = sweep.rule;
     config->targetN = m_curve.targetN();
     config->fit = m_curve.fitOptions();
     return accept(config->validate(trainRows()), error);
@@ -101,7 +111,7 @@ TrainJob JobBuilder::job(JobKind kind) const {
     TrainJob job;
     job.kind = kind;
     job.data = m_data.dataset();
-    job.threads = m_hyper.threadSettings();
+    job.threads = m_hyper.trainingThreads();
     job.dataSource = m_data.source();
     job.augmentation = m_data.augmentation();
     return job;

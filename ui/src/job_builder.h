@@ -6,6 +6,8 @@
 
 #include "qm7ui/meta_types.h"
 
+#include "qm7/analysis/experiments.h"
+
 #include <QString>
 
 #include <vector>
@@ -27,11 +29,16 @@ class JobBuilder {
 
     /// Every (lr, seed) pair of the hyperparameters (a sweep when there are several lrs).
     std::vector<qm7::TrainConfig> train(QString* error) const;
-    /// The learning-rate sweep (qm7::sweepConfigs).
+    /// The Hyperparameters' lrs and seeds with the sweep tab's rule.
+    qm7::SweepConfig sweepConfig() const;
+    /// The learning-rate sweep (qm7::sweepConfigs); needs several lrs.
     std::vector<qm7::TrainConfig> sweep(QString* error) const;
+    /// The curve tab's sizes and lr with the Hyperparameters' settings and seeds.
+    qm7::CurveConfig curveConfig() const;
     /// The learning curve at the curve tab's lr (qm7::curveConfigs).
     std::vector<qm7::TrainConfig> curve(QString* error) const;
-    /// The whole homework's settings; false with a reason when refused.
+    /// The whole homework's settings (the sweep is the Hyperparameters' lrs when there are
+    /// several, else the homework's 1e-5 ... 1e-2); false with a reason when refused.
     bool homework(qm7::HomeworkConfig* config, QString* error) const;
     /// A job of this kind on the loaded data with the thread, source and augmentation settings.
     TrainJob job(JobKind kind) const;

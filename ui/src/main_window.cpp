@@ -83,15 +83,12 @@ MainWindow::MainWindow(const QString& projectDir, QWidget* parent) : QMainWindow
     });
     connect(m_hyper, &HyperparameterPanel::validityChanged, this, &MainWindow::updateControls);
     connect(m_hyper, &HyperparameterPanel::changed, this,
-            [this] { m_data->setRepresentation(m_hyper->representation()); });
+            [this] { m_data->applyRepresentation(m_hyper->representation()); });
     connect(m_controller, &TrainingController::epochs, this, &MainWindow::onEpochs);
     connect(m_controller, &TrainingController::progressed, this, &MainWindow::onProgress);
     connect(m_controller, &TrainingController::runFinished, this, &MainWindow::onRunFinished);
     connect(m_controller, &TrainingController::finished, this, &MainWindow::onJobFinished);
-    connect(m_controller, &TrainingController::stage, this, [this](const QString& text) {
-        m_stage = text;
-        showStatus(tr("Homework: %1…").arg(text));
-    });
+    connect(m_controller, &TrainingController::stage, this, &MainWindow::onStage);
     connect(m_runs, &RunsTable::overlayChanged, this, &MainWindow::onOverlayChanged);
     connect(m_runs, &RunsTable::currentRunChanged, this, &MainWindow::onCurrentRunChanged);
     connect(m_sweep, &SweepView::runRequested, this, &MainWindow::startSweep);
@@ -178,7 +175,7 @@ void MainWindow::buildLayout() {
     runsDock->setWidget(m_runs);
     runsDock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable);
     addDockWidget(Qt::BottomDockWidgetArea, runsDock);
-    resizeDocks({runsDock}, {180}, Qt::Vertical);
+    resizeDocks({runsDock}, {m_runs->sizeHint().height()}, Qt::Vertical);
 
     m_statusLabel = new QLabel(this);
     m_statusLabel->setObjectName(QStringLiteral("statusText"));
@@ -266,7 +263,6 @@ void MainWindow::loadDefaultData() {
 
 void MainWindow::onDatasetChanged(const DatasetPtr& data) {
     m_histogram->setDataset(data);
-    m_hyper->setTrainRows(data ? static_cast<int>(data->train.rows()) : 0);
     showStatus(tr("Loaded %1: %2 training rows, d = %3.")
                    .arg(m_data->source() == QLatin1String("demo")
                             ? tr("the demo data")

@@ -9,10 +9,12 @@
 #include "qm7ui/plot_style.h"
 #include "qm7ui/sweep_view.h"
 
-#include "qm7/analysis/experiments.h"
-#include "qm7/version.h"
+#include "job_builder.h"
 
-#include <QDateTime>
+#include "qm7/analysis/report.h"
+
+#include <exception>
+
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -83,6 +85,31 @@ void MainWindow::exportCurrentCsv() {
         showStatus(tr("Wrote %1").arg(QDir::toNativeSeparators(path)));
 }
 
+qm7::HomeworkResult MainWindow::sessionReport() const {
+    qm7::HomeworkInputs in;
+    if (const auto data = m_data->dataset()) {
+        in.train = qm7::labelStats(data->train.y);
+        in.val = qm7::labelStats(data->val.y);
+        in.test = qm7::labelStats(data->test.y);
+        in.d = data->d;
+        in.atoms = data->atoms;
+    }
+    in.sweep = jobBuilder().sweepConfig();
+    if (!m_sweep->summary().rows.empty()) {
+        in.sweep.lrs.clear();
+        for (const auto& row : m_sweep->summary().rows)
+            in.sweep.lrs.push_back(row.lr);
+    }
+    for (const auto& r : m_sweep->runs())
+        in.sweepRuns.push_back(r.get());
+    in.curve = m_curveConfig;
+    for (const auto& r : m_curveRuns)
+        in.curveRuns.push_back(r.get());
+    in.targetN = m_curve->targetN();
+    in.fit = m_curve->fitOptions();
+    return qm7::homeworkFromRuns(in);
+}
+
 bool MainWindow::exportAll(const QString& dir, QString* error) {
     if (!QDir().mkpath(dir)) {
         if (error)
@@ -90,6 +117,7 @@ bool MainWindow::exportAll(const QString& dir, QString* error) {
         return false;
     }
     const QDir out(dir);
+    std::vector<std::string> figures;
     for (PlotPage* page : pages()) {
         for (const auto& [name, widget] : page->plots()) {
             for (const char* suffix : {".png", ".svg", ".pdf"}) {
@@ -97,66 +125,26 @@ bool MainWindow::exportAll(const QString& dir, QString* error) {
                                 QSize(1600, 1200), 200, error))
                     return false;
             }
+            figures.push_back((name + QStringLiteral(".png")).toStdString());
         }
+        // The sweep's and the curve's tables are core's (sweep.csv, curve.csv, fits.csv).
+        if (page == m_sweep || page == m_curve)
+            continue;
         for (const auto& [name, text] : page->csvFiles()) {
             if (!text.isEmpty() &&
                 !writeTextFile(out.filePath(name + QStringLiteral(".csv")), text, error))
                 return false;
         }
     }
-    return writeTextFile(out.filePath(QStringLiteral("report.md")), reportMarkdown(), error);
-}
-
-QString MainWindow::reportMarkdown() const {
-    QString md;
-    md += QStringLiteral("# QM7 homework report\n\n");
-    md += tr("Written by qm7-workbench %1 (git %2) on %3.\n\n")
-              .arg(QString::fromLatin1(qm7::kVersion), QString::fromLatin1(qm7::kGitRevision),
-                   QDateTime::currentDateTime().toString(Qt::ISODate));
-    md += QStringLiteral("## Data\n\n```\n") + m_data->summaryText() + QStringLiteral("\n```\n\n");
-    md += QStringLiteral("![energy histogram](energy_histogram.png)\n\n");
-    md += QStringLiteral("## Training\n\n![loss curves](loss_curves.png)\n\n");
-    if (m_sweep->chosenLr() > 0) {
-        md += QStringLiteral("## Learning-rate sweep\n\n");
-        md += tr("Chosen learning rate: **%1**.\n\n").arg(formatNumber(m_sweep->chosenLr(), 3));
-        md += QStringLiteral("![sweep](lr_sweep.png)\n\nData: `lr_sweep.csv`.\n\n");
+    try {
+        qm7::writeReport(sessionReport(), dir.toStdString(), m_data->source().toStdString(),
+                         figures);
+    } catch (const std::exception& e) {
+        if (error)
+            *error = QString::fromStdString(e.what());
+        return false;
     }
-    if (const RunResultPtr run = m_parity->run()) {
-        md += QStringLiteral("## Test set\n\n");
-        md += tr("Test RMSE %1 kcal/mol, MAE %2 kcal/mol, R² %3 (lr %4, seed %5, p %6, %7 "
-                 "epochs).\n\n")
-                  .arg(run->test.rmse, 0, 'f', 2)
-                  .arg(run->test.mae, 0, 'f', 2)
-                  .arg(run->test.r2, 0, 'f', 4)
-                  .arg(formatNumber(run->config.lr, 3))
-                  .arg(run->config.seed)
-                  .arg(run->config.hidden)
-                  .arg(run->epochsDone);
-        md += QStringLiteral("![parity](parity.png) ![residuals](residuals.png)\n\n");
-    }
-    if (!m_curve->points().empty()) {
-        md += QStringLiteral("## Learning curve\n\n| model | A | b | C | R² | at n = %1 |\n"
-                             "|---|---|---|---|---|---|\n")
-                  .arg(m_curve->targetN());
-        for (const auto& f : m_curve->fits()) {
-            auto p = [&](std::size_t i) {
-                return f.ok && i < f.params.size()
-                           ? formatNumber(f.params[i], 4) + QStringLiteral(" ± ") +
-                                 formatNumber(f.stderrs[i], 2)
-                           : QString();
-            };
-            const qm7::Extrapolation e = qm7::extrapolate(f, m_curve->targetN());
-            md += QStringLiteral("| %1 | %2 | %3 | %4 | %5 | %6 |\n")
-                      .arg(QString::fromStdString(qm7::curveModelFormula(f.model)), p(0), p(1),
-                           p(2), formatNumber(f.r2, 4),
-                           e.ok ? QStringLiteral("%1 [%2, %3]")
-                                      .arg(formatNumber(e.value, 4), formatNumber(e.lower, 3),
-                                           formatNumber(e.upper, 3))
-                                : QString());
-        }
-        md += QStringLiteral("\n![learning curve](learning_curve.png)\n");
-    }
-    return md;
+    return true;
 }
 
 void MainWindow::exportAllDialog() {

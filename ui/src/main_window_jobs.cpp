@@ -13,6 +13,9 @@
 #include "qm7ui/training_controller.h"
 
 #include "qm7/analysis/experiments.h"
+#include "qm7/analysis/report.h"
+
+#include <algorithm>
 
 #include <QDir>
 #include <QFileDialog>
@@ -46,6 +49,36 @@ QString formatDuration(double seconds) {
 
 } // namespace
 
+namespace {
+
+qm7::SweepConfig homeworkSweep(const qm7::HomeworkConfig& config) {
+    qm7::SweepConfig sweep;
+    sweep.base = config.base;
+    sweep.lrs = config.lrs;
+    sweep.seeds = config.seeds;
+    sweep.rule = config.rule;
+    return sweep;
+}
+
+} // namespace
+
+void MainWindow::onStage(const QString& text) {
+    m_stage = text;
+    showStatus(tr("Homework: %1…").arg(text));
+    // The homework trains the sweep, then the curve at the chosen lr: each drawn live.
+    static const QString chosen = QStringLiteral("chosen learning rate ");
+    if (text.startsWith(chosen))
+        m_homeworkLr = text.mid(chosen.size()).section(QLatin1Char(' '), 0, 0).toDouble();
+    if (text.startsWith(QStringLiteral("learning curve"))) {
+        qm7::CurveConfig curve;
+        curve.base = m_homework.base;
+        curve.base.lr = m_homeworkLr > 0 ? m_homeworkLr : m_homework.base.lr;
+        curve.sizes = m_homework.sizes;
+        curve.seeds = m_homework.seeds;
+        m_loss->beginLive(qm7::curveConfigs(curve));
+    }
+}
+
 JobBuilder MainWindow::jobBuilder() const {
     return JobBuilder(*m_hyper, *m_data, *m_sweep, *m_curve);
 }
@@ -78,6 +111,7 @@ bool MainWindow::startLearningCurve() {
     auto configs = jobBuilder().curve(&error);
     if (configs.empty())
         return refuse(tr(" the learning curve"), error);
+    m_curveConfig = jobBuilder().curveConfig();
     return startJob(JobKind::Curve, std::move(configs));
 }
 
@@ -148,10 +182,13 @@ bool MainWindow::startHomework(const QString& dir) {
     m_jobSource = m_data->source();
     m_homeworkDir = dir;
     m_stage.clear();
+    m_homeworkLr = 0;
     m_lastEpoch = 0;
     m_totalEpochs = config.base.epochs;
     m_lastError.clear();
-    m_loss->clear();
+    m_homework = config;
+    m_loss->beginLive(qm7::sweepConfigs(homeworkSweep(config))); // drawn live, as for Start
+    m_tabs->setCurrentWidget(m_loss);
     if (!m_controller->start(std::move(job)))
         return false;
     m_pauseButton->setChecked(false);
@@ -183,10 +220,15 @@ void MainWindow::finishHomework(const JobResult& result) {
     for (const auto& r : hw.sweepRuns)
         sweepRuns.push_back(std::make_shared<const qm7::RunResult>(r));
     m_sweep->setSweep(hw.sweepConfig, sweepRuns);
+    m_curveConfig = hw.curveConfig;
+    m_curveRuns.clear();
+    for (const auto& r : hw.curveRuns)
+        m_curveRuns.push_back(std::make_shared<const qm7::RunResult>(r));
     m_curve->setTargetN(static_cast<int>(hw.targetN));
     m_curve->showFits(qm7::curvePoints(hw.curve), hw.fits, m_curve->fitOptions());
-    m_parity->setRun(
-        final, tr("homework's final run (lr %1, seed 0)").arg(formatNumber(hw.final.config.lr, 3)));
+    m_parity->setRun(final, tr("homework's question-6 run (chosen lr %1, seed %2)")
+                                .arg(formatNumber(hw.final.config.lr, 3))
+                                .arg(hw.final.config.seed));
     m_loss->showRuns({final}, {tr("final run")});
     try {
         const ReportFigures figures = writeHomeworkReportWithFigures(
@@ -250,7 +292,7 @@ void MainWindow::onRunFinished(int run, const RunResultPtr& result, const SavedR
     m_jobRuns[static_cast<std::size_t>(run)] = result;
     if (result->cancelled || result->history.empty())
         return;
-    m_runs->addSavedRun(result, jobKindName(m_jobKind), saved);
+    m_runs->addSavedRun(result, jobKindName(m_jobKind), saved, m_jobSource);
     if (!saved.error.isEmpty())
         showStatus(tr("Could not save the run: %1").arg(saved.error));
 }
@@ -289,24 +331,53 @@ void MainWindow::onJobFinished(const JobResult& result) {
     if (m_jobKind == JobKind::Homework && result.error.isEmpty() && !result.cancelled)
         finishHomework(result);
     if (!done.empty()) {
-        RunResultPtr best = done.front();
-        for (const auto& r : done) {
-            if (r->bestValLoss < best->bestValLoss)
-                best = r;
-        }
-        if (m_jobKind != JobKind::Curve)
-            m_parity->setRun(best, tr("best validation run (lr %1, seed %2)")
-                                       .arg(formatNumber(best->config.lr, 3))
-                                       .arg(best->config.seed));
         if (m_jobKind == JobKind::Sweep)
             m_sweep->setRuns(done);
-        if (m_jobKind == JobKind::Curve && m_data->dataset())
+        if (m_jobKind != JobKind::Curve)
+            showParityOf(done);
+        if (m_jobKind == JobKind::Curve && m_data->dataset()) {
+            m_curveRuns = done;
             m_curve->setRuns(done, static_cast<int>(m_data->dataset()->train.rows()));
+            m_tabs->setCurrentWidget(m_curve); // back from the Loss tab to the curve
+        }
     }
     m_pauseButton->setChecked(false);
     m_pauseButton->setText(tr("Pause"));
     updateControls();
     Q_EMIT jobFinished(result);
+}
+
+void MainWindow::showParityOf(const std::vector<RunResultPtr>& runs) {
+    // Question 6's run: the chosen lr's run with the best validation loss (core decides).
+    std::vector<const qm7::RunResult*> raw;
+    for (const auto& r : runs)
+        raw.push_back(r.get());
+    qm7::SweepSummary summary = m_sweep->summary();
+    if (m_jobKind != JobKind::Sweep) {
+        qm7::SweepConfig one;
+        for (const auto& r : runs) {
+            if (std::find(one.lrs.begin(), one.lrs.end(), r->config.lr) == one.lrs.end())
+                one.lrs.push_back(r->config.lr);
+        }
+        summary = qm7::summarizeFinishedSweep(one, raw);
+    }
+    const qm7::RunResult* chosen = qm7::questionSixRun(summary, raw);
+    int current = 0;
+    QStringList labels;
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+        const auto& c = runs[i]->config;
+        QString label = tr("lr %1, seed %2").arg(formatNumber(c.lr, 3)).arg(c.seed);
+        if (runs[i].get() == chosen) {
+            current = static_cast<int>(i);
+            label = runs.size() > 1 ? tr("chosen lr %1, seed %2 (best validation loss of its "
+                                         "seeds: question 6)")
+                                          .arg(formatNumber(c.lr, 3))
+                                          .arg(c.seed)
+                                    : label;
+        }
+        labels << label;
+    }
+    m_parity->setRuns(runs, labels, current);
 }
 
 void MainWindow::onOverlayChanged() {

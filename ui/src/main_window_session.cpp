@@ -50,7 +50,6 @@ QJsonObject MainWindow::sessionState() const {
     hist.insert(QStringLiteral("normalized"), m_histogram->normalized());
     o.insert(QStringLiteral("histogram"), hist);
     QJsonObject sweep;
-    sweep.insert(QStringLiteral("lrs"), m_sweep->learningRatesText());
     sweep.insert(QStringLiteral("useBest"), m_sweep->useBest());
     o.insert(QStringLiteral("sweep"), sweep);
     QJsonObject curve;
@@ -92,8 +91,6 @@ void MainWindow::applySessionState(const QJsonObject& o) {
     m_histogram->setBins(hist.value(QStringLiteral("bins")).toInt(40));
     m_histogram->setNormalized(hist.value(QStringLiteral("normalized")).toBool());
     const QJsonObject sweep = o.value(QStringLiteral("sweep")).toObject();
-    if (sweep.contains(QStringLiteral("lrs")))
-        m_sweep->setLearningRates(sweep.value(QStringLiteral("lrs")).toString());
     m_sweep->setUseBest(sweep.value(QStringLiteral("useBest")).toBool());
     const QJsonObject curve = o.value(QStringLiteral("curve")).toObject();
     if (curve.contains(QStringLiteral("sizes")))
