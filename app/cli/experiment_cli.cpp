@@ -37,11 +37,12 @@ std::vector<double> numbers(const std::string& text, const char* option) {
 }
 
 std::vector<int> sizesOf(const std::string& text) {
+    // Only the conversion here: the limits are CurveConfig::validate()'s.
     std::vector<int> sizes;
     for (double v : numbers(text, "--sizes")) {
-        if (v != std::floor(v) || v < 2)
-            throw UsageError("--sizes: " + std::to_string(v) +
-                             " is not a training size (an integer >= 2)");
+        if (v != std::floor(v) || std::fabs(v) > 1e9)
+            throw UsageError("--sizes: " + CLI::detail::to_string(v) +
+                             " is not a training size (a whole number of molecules)");
         sizes.push_back(static_cast<int>(v));
     }
     return sizes;

@@ -46,6 +46,11 @@ double sampleStd(const std::vector<double>& v) {
     return std::sqrt(s / static_cast<double>(v.size() - 1));
 }
 
+/// The power of ten of x's first significant digit (0 for x = 0).
+int digitPosition(double x) {
+    return x == 0.0 ? 0 : static_cast<int>(std::floor(std::log10(std::fabs(x))));
+}
+
 /// x written with its digits down to 10^q, in scientific notation.
 std::string scientific(double x, int q) {
     if (x == 0.0)
@@ -160,6 +165,8 @@ void curveSection(std::ostringstream& md, const HomeworkResult& r) {
         else if (e && std::isfinite(e->value) && e->value > 0)
             md << fmt("%.1f", e->value) << " | " << fmt("%.1f", std::sqrt(e->value))
                << " kcal/mol |\n";
+        else if (e && std::isfinite(e->value))
+            md << fmt("%.1f", e->value) << " (not positive: the model breaks down here) | |\n";
         else
             md << (e ? e->message : std::string()) << " | |\n";
     }
@@ -201,29 +208,36 @@ void representationSection(std::ostringstream& md, const HomeworkResult& r) {
           "orders.\n\n";
 }
 
+/// x rounded to 10^q: fixed notation for magnitudes in [1e-3, 1e4), else scientific ("1.9e5").
+std::string roundedTo(double x, int q, double magnitude = NAN) {
+    const double step = std::pow(10.0, q);
+    double r = std::round(x / step) * step;
+    if (r == 0.0)
+        r = 0.0; // no "-0"
+    if (std::isnan(magnitude))
+        magnitude = std::fabs(r);
+    if (magnitude >= 1e4 || (magnitude < 1e-3 && magnitude > 0))
+        return scientific(r, q);
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.*f", std::max(0, -q), r);
+    return buf;
+}
+
 } // namespace
 
 std::string formatWithError(double value, double error, const std::string& sep) {
     if (!std::isfinite(value))
         return fmt("%g", value) + sep + fmt("%g", error);
-    if (!std::isfinite(error) || error <= 0)
-        return fmt("%.4g", value) + sep + (std::isfinite(error) ? fmt("%g", error) : "inf");
-    int q = static_cast<int>(std::floor(std::log10(error))) - 1; // the error's 2nd digit
-    double step = std::pow(10.0, q);
-    if (std::round(error / step) >= 100) { // 99.7 rounds to 100: one digit fewer
+    if (!std::isfinite(error) || error <= 0) // no usable error: three significant digits
+        return roundedTo(value, digitPosition(value) - 2) + sep +
+               (std::isfinite(error) ? std::string("0") : std::string("inf"));
+    int q = digitPosition(error) - 1;                 // the error's second significant digit
+    if (std::round(error / std::pow(10.0, q)) >= 100) // 99.7 rounds to 100: one digit fewer
         ++q;
-        step *= 10;
-    }
-    const double err = std::round(error / step) * step;
-    const double val = std::round(value / step) * step;
-    const double magnitude = std::max(std::fabs(val), err);
-    if (magnitude >= 1e5 || magnitude < 1e-3)
-        return scientific(val, q) + sep + scientific(err, q);
-    const int decimals = std::max(0, -q);
-    char a[64], b[64];
-    std::snprintf(a, sizeof a, "%.*f", decimals, val == 0.0 ? 0.0 : val);
-    std::snprintf(b, sizeof b, "%.*f", decimals, err);
-    return std::string(a) + sep + b;
+    if (value != 0 && digitPosition(value) - q > 5) // a tiny relative error: six digits at most
+        return roundedTo(value, digitPosition(value) - 5) + sep + roundedTo(error, q);
+    const double magnitude = std::max(std::fabs(value), error);
+    return roundedTo(value, q, magnitude) + sep + roundedTo(error, q, magnitude);
 }
 
 RepresentationRow summarizeRepresentation(const std::string& representation, int d,
