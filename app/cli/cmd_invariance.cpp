@@ -7,6 +7,7 @@
 #include "qm7/chem/augmentation.h"
 #include "qm7/chem/dataset_builder.h"
 #include "qm7/analysis/invariance.h"
+#include "qm7/util/series.h"
 
 #include <cmath>
 #include <cstdarg>
@@ -43,23 +44,6 @@ struct RunRow {
     InvarianceResult invariance;
     double seconds = 0;
 };
-
-double mean(const std::vector<double>& v) {
-    double s = 0;
-    for (double x : v)
-        s += x;
-    return v.empty() ? 0.0 : s / static_cast<double>(v.size());
-}
-
-double stddev(const std::vector<double>& v) {
-    if (v.size() < 2)
-        return 0.0;
-    const double m = mean(v);
-    double s = 0;
-    for (double x : v)
-        s += (x - m) * (x - m);
-    return std::sqrt(s / static_cast<double>(v.size() - 1));
-}
 
 std::string formatRow(const char* format, ...) __attribute__((format(printf, 1, 2)));
 std::string formatRow(const char* format, ...) {
@@ -195,11 +179,11 @@ int runInvariance(const InvarianceCli& o) {
         if (rmse.empty())
             continue;
         const auto cell = [&](const std::vector<double>& v) {
-            return v.size() > 1 ? formatRow("%.2f +- %.2f", mean(v), stddev(v))
-                                : formatRow("%.2f", mean(v));
+            return v.size() > 1 ? formatRow("%.2f +- %.2f", meanStd(v).mean, meanStd(v).std)
+                                : formatRow("%.2f", meanStd(v).mean);
         };
         table << formatRow("%-14s %4d %18s %18s %22.3g\n", representationName(rep).c_str(), d,
-                           cell(rmse).c_str(), cell(mae).c_str(), mean(inv));
+                           cell(rmse).c_str(), cell(mae).c_str(), meanStd(inv).mean);
     }
     table << "\n"
           << o.seeds.size() << " seed(s); invariance error: mean |prediction change| over the "

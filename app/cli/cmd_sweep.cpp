@@ -1,11 +1,9 @@
 // qm7 sweep: the learning-rate sweep over seeds (question 5), resumable; writes sweep.csv.
 #include "commands.h"
 #include "experiment_cli.h"
-#include "job_progress.h"
 
 #include "qm7/analysis/homework.h"
 #include "qm7/io/dataset.h"
-#include "qm7/train/resumable.h"
 #include "qm7/util/atomic_file.h"
 
 #include <filesystem>
@@ -28,22 +26,9 @@ int runSweep(const ExperimentOptions& o) {
     std::vector<std::string> dirs;
     for (const auto& c : configs)
         dirs.push_back((fs::path(o.out) / sweepRunName(c.lr, c.seed)).string());
-    JobProgress progress("sweep");
-    TrainOptions options;
-    options.observer = &progress;
-    options.control = &interruptControl();
-    options.threads = o.threads;
-    int reused = 0;
-    const auto runs = trainResumable(data, configs, dirs, o.data, options, 0, &reused);
-    progress.finish();
-    printThreads(progress.threads());
-    if (reused > 0)
-        std::cerr << reused << " finished runs reused from " << o.out << "\n";
-    if (interrupted()) {
-        std::cerr << "interrupted; finished runs are saved in " << o.out
-                  << " and are reused when you run the same command again\n";
+    std::vector<RunResult> runs;
+    if (!trainIntoFolders(data, configs, dirs, o, "sweep", runs))
         return kInterrupted;
-    }
     const SweepSummary summary = summarizeSweep(sweep, runs);
     printSweep(summary);
     writeFileAtomically((fs::path(o.out) / "sweep.csv").string(), sweepCsv(summary));

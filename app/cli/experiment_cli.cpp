@@ -1,4 +1,7 @@
 #include "experiment_cli.h"
+#include "job_progress.h"
+
+#include "qm7/train/resumable.h"
 
 #include <cmath>
 #include <cstdio>
@@ -104,6 +107,27 @@ void printFits(const std::vector<FitResult>& fits, const std::vector<Extrapolati
         std::printf("%-4zu %-16s %-44s %9.2f %22s\n", i + 1, curveModelFormula(f.model).c_str(),
                     params.c_str(), f.aic, extra);
     }
+}
+
+bool trainIntoFolders(const Dataset& data, const std::vector<TrainConfig>& configs,
+                      const std::vector<std::string>& dirs, const ExperimentOptions& o,
+                      const std::string& label, std::vector<RunResult>& runs) {
+    JobProgress progress(label);
+    TrainOptions options;
+    options.observer = &progress;
+    options.control = &interruptControl();
+    options.threads = o.threads;
+    int reused = 0;
+    runs = trainResumable(data, configs, dirs, o.data, options, 0, &reused);
+    progress.finish();
+    printThreads(progress.threads());
+    if (reused > 0)
+        std::cerr << reused << " finished runs reused from " << o.out << "\n";
+    if (!interrupted())
+        return true;
+    std::cerr << "interrupted; finished runs are saved in " << o.out
+              << " and are reused when you run the same command again\n";
+    return false;
 }
 
 void printThreads(int threads) {

@@ -48,6 +48,13 @@ void printSweep(const SweepSummary& s);
 void printCurve(const std::vector<CurveRow>& rows);
 void printFits(const std::vector<FitResult>& fits, const std::vector<Extrapolation>& ex);
 
+/// Trains configs into their run folders (dirs), reusing finished ones, with a progress bar
+/// labelled label and o's thread count; says what was reused and how many threads trained.
+/// Returns false (after saying how to continue) when Ctrl-C interrupted it.
+bool trainIntoFolders(const Dataset& data, const std::vector<TrainConfig>& configs,
+                      const std::vector<std::string>& dirs, const ExperimentOptions& o,
+                      const std::string& label, std::vector<RunResult>& runs);
+
 /// "trained on 2 threads" (or nothing when no run was trained) on stderr.
 void printThreads(int threads);
 

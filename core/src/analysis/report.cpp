@@ -2,6 +2,7 @@
 #include "qm7/analysis/report.h"
 
 #include "qm7/util/atomic_file.h"
+#include "qm7/util/series.h"
 #include "qm7/version.h"
 
 #include <algorithm>
@@ -27,23 +28,6 @@ std::string fmt(const char* format, double v) {
 
 std::string g(double v) {
     return fmt("%.6g", v);
-}
-
-double mean(const std::vector<double>& v) {
-    double s = 0;
-    for (double x : v)
-        s += x;
-    return v.empty() ? 0.0 : s / static_cast<double>(v.size());
-}
-
-double sampleStd(const std::vector<double>& v) {
-    if (v.size() < 2)
-        return 0.0;
-    const double m = mean(v);
-    double s = 0;
-    for (double x : v)
-        s += (x - m) * (x - m);
-    return std::sqrt(s / static_cast<double>(v.size() - 1));
 }
 
 /// The power of ten of x's first significant digit (0 for x = 0).
@@ -252,11 +236,12 @@ RepresentationRow summarizeRepresentation(const std::string& representation, int
         rmse.push_back(r->test.rmse);
         mae.push_back(r->test.mae);
     }
+    const MeanStd r = meanStd(rmse), m = meanStd(mae);
     row.runs = static_cast<int>(rmse.size());
-    row.rmseMean = mean(rmse);
-    row.rmseStd = sampleStd(rmse);
-    row.maeMean = mean(mae);
-    row.maeStd = sampleStd(mae);
+    row.rmseMean = r.mean;
+    row.rmseStd = r.std;
+    row.maeMean = m.mean;
+    row.maeStd = m.std;
     return row;
 }
 

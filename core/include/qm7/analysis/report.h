@@ -94,11 +94,4 @@ std::string reportMarkdown(const HomeworkResult& result, const std::string& data
 void writeReport(const HomeworkResult& result, const std::string& dir,
                  const std::string& dataSource, const std::vector<std::string>& figures = {});
 
-/// The former name of writeReport, kept until every caller uses writeReport.
-inline void writeHomeworkReport(const HomeworkResult& result, const std::string& dir,
-                                const std::string& dataSource,
-                                const std::vector<std::string>& figures = {}) {
-    writeReport(result, dir, dataSource, figures);
-}
-
 } // namespace qm7
