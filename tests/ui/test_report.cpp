@@ -5,9 +5,11 @@
 #include "qm7ui/data_panel.h"
 #include "qm7ui/hyperparameter_panel.h"
 #include "qm7ui/learning_curve_view.h"
+#include "qm7ui/loss_plot.h"
 #include "qm7ui/main_window.h"
 #include "qm7ui/report_renderer.h"
 #include "qm7ui/sweep_view.h"
+#include "qm7ui/training_controller.h"
 
 #include "qm7/chem/dataset_builder.h"
 #include "qm7/io/dataset.h"
@@ -23,6 +25,7 @@
 #include <QRegularExpression>
 #include <QSignalSpy>
 #include <QSvgRenderer>
+#include <QTabWidget>
 #include <QTest>
 #include <gtest/gtest.h>
 
@@ -174,8 +177,20 @@ TEST(HomeworkReport, TheWindowRunsTheHomeworkAndWritesTheSameReport) {
     setTinySettings(window);
     ASSERT_TRUE(window.loadData(QString::fromStdString(kDemo)));
     QSignalSpy finished(&window, &qm7::ui::MainWindow::jobFinished);
+    QSignalSpy epochs(window.controller(), &qm7::ui::TrainingController::epochs);
     ASSERT_TRUE(window.startHomework(dir)) << window.lastError().toStdString();
-    ASSERT_TRUE(finished.wait(300000));
+    // The Loss tab draws the homework's runs live, as for Start.
+    EXPECT_EQ(window.tabs()->currentWidget(), window.lossPlot());
+    int livePoints = 0;
+    while (finished.isEmpty() && livePoints == 0 && epochs.wait(60000)) {
+        QTest::qWait(60); // the plot redraws at most every 33 ms
+        if (window.isTraining())
+            livePoints = window.lossPlot()->pointCount();
+    }
+    EXPECT_GT(livePoints, 0);
+    if (finished.isEmpty()) {
+        ASSERT_TRUE(finished.wait(300000));
+    }
     EXPECT_TRUE(window.lastError().isEmpty()) << window.lastError().toStdString();
     EXPECT_TRUE(window.statusText().contains(QStringLiteral("report.md")))
         << window.statusText().toStdString();

@@ -18,6 +18,7 @@
 
 #include <QChartView>
 #include <QComboBox>
+#include <QTabWidget>
 #include <QSpinBox>
 #include <QElapsedTimer>
 #include <QFile>
@@ -404,6 +405,18 @@ TEST(Workbench, SweepAndLearningCurveJobsFillTheirTabs) {
     EXPECT_EQ(w->sweepView()->runs().size(), 4u);
     EXPECT_GT(w->sweepView()->chosenLr(), 0);
     EXPECT_EQ(w->sweepView()->csv().count(QLatin1Char('\n')), 3); // header + 2 learning rates
+    // The Parity tab shows question 6's run: the chosen lr, its best-validation seed, titled,
+    // with the sweep's other runs in its picker.
+    ASSERT_NE(w->parityView()->run(), nullptr);
+    EXPECT_DOUBLE_EQ(w->parityView()->run()->config.lr, w->sweepView()->chosenLr());
+    for (const auto& r : w->sweepView()->runs()) {
+        if (r->config.lr == w->sweepView()->chosenLr()) {
+            EXPECT_LE(w->parityView()->run()->bestValLoss, r->bestValLoss);
+        }
+    }
+    EXPECT_TRUE(w->parityView()->title().contains(QStringLiteral("question 6")))
+        << w->parityView()->title().toStdString();
+    EXPECT_EQ(w->parityView()->runPicker()->count(), 4);
     // The chosen lr is carried over to the learning curve.
     EXPECT_DOUBLE_EQ(w->learningCurveView()->learningRate(), w->sweepView()->chosenLr());
 
@@ -412,6 +425,8 @@ TEST(Workbench, SweepAndLearningCurveJobsFillTheirTabs) {
     result = waitForJob(*w, 300000);
     ASSERT_TRUE(result.error.isEmpty()) << result.error.toStdString();
     ASSERT_EQ(w->learningCurveView()->points().size(), 3u);
+    // The curve run showed its losses on the Loss tab, and the window came back to the curve.
+    EXPECT_EQ(w->tabs()->currentWidget(), w->learningCurveView());
     EXPECT_DOUBLE_EQ(w->learningCurveView()->points()[2].n, 400);
     EXPECT_GT(w->learningCurveView()->points()[0].std, 0); // two seeds
     ASSERT_FALSE(w->learningCurveView()->fits().empty());
@@ -554,4 +569,17 @@ TEST(Workbench, TheRunsTableShowsTheDataSourceAndManyRowsAtTheDefaultSize) {
             shown = shown ||
                     view->model()->index(r, c).data().toString() == QStringLiteral("synthetic");
     EXPECT_TRUE(shown);
+}
+
+TEST(Workbench, FileDialogsOpenInTheLastUsedOrTheProjectFolder) {
+    const QString project = QString::fromStdString(qm7::test::freshDir("ui_start_folder"));
+    MainWindow w(project);
+    QSettings().remove(QStringLiteral("export/dir"));
+    EXPECT_EQ(w.startFolder(QStringLiteral("export/dir")), project); // not the home folder
+    const QString used = QString::fromStdString(qm7::test::freshDir("ui_start_folder_used"));
+    QSettings().setValue(QStringLiteral("export/dir"), used);
+    EXPECT_EQ(w.startFolder(QStringLiteral("export/dir")), used);
+    QSettings().setValue(QStringLiteral("export/dir"), QStringLiteral("/nonexistent/folder"));
+    EXPECT_EQ(w.startFolder(QStringLiteral("export/dir")), project);
+    QSettings().remove(QStringLiteral("export/dir"));
 }

@@ -130,6 +130,9 @@ void HistogramView::rebuild() {
         chart->addSeries(area);
         area->attachAxis(ax);
         area->attachAxis(ay);
+        // An outline's swatch carries its colour (an unfilled swatch would be blank).
+        for (QLegendMarker* marker : chart->legend()->markers(area))
+            marker->setBrush(k == 0 ? faded(color, 70) : color);
     }
     ax->setRange(lo, hi);
     ay->setRange(0, maxCount * 1.12);

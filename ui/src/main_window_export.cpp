@@ -7,6 +7,7 @@
 #include "qm7ui/plot_export.h"
 #include "qm7ui/plot_page.h"
 #include "qm7ui/plot_style.h"
+#include "qm7ui/runs_table.h"
 #include "qm7ui/sweep_view.h"
 
 #include "job_builder.h"
@@ -41,7 +42,7 @@ void MainWindow::exportCurrentPlot() {
     settings.setValue(QStringLiteral("export/size"), dialog.pixelSize());
     settings.setValue(QStringLiteral("export/dpi"), dialog.dpi());
     const auto& chosen = plots[qMax(0, dialog.plotIndex())];
-    const QString dir = settings.value(QStringLiteral("export/dir"), QDir::homePath()).toString();
+    const QString dir = startFolder(QStringLiteral("export/dir"));
     const QString path = QFileDialog::getSaveFileName(
         this, tr("Export plot"), QDir(dir).filePath(chosen.first + QStringLiteral(".png")),
         tr("PNG image (*.png);;SVG vector image (*.svg);;PDF document (*.pdf)"));
@@ -65,7 +66,7 @@ void MainWindow::exportCurrentCsv() {
         return;
     }
     QSettings settings;
-    const QString dir = settings.value(QStringLiteral("export/dir"), QDir::homePath()).toString();
+    const QString dir = startFolder(QStringLiteral("export/dir"));
     const QString path = QFileDialog::getSaveFileName(
         this, tr("Export data"), QDir(dir).filePath(files.front().first + QStringLiteral(".csv")),
         tr("CSV (*.csv)"));
@@ -110,6 +111,11 @@ qm7::HomeworkResult MainWindow::sessionReport() const {
     return qm7::homeworkFromRuns(in);
 }
 
+QString MainWindow::startFolder(const QString& key) const {
+    const QString last = QSettings().value(key).toString();
+    return !last.isEmpty() && QDir(last).exists() ? last : m_runs->projectDir();
+}
+
 bool MainWindow::exportAll(const QString& dir, QString* error) {
     if (!QDir().mkpath(dir)) {
         if (error)
@@ -150,8 +156,7 @@ bool MainWindow::exportAll(const QString& dir, QString* error) {
 void MainWindow::exportAllDialog() {
     QSettings settings;
     const QString dir = QFileDialog::getExistingDirectory(
-        this, tr("Write the report into"),
-        settings.value(QStringLiteral("export/dir"), QDir::homePath()).toString());
+        this, tr("Write the report into"), startFolder(QStringLiteral("export/dir")));
     if (dir.isEmpty())
         return;
     settings.setValue(QStringLiteral("export/dir"), dir);

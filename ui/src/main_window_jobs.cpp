@@ -202,7 +202,7 @@ void MainWindow::homeworkDialog() {
     QSettings settings;
     const QString dir = QFileDialog::getExistingDirectory(
         this, tr("Homework folder (runs, figures and report.md; finished runs are reused)"),
-        settings.value(QStringLiteral("homework/dir"), m_runs->projectDir()).toString());
+        startFolder(QStringLiteral("homework/dir")));
     if (dir.isEmpty())
         return;
     settings.setValue(QStringLiteral("homework/dir"), dir);
@@ -369,11 +369,14 @@ void MainWindow::showParityOf(const std::vector<RunResultPtr>& runs) {
         QString label = tr("lr %1, seed %2").arg(formatNumber(c.lr, 3)).arg(c.seed);
         if (runs[i].get() == chosen) {
             current = static_cast<int>(i);
-            label = runs.size() > 1 ? tr("chosen lr %1, seed %2 (best validation loss of its "
-                                         "seeds: question 6)")
-                                          .arg(formatNumber(c.lr, 3))
-                                          .arg(c.seed)
-                                    : label;
+            label = summary.rows.size() > 1
+                        ? tr("chosen lr %1, seed %2 (best validation loss of its seeds: "
+                             "question 6)")
+                              .arg(formatNumber(c.lr, 3))
+                              .arg(c.seed)
+                        : tr("lr %1, seed %2 (best validation loss of the seeds)")
+                              .arg(formatNumber(c.lr, 3))
+                              .arg(c.seed);
         }
         labels << label;
     }

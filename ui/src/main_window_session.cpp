@@ -14,6 +14,7 @@
 #include <QDir>
 #include <QFile>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QSettings>
@@ -153,18 +154,25 @@ bool MainWindow::loadSession(const QString& path, QString* error) {
 void MainWindow::saveSessionDialog() {
     const QString path = QFileDialog::getSaveFileName(
         this, tr("Save session"),
-        QDir(m_runs->projectDir()).filePath(QStringLiteral("session.json")),
+        QDir(startFolder(QStringLiteral("session/dir"))).filePath(QStringLiteral("session.json")),
         tr("Session (*.json)"));
+    if (path.isEmpty())
+        return;
+    QSettings().setValue(QStringLiteral("session/dir"), QFileInfo(path).path());
     QString error;
-    if (!path.isEmpty() && !saveSession(path, &error))
+    if (!saveSession(path, &error))
         warn(tr("Save failed"), error);
 }
 
 void MainWindow::loadSessionDialog() {
     const QString path = QFileDialog::getOpenFileName(this, tr("Load session"),
-                                                      m_runs->projectDir(), tr("Session (*.json)"));
+                                                      startFolder(QStringLiteral("session/dir")),
+                                                      tr("Session (*.json)"));
+    if (path.isEmpty())
+        return;
+    QSettings().setValue(QStringLiteral("session/dir"), QFileInfo(path).path());
     QString error;
-    if (!path.isEmpty() && !loadSession(path, &error))
+    if (!loadSession(path, &error))
         warn(tr("Load failed"), error);
 }
 

@@ -67,6 +67,10 @@ class MainWindow : public QMainWindow {
     bool saveSession(const QString& path, QString* error = nullptr) const;
     bool loadSession(const QString& path, QString* error = nullptr);
 
+    /// Where a file dialog opens: the folder last used for key (QSettings, e.g. "export/dir")
+    /// when it still exists, else the project folder.
+    QString startFolder(const QString& key) const;
+
     /// The text the status bar shows (for tests).
     QString statusText() const;
     QString lastError() const { return m_lastError; }
