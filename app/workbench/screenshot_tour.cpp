@@ -1,7 +1,6 @@
 #include "screenshot_tour.h"
 
 #include "qm7ui/data_panel.h"
-#include "qm7ui/histogram_view.h"
 #include "qm7ui/hyperparameter_panel.h"
 #include "qm7ui/learning_curve_view.h"
 #include "qm7ui/main_window.h"
@@ -11,6 +10,7 @@
 #include <QApplication>
 #include <QComboBox>
 #include <QDir>
+#include <QEventLoop>
 #include <QImage>
 #include <QLineEdit>
 #include <QPixmap>
@@ -35,8 +35,10 @@ void setField(qm7::ui::MainWindow* w, const char* name, const QString& text) {
 bool grabTab(qm7::ui::MainWindow* w, int tab, const QString& dir, const QStringList& names) {
     if (tab >= 0)
         w->tabs()->setCurrentIndex(tab);
-    QApplication::processEvents();
-    QApplication::processEvents();
+    // Charts update their scene lazily: let them settle before the picture.
+    QEventLoop settle;
+    QTimer::singleShot(300, &settle, &QEventLoop::quit);
+    settle.exec();
     const QImage image = w->grab().toImage().convertToFormat(QImage::Format_Indexed8,
                                                              Qt::ThresholdDither | Qt::AvoidDither);
     bool ok = true;
@@ -80,21 +82,13 @@ void startScreenshotTour(qm7::ui::MainWindow* w, const QString& dir) {
         bool ok = true;
         switch ((*step)++) {
         case 0: // questions 1 and 2: the data and its labels
-            ok = grabTab(w, Histogram, dir,
-                         {QStringLiteral("energy_histogram"), QStringLiteral("tutorial_1_data")});
-            w->histogramView()->setNormalized(true);
-            ok = ok && grabTab(w, Histogram, dir, {QStringLiteral("tutorial_2_normalized")});
-            w->histogramView()->setNormalized(false);
+            ok = grabTab(w, Histogram, dir, {QStringLiteral("energy_histogram")});
             ok = ok && w->startTraining(); // several lrs: the sweep of question 5
             break;
         case 1: // questions 5 and 6
-            ok = grabTab(
-                     w, Loss, dir,
-                     {QStringLiteral("loss_curves"), QStringLiteral("tutorial_5_loss_curves")}) &&
-                 grabTab(w, Sweep, dir,
-                         {QStringLiteral("lr_sweep"), QStringLiteral("tutorial_5_sweep")}) &&
-                 grabTab(w, Parity, dir,
-                         {QStringLiteral("parity"), QStringLiteral("tutorial_6_parity")});
+            ok = grabTab(w, Loss, dir, {QStringLiteral("loss_curves")}) &&
+                 grabTab(w, Sweep, dir, {QStringLiteral("lr_sweep")}) &&
+                 grabTab(w, Parity, dir, {QStringLiteral("parity")});
             // Question 7 at the chosen lr (carried over to the curve tab).
             ok = ok && w->startLearningCurve();
             break;
@@ -102,13 +96,9 @@ void startScreenshotTour(qm7::ui::MainWindow* w, const QString& dir) {
             w->learningCurveView()->setModelChecked(qm7::CurveModel::Exponential, true);
             w->learningCurveView()->setModelChecked(qm7::CurveModel::LogPower, true);
             w->learningCurveView()->setModelChecked(qm7::CurveModel::Linear, true);
-            ok = grabTab(
-                w, Curve, dir,
-                {QStringLiteral("learning_curve"), QStringLiteral("tutorial_7_learning_curve")});
+            ok = grabTab(w, Curve, dir, {QStringLiteral("learning_curve")});
             w->learningCurveView()->setManual(true, qm7::CurveModel::Power);
-            ok = ok && grabTab(w, Curve, dir,
-                               {QStringLiteral("learning_curve_manual"),
-                                QStringLiteral("tutorial_7_manual_fit")});
+            ok = ok && grabTab(w, Curve, dir, {QStringLiteral("learning_curve_manual")});
             w->learningCurveView()->setManual(false);
             // Question 8: another representation; the loaded molecules are rebuilt.
             if (auto* rep =

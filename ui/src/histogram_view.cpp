@@ -84,8 +84,10 @@ std::vector<float> HistogramView::labels(int split) const {
 void HistogramView::rebuild() {
     QChart* chart = m_view->chart();
     chart->removeAllSeries();
-    for (QAbstractAxis* axis : chart->axes())
-        chart->removeAxis(axis);
+    for (QAbstractAxis* axis : chart->axes()) {
+        chart->removeAxis(axis); // releases the axis but leaves it drawn: delete it
+        delete axis;
+    }
     chart->setTitle(m_data ? tr("Atomization energies by split") : tr("No data loaded"));
     auto* ax = new QValueAxis;
     auto* ay = new QValueAxis;
@@ -157,6 +159,9 @@ void HistogramView::rebuild() {
             chart->legend()->markers(line).front()->setVisible(false);
     }
     chart->legend()->setAlignment(Qt::AlignRight);
+    // New axes and series: repaint the whole scene, not only the changed legend.
+    m_view->scene()->invalidate();
+    m_view->viewport()->update();
 }
 
 QString HistogramView::csv() const {
