@@ -23,6 +23,7 @@
 #include "train/mlp_kernels.h"
 #include "train/padded_layout.h"
 #include "train/step_threads.h"
+#include "util/thread_team.h"
 
 #include <algorithm>
 #include <atomic>
@@ -134,12 +135,7 @@ std::vector<float> randomVector(std::size_t n, unsigned seed, float scale = 1.0f
 /// Runs body(thread) on `threads` threads at once; returns the wall time.
 double concurrently(int threads, const std::function<void(int)>& body) {
     const double t0 = now();
-    std::vector<std::thread> pool;
-    for (int t = 1; t < threads; ++t)
-        pool.emplace_back(body, t);
-    body(0);
-    for (auto& t : pool)
-        t.join();
+    qm7::detail::runOnThreads(threads, body);
     return now() - t0;
 }
 
@@ -619,9 +615,9 @@ int main(int argc, char** argv) {
 
     Report rep;
     const int ncores = cores();
-    // The workbench's default: 1 torch thread, OpenBLAS set to all cores; the trainer then runs
-    // BLAS single-threaded and uses that count as the threads of a single run's split step.
-    qm7::applyThreadSettings(qm7::ThreadSettings{});
+    // The workbench's default: 1 torch thread, single-threaded BLAS; the trainer's own threads
+    // (TrainOptions::threads, all cores here) run runs side by side or split a single run's step.
+    qm7::setUpNumerics();
     std::printf("qm7-bench  cores %d  BLAS %s\n", ncores, qm7::blasDescription().c_str());
     std::printf("load average at start: %s (a busy machine slows every number below)\n",
                 loadAverage().c_str());
@@ -858,7 +854,7 @@ int main(int argc, char** argv) {
 
     // ---------------------------------------------------------------- (3) single model
     if (o.single) {
-        qm7::applyThreadSettings(qm7::ThreadSettings{});
+        qm7::setUpNumerics();
         qm7::TrainConfig c;
         c.epochs = o.singleEpochs;
         c.lr = 1e-3;
@@ -868,7 +864,7 @@ int main(int argc, char** argv) {
         const long long steps = static_cast<long long>(c.epochs) * ((r.trainRows + B - 1) / B);
         std::printf("\n== workbench, one model (qm7::train, lr 1e-3, %d epochs, each step split "
                     "over %d threads)\n",
-                    c.epochs, qm7::detail::blasThreads());
+                    c.epochs, qm7::resolveThreads(0));
         std::printf("%.2f s (CPU %.2f s), %lld steps, %.3f ms per step; final val loss %.4f, test "
                     "RMSE %.2f "
                     "kcal/mol\n",
@@ -890,7 +886,7 @@ int main(int argc, char** argv) {
         // "skip": the default trainer (the zero padding skipped); "dense": the same without it.
         const bool skip = path == "skip";
         const std::string key = skip ? "homework_" : "homework_dense_";
-        qm7::applyThreadSettings(qm7::ThreadSettings{});
+        qm7::setUpNumerics();
         PeakRss rss;
         qm7::TrainOptions opts;
         opts.observer = &rss;

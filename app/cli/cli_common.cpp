@@ -122,7 +122,7 @@ void ensureReadableFile(const std::string& path) {
         throw UsageError(path + ": cannot be read (permissions?)");
 }
 
-void addTrainingOptions(CLI::App* sub, TrainConfig& config, int& blasThreads) {
+void addTrainingOptions(CLI::App* sub, TrainConfig& config, int& threads) {
     sub->add_option("--lr", config.lr, "Adam learning rate")->capture_default_str();
     sub->add_option("--epochs", config.epochs, "Passes over the training set")
         ->capture_default_str();
@@ -130,7 +130,8 @@ void addTrainingOptions(CLI::App* sub, TrainConfig& config, int& blasThreads) {
     sub->add_option("--batch", config.batchSize, "Minibatch size")->capture_default_str();
     sub->add_option("--eval-every", config.evalEvery, "Evaluate losses every k epochs")
         ->capture_default_str();
-    sub->add_option("--threads", blasThreads, "BLAS threads (0 = all cores)")
+    sub->add_option("--threads", threads, "Training threads (0 = all cores)")
+        ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
 }
 
@@ -146,10 +147,8 @@ void addSliceOptions(CLI::App* sub, SliceOptions& slice) {
         ->capture_default_str();
 }
 
-void setUpNumerics(int blasThreads) {
-    ThreadSettings settings;
-    settings.blasThreads = blasThreads;
-    applyThreadSettings(settings);
+void setUpNumerics() {
+    qm7::setUpNumerics();
     const std::string warning = blasWarning();
     if (!warning.empty())
         std::cerr << warning << "\n";

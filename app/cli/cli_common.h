@@ -58,8 +58,8 @@ void ensureWritableDir(const std::string& dir);
 void ensureReadableFile(const std::string& path);
 
 /// Adds the shared training options (--lr, --epochs, --hidden, --batch, --eval-every,
-/// --threads) to a subcommand, writing into config.
-void addTrainingOptions(CLI::App* sub, TrainConfig& config, int& blasThreads);
+/// --threads) to a subcommand, writing into config and threads (training threads, 0 = all).
+void addTrainingOptions(CLI::App* sub, TrainConfig& config, int& threads);
 
 /// Issue 13: which slice of a multi-run command's runs this process trains into the shared
 /// project folder (--out), and how it treats runs claimed by other tasks. -1 = from Slurm.
@@ -73,8 +73,9 @@ struct SliceOptions {
 /// Adds --task, --tasks, --take-over and --claim-timeout to a multi-run command.
 void addSliceOptions(CLI::App* sub, SliceOptions& slice);
 
-/// Applies thread settings and warns on stderr when LibTorch runs on the reference BLAS.
-void setUpNumerics(int blasThreads);
+/// Sets up the numeric libraries (qm7::setUpNumerics) and warns on stderr when the trainer runs
+/// on the reference BLAS.
+void setUpNumerics();
 
 } // namespace qm7::cli
 

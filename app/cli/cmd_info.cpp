@@ -1,4 +1,4 @@
-// qm7 info FILE: what is in a data set.
+// qm7 info SOURCE: what is in a data set (a dataset.pt, molecules or demo, as every command).
 #include "commands.h"
 
 #include "qm7/io/dataset.h"
@@ -11,15 +11,10 @@ namespace qm7::cli {
 Command addInfoCommand(CLI::App& app) {
     auto path = std::make_shared<std::string>();
     CLI::App* sub = app.add_subcommand("info", "Print sizes, d, N, dtype and label statistics");
-    sub->add_option("file", *path, "dataset.pt")->required();
+    sub->add_option("source", *path, "dataset.pt, molecules (.xyz, .xyz.gz, .mat) or demo")
+        ->required();
     return {sub, [path] {
-                ensureReadableFile(*path);
-                Dataset data;
-                try {
-                    data = loadDataset(*path);
-                } catch (const DatasetError& e) {
-                    throw UsageError(e.what());
-                }
+                const Dataset data = loadData(*path);
                 std::cout << "file            " << *path << "\n"
                           << "representation  " << data.representation << "\n"
                           << "dtype           " << data.sourceDtype << "\n"

@@ -7,6 +7,7 @@
 #include "qm7/chem/augmentation.h"
 #include "qm7/chem/dataset_builder.h"
 #include "qm7/analysis/invariance.h"
+#include "qm7/util/series.h"
 
 #include <cmath>
 #include <cstdarg>
@@ -31,7 +32,7 @@ struct InvarianceCli {
     double sigma = 1.0;
     int draws = 10;
     TrainConfig config;
-    int blasThreads = 0;
+    int threads = 0; ///< training threads, 0 = all cores
 };
 
 /// One row of the result: a representation trained with one seed.
@@ -43,23 +44,6 @@ struct RunRow {
     InvarianceResult invariance;
     double seconds = 0;
 };
-
-double mean(const std::vector<double>& v) {
-    double s = 0;
-    for (double x : v)
-        s += x;
-    return v.empty() ? 0.0 : s / static_cast<double>(v.size());
-}
-
-double stddev(const std::vector<double>& v) {
-    if (v.size() < 2)
-        return 0.0;
-    const double m = mean(v);
-    double s = 0;
-    for (double x : v)
-        s += (x - m) * (x - m);
-    return std::sqrt(s / static_cast<double>(v.size() - 1));
-}
 
 std::string formatRow(const char* format, ...) __attribute__((format(printf, 1, 2)));
 std::string formatRow(const char* format, ...) {
@@ -107,7 +91,7 @@ int runInvariance(const InvarianceCli& o) {
     } catch (const MoleculeError& e) {
         throw UsageError(e.what());
     }
-    setUpNumerics(o.blasThreads);
+    setUpNumerics();
     std::cerr << "invariance on " << (kind == SourceKind::Demo ? "the demo data" : o.from) << ": "
               << source.molecules.size() << " molecules, split " << o.split << ", "
               << o.seeds.size() << " seed(s), p=" << o.config.hidden << ", lr=" << o.config.lr
@@ -139,6 +123,7 @@ int runInvariance(const InvarianceCli& o) {
         options.observer = &progress;
         options.control = &interruptControl();
         options.augmentation = augmentation.get();
+        options.threads = o.threads;
         const std::vector<RunResult> results = trainMany(built.data, configs, options);
         progress.finish();
         for (std::size_t k = 0; k < results.size(); ++k) {
@@ -194,11 +179,11 @@ int runInvariance(const InvarianceCli& o) {
         if (rmse.empty())
             continue;
         const auto cell = [&](const std::vector<double>& v) {
-            return v.size() > 1 ? formatRow("%.2f +- %.2f", mean(v), stddev(v))
-                                : formatRow("%.2f", mean(v));
+            return v.size() > 1 ? formatRow("%.2f +- %.2f", meanStd(v).mean, meanStd(v).std)
+                                : formatRow("%.2f", meanStd(v).mean);
         };
         table << formatRow("%-14s %4d %18s %18s %22.3g\n", representationName(rep).c_str(), d,
-                           cell(rmse).c_str(), cell(mae).c_str(), mean(inv));
+                           cell(rmse).c_str(), cell(mae).c_str(), meanStd(inv).mean);
     }
     table << "\n"
           << o.seeds.size() << " seed(s); invariance error: mean |prediction change| over the "
@@ -239,7 +224,7 @@ Command addInvarianceCommand(CLI::App& app) {
     sub->add_option("--sigma", o->sigma, "Row-norm noise of random-sorted")->capture_default_str();
     sub->add_option("--draws", o->draws, "Random-sorted draws averaged at evaluation")
         ->capture_default_str();
-    addTrainingOptions(sub, o->config, o->blasThreads);
+    addTrainingOptions(sub, o->config, o->threads);
     return {sub, [o] { return runInvariance(*o); }};
 }
 

@@ -16,7 +16,7 @@ struct TrainOptionsCli {
     std::string data = "demo";
     std::string out;
     TrainConfig config;
-    int blasThreads = 0;
+    int threads = 0; ///< training threads, 0 = all cores
 };
 
 /// Draws the progress bar from the trainer's callbacks.
@@ -50,8 +50,6 @@ int runTrain(const TrainOptionsCli& o) {
     const std::string why = o.config.validate();
     if (!why.empty())
         throw UsageError(why);
-    if (o.blasThreads < 0)
-        throw UsageError("--threads must be 0 (all cores) or positive");
     const Dataset data = loadData(o.data);
     if (o.config.trainSize > static_cast<int>(data.train.rows()))
         throw UsageError("--train-size " + std::to_string(o.config.trainSize) + " exceeds the " +
@@ -60,7 +58,7 @@ int runTrain(const TrainOptionsCli& o) {
                                                 "-seed" + std::to_string(o.config.seed)
                                           : o.out;
     ensureWritableDir(out);
-    setUpNumerics(o.blasThreads);
+    setUpNumerics();
 
     std::cerr << "training p=" << o.config.hidden << ", lr=" << o.config.lr
               << ", epochs=" << o.config.epochs << ", batch=" << o.config.batchSize
@@ -70,6 +68,7 @@ int runTrain(const TrainOptionsCli& o) {
     TrainOptions options;
     options.observer = &progress;
     options.control = &interruptControl();
+    options.threads = o.threads;
     const RunResult result = train(data, o.config, options);
     progress.finish();
     saveRun(result, out, o.data);
@@ -102,7 +101,7 @@ Command addTrainCommand(CLI::App& app) {
     sub->add_option("--train-size", o->config.trainSize,
                     "Use only the first n of a seeded permutation of the training rows (0 = all)")
         ->capture_default_str();
-    addTrainingOptions(sub, o->config, o->blasThreads);
+    addTrainingOptions(sub, o->config, o->threads);
     return {sub, [o] { return runTrain(*o); }};
 }
 

@@ -1,16 +1,21 @@
 #include "screenshot_tour.h"
 
+#include "qm7ui/data_panel.h"
 #include "qm7ui/hyperparameter_panel.h"
 #include "qm7ui/learning_curve_view.h"
 #include "qm7ui/main_window.h"
 #include "qm7ui/sweep_view.h"
+#include "qm7ui/training_controller.h"
 
 #include "qm7/analysis/curve_verify.h"
 #include "qm7/train/run_store.h"
 
 #include <QApplication>
+#include <QComboBox>
 #include <QDir>
 #include <QDirIterator>
+#include <QEventLoop>
+#include <QImage>
 #include <QLineEdit>
 #include <QPixmap>
 #include <QTabWidget>
@@ -22,23 +27,38 @@
 
 namespace {
 
+enum Tab { Loss = 0, Histogram = 1, Parity = 2, Sweep = 3, Curve = 4 };
+
 void setField(qm7::ui::MainWindow* w, const char* name, const QString& text) {
     if (auto* edit = w->hyperparameters()->findChild<QLineEdit*>(QString::fromLatin1(name)))
         edit->setText(text);
 }
 
-bool grabTab(qm7::ui::MainWindow* w, int tab, const QString& path) {
-    w->tabs()->setCurrentIndex(tab);
-    QApplication::processEvents();
-    QApplication::processEvents();
-    const bool ok = w->grab().save(path);
-    std::printf("%s %s\n", ok ? "wrote" : "FAILED", qPrintable(path));
+/// Saves the window showing a tab under each name: small files (a palette of 256 colours,
+/// which plots with flat colours keep without visible loss).
+bool grabTab(qm7::ui::MainWindow* w, int tab, const QString& dir, const QStringList& names) {
+    if (tab >= 0)
+        w->tabs()->setCurrentIndex(tab);
+    // Charts update their scene lazily: let them settle before the picture.
+    QEventLoop settle;
+    QTimer::singleShot(300, &settle, &QEventLoop::quit);
+    settle.exec();
+    const QImage image = w->grab().toImage().convertToFormat(QImage::Format_Indexed8,
+                                                             Qt::ThresholdDither | Qt::AvoidDither);
+    bool ok = true;
+    for (const QString& name : names) {
+        const QString path = QDir(dir).filePath(name + QStringLiteral(".png"));
+        const bool saved = image.save(path, "PNG", 0);
+        std::printf("%s %s\n", saved ? "wrote" : "FAILED", qPrintable(path));
+        ok = ok && saved;
+    }
     return ok;
 }
 
 /// A `qm7 curve --verify` folder (QM7_SCREENSHOT_CURVE) in the Learning curve tab: its runs and
 /// the measured points at larger n.
-bool grabCurveFolder(qm7::ui::MainWindow* w, const QString& folder, const QString& path) {
+bool grabCurveFolder(qm7::ui::MainWindow* w, const QString& folder, const QString& dir,
+                     const QString& name) {
     std::vector<qm7::ui::RunResultPtr> runs;
     QDirIterator it(folder, {QStringLiteral("n*-seed*")}, QDir::Dirs);
     while (it.hasNext()) {
@@ -51,60 +71,83 @@ bool grabCurveFolder(qm7::ui::MainWindow* w, const QString& folder, const QStrin
     qm7::ui::LearningCurveView* view = w->learningCurveView();
     view->setRuns(runs, 0);
     view->setMeasured(qm7::loadVerification(folder.toStdString()));
-    return grabTab(w, 4, path);
+    return grabTab(w, Curve, dir, {name});
 }
 
 } // namespace
 
+// The tour follows docs/TUTORIAL.md: questions 1-2 (data), 5 (sweep, loss curves), 6 (parity),
+// 7 (learning curve), 8 (another representation). Each step starts when the previous job ends.
 void startScreenshotTour(qm7::ui::MainWindow* w, const QString& dir) {
     QDir().mkpath(dir);
-    w->resize(1500, 950);
+    w->resize(1400, 880);
     setField(w, "hidden", QStringLiteral("64"));
-    setField(w, "epochs", QStringLiteral("20"));
+    setField(w, "epochs", QStringLiteral("30"));
     setField(w, "evalEvery", QStringLiteral("1"));
     setField(w, "seeds", QStringLiteral("3"));
-    setField(w, "lr", QStringLiteral("1e-3"));
+    setField(w, "lr", QStringLiteral("1e-4, 1e-3, 1e-2"));
     auto step = std::make_shared<int>(0);
     auto fail = [](const QString& why) {
         std::fprintf(stderr, "screenshot tour: %s\n", qPrintable(why));
         QApplication::exit(1);
     };
+    // One picture while the sweep trains: the curves grow live.
+    auto live = std::make_shared<bool>(false);
+    QObject::connect(w->controller(), &qm7::ui::TrainingController::progressed, w,
+                     [w, dir, live](const qm7::Progress& p) {
+                         if (*live || p.stepsTotal <= 0 || p.stepsDone * 3 < p.stepsTotal)
+                             return;
+                         *live = true;
+                         grabTab(w, Loss, dir, {QStringLiteral("tutorial_5_training_live")});
+                     });
     auto next = std::make_shared<std::function<void()>>();
     *next = [w, dir, step, fail, next] {
         bool ok = true;
         switch ((*step)++) {
-        case 0:
-            ok = w->startTraining();
+        case 0: // questions 1 and 2: the data and its labels
+            ok = grabTab(w, Histogram, dir, {QStringLiteral("energy_histogram")});
+            ok = ok && w->startTraining(); // several lrs: the sweep of question 5
             break;
-        case 1:
-            ok = grabTab(w, 0, dir + QStringLiteral("/loss_curves.png")) &&
-                 grabTab(w, 1, dir + QStringLiteral("/energy_histogram.png")) &&
-                 grabTab(w, 2, dir + QStringLiteral("/parity.png"));
-            setField(w, "seeds", QStringLiteral("2"));
-            ok = ok && w->startSweep();
-            break;
-        case 2:
-            ok = grabTab(w, 3, dir + QStringLiteral("/lr_sweep.png"));
-            w->learningCurveView()->setLearningRate(1e-3);
-            setField(w, "seeds", QStringLiteral("3"));
+        case 1: // questions 5 and 6
+            ok = grabTab(w, Loss, dir, {QStringLiteral("loss_curves")}) &&
+                 grabTab(w, Sweep, dir, {QStringLiteral("lr_sweep")}) &&
+                 grabTab(w, Parity, dir, {QStringLiteral("parity")});
+            // Question 7 at the chosen lr (carried over to the curve tab).
             ok = ok && w->startLearningCurve();
             break;
-        case 3:
+        case 2:
             w->learningCurveView()->setModelChecked(qm7::CurveModel::Exponential, true);
             w->learningCurveView()->setModelChecked(qm7::CurveModel::LogPower, true);
             w->learningCurveView()->setModelChecked(qm7::CurveModel::Linear, true);
-            ok = grabTab(w, 4, dir + QStringLiteral("/learning_curve.png"));
+            ok = grabTab(w, Curve, dir, {QStringLiteral("learning_curve")});
             w->learningCurveView()->setManual(true, qm7::CurveModel::Power);
-            ok = ok && grabTab(w, 4, dir + QStringLiteral("/learning_curve_manual.png"));
+            ok = ok && grabTab(w, Curve, dir, {QStringLiteral("learning_curve_manual")});
             w->learningCurveView()->setManual(false);
-            // "Measure at these n" on the demo molecules, with the tour's short settings.
-            ok = ok && w->learningCurveView()->startMeasure();
+            // Question 8: another representation; the loaded molecules are rebuilt.
+            if (auto* rep =
+                    w->hyperparameters()->findChild<QComboBox*>(QStringLiteral("representation"))) {
+                QObject::connect(
+                    w->dataPanel(), &qm7::ui::DataPanel::datasetChanged, w,
+                    [w, next] {
+                        setField(w, "lr", QString::number(w->sweepView()->chosenLr()));
+                        QTimer::singleShot(300, [w, next] {
+                            if (!w->startTraining())
+                                (*next)();
+                        });
+                    },
+                    Qt::SingleShotConnection);
+                rep->setCurrentIndex(rep->findData(QStringLiteral("eigen")));
+            } else {
+                ok = false;
+            }
             break;
-        case 4:
-            ok = grabTab(w, 4, dir + QStringLiteral("/learning_curve_measured.png"));
+        case 3:
+            ok = grabTab(w, Parity, dir, {QStringLiteral("tutorial_8_eigenspectrum")});
+            // A real `qm7 curve --verify` folder, when given: measured points at larger n.
             if (const QString folder = qEnvironmentVariable("QM7_SCREENSHOT_CURVE");
                 ok && !folder.isEmpty())
-                ok = grabCurveFolder(w, folder, dir + QStringLiteral("/learning_curve_demo.png"));
+                ok =
+                    grabCurveFolder(w, folder, dir, QStringLiteral("learning_curve_demo_measured"));
             QApplication::exit(ok ? 0 : 1);
             return;
         }

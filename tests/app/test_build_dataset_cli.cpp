@@ -48,14 +48,13 @@ TEST(BuildDatasetCli, DemoToDatasetLoadsInCoreAndPython) {
 }
 
 TEST(BuildDatasetCli, XyzWithEveryRepresentationLoadsInPython) {
-    QM7_SKIP_WITHOUT_SHARED("qm7.xyz");
     QM7_SKIP_WITHOUT_PYTHON_TORCH();
     const std::string dir = qm7::test::freshDir("build_dataset_reps");
     for (const std::string& rep :
          {std::string("sorted"), std::string("eigen"), std::string("random-sorted")}) {
         const std::string out = dir + "/" + rep + ".pt";
         std::string text;
-        ASSERT_EQ(runQm7("build-dataset --from " + qm7::test::sharedData("qm7.xyz") +
+        ASSERT_EQ(runQm7("build-dataset --from " + qm7::test::demoXyz() +
                              " --split 300,100,200 --representation " + rep + " --out " + out,
                          &text),
                   0)

@@ -9,8 +9,13 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
+#include <iterator>
 #include <thread>
+#include <vector>
 
+#include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,7 +25,7 @@ using qm7::test::runCommand;
 
 namespace {
 std::string dataset() {
-    return qm7::test::sharedData("dataset.pt");
+    return qm7::test::demoDatasetPt();
 }
 
 int runQm7(const std::string& args, std::string* out = nullptr) {
@@ -37,7 +42,6 @@ TEST(Cli, VersionPrintsVersionAndRevision) {
 }
 
 TEST(Cli, InfoPrintsSizesAndStatistics) {
-    QM7_SKIP_WITHOUT_SHARED("dataset.pt");
     std::string out;
     ASSERT_EQ(runQm7("info " + dataset(), &out), 0) << out;
     EXPECT_NE(out.find("d               276"), std::string::npos) << out;
@@ -47,7 +51,6 @@ TEST(Cli, InfoPrintsSizesAndStatistics) {
 }
 
 TEST(Cli, TrainWritesTheRunFolder) {
-    QM7_SKIP_WITHOUT_SHARED("dataset.pt");
     const std::string dir = qm7::test::freshDir("cli_train");
     std::string out;
     ASSERT_EQ(
@@ -92,7 +95,6 @@ void PrintTo(const BadArgs& b, std::ostream* os) {
 class CliBadArguments : public ::testing::TestWithParam<BadArgs> {};
 
 TEST_P(CliBadArguments, ExitWithCodeTwoAndAMessage) {
-    QM7_SKIP_WITHOUT_SHARED("dataset.pt");
     std::string args = GetParam().args;
     const auto at = args.find("DATA");
     if (at != std::string::npos)
@@ -111,13 +113,82 @@ INSTANTIATE_TEST_SUITE_P(
                       BadArgs{"UnwritableOut", "train --data DATA --epochs 1 --out /proc/qm7-out",
                               "output folder"},
                       BadArgs{"MissingOut", "homework --data DATA", "--out"},
-                      BadArgs{"InfoOnText", "info /etc/hostname", "not a PyTorch file"},
+                      BadArgs{"InfoOnText", "info /etc/hostname", "unknown kind of file"},
                       BadArgs{"UnknownCommand", "frobnicate", "frobnicate"}),
     [](const auto& param) { return std::string(param.param.name); });
 
+// `info` takes every source the other commands take.
+TEST(Cli, InfoTakesEveryDataSource) {
+    for (const std::string& source : {std::string("demo"), qm7::test::demoXyz(), dataset()}) {
+        std::string out;
+        ASSERT_EQ(runQm7("info " + source, &out), 0) << source << ": " << out;
+        EXPECT_NE(out.find("d               276"), std::string::npos) << out;
+        EXPECT_NE(out.find("train      1500"), std::string::npos) << out;
+    }
+}
+
+namespace {
+/// Runs qm7 with args, its output into a file; returns the exit code, the wall time and the
+/// CPU time (user + system, all its threads) of the process.
+int timedQm7(const std::vector<std::string>& args, const std::string& log, double* wall,
+             double* cpu) {
+    const auto start = std::chrono::steady_clock::now();
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        ::dup2(fd, 1);
+        ::dup2(fd, 2);
+        std::vector<char*> argv{const_cast<char*>("qm7")};
+        for (const auto& a : args)
+            argv.push_back(const_cast<char*>(a.c_str()));
+        argv.push_back(nullptr);
+        ::execv(cliPath().c_str(), argv.data());
+        std::_Exit(127);
+    }
+    int status = 0;
+    rusage usage{};
+    ::wait4(pid, &status, 0, &usage);
+    *wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    *cpu = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+           1e-6 * static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::string textOf(const std::string& path) {
+    std::ifstream in(path);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+} // namespace
+
+// --threads is the training thread count, for several runs too: --threads 1 uses one core.
+TEST(Cli, SweepWithOneThreadUsesOneCore) {
+    const std::string dir = qm7::test::freshDir("cli_threads");
+    const std::vector<std::string> common = {
+        "sweep",    "--data", dataset(),  "--lrs", "1e-3,1e-2",    "--seeds", "2",
+        "--epochs", "40",     "--hidden", "256",   "--eval-every", "20"};
+    auto run = [&](const std::string& threads, double* wall, double* cpu) {
+        std::vector<std::string> args = common;
+        for (const std::string& a :
+             {std::string("--out"), dir + "/t" + threads, std::string("--threads"), threads})
+            args.push_back(a);
+        return timedQm7(args, dir + "/log" + threads, wall, cpu);
+    };
+    double wall = 0, cpu = 0;
+    ASSERT_EQ(run("1", &wall, &cpu), 0) << textOf(dir + "/log1");
+    EXPECT_NE(textOf(dir + "/log1").find("trained on 1 thread\n"), std::string::npos)
+        << textOf(dir + "/log1");
+    // One core busy at most (loading LibTorch and the data is single-threaded too).
+    EXPECT_LT(cpu, 1.15 * wall + 0.2) << "CPU " << cpu << " s in " << wall << " s";
+    std::cout << "--threads 1: CPU " << cpu << " s, wall " << wall << " s\n";
+    // Two threads for four runs: the trainer says so (the CPU time depends on the machine's load).
+    ASSERT_EQ(run("2", &wall, &cpu), 0) << textOf(dir + "/log2");
+    EXPECT_NE(textOf(dir + "/log2").find("trained on 2 threads"), std::string::npos)
+        << textOf(dir + "/log2");
+    std::cout << "--threads 2: CPU " << cpu << " s, wall " << wall << " s\n";
+}
+
 // Ctrl-C stops training cleanly and keeps what was written.
 TEST(Cli, InterruptKeepsAFinishedRunFolder) {
-    QM7_SKIP_WITHOUT_SHARED("dataset.pt");
     const std::string dir = qm7::test::freshDir("cli_interrupt");
     const pid_t pid = ::fork();
     ASSERT_GE(pid, 0);

@@ -7,6 +7,9 @@
 #include <chrono>
 #include <csignal>
 #include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
 #include <thread>
 
 #include <sys/wait.h>
@@ -40,8 +43,7 @@ std::string fileText(const std::string& path) {
 } // namespace
 
 TEST(HomeworkCli, KilledMidwayThenResumedGivesTheSameReport) {
-    QM7_SKIP_WITHOUT_SHARED("dataset.pt");
-    const std::string data = qm7::test::sharedData("dataset.pt");
+    const std::string data = qm7::test::demoDatasetPt();
     const std::string whole = qm7::test::freshDir("hw_whole");
     const std::string resumed = qm7::test::freshDir("hw_resumed");
     std::string out;
@@ -82,18 +84,74 @@ TEST(HomeworkCli, KilledMidwayThenResumedGivesTheSameReport) {
 }
 
 TEST(HomeworkCli, BadListsExitWithCodeTwo) {
-    QM7_SKIP_WITHOUT_SHARED("dataset.pt");
-    const std::string data = qm7::test::sharedData("dataset.pt");
+    const std::string data = qm7::test::demoDatasetPt();
     std::string out;
-    EXPECT_EQ(
-        runCommand(cliPath() + " homework --data " + data + " --out /tmp/qm7-x --lrs 1e-3,abc",
-                   &out),
-        2)
+    EXPECT_EQ(runCommand(cliPath() + " homework --data " + data + " --out " +
+                             qm7::test::freshDir("hw_bad") + " --lrs 1e-3,abc",
+                         &out),
+              2)
         << out;
     EXPECT_NE(out.find("'abc' is not a number"), std::string::npos) << out;
-    EXPECT_EQ(runCommand(cliPath() + " curve --data " + data + " --out /tmp/qm7-x --sizes 100,5000",
+    EXPECT_EQ(runCommand(cliPath() + " curve --data " + data + " --out " +
+                             qm7::test::freshDir("hw_bad") + " --sizes 100,5000",
                          &out),
               2)
         << out;
     EXPECT_NE(out.find("exceeds"), std::string::npos) << out;
+}
+
+namespace {
+const char* kTiny = " --epochs 2 --hidden 8 --eval-every 1 --lrs 1e-3 --seeds 1 "
+                    "--sizes 100,200,400 --threads 1";
+}
+
+// Without qm7-workbench the figures cannot be drawn: a clear error, and the tables are there.
+TEST(HomeworkCli, MissingWorkbenchIsAClearError) {
+    const std::string dir = qm7::test::freshDir("hw_no_workbench");
+    std::string out;
+    EXPECT_EQ(runCommand("QM7_WORKBENCH=" + dir + "/none/qm7-workbench " + cliPath() +
+                             " homework --data " + qm7::test::demoDatasetPt() + " --out " + dir +
+                             "/out" + kTiny,
+                         &out),
+              1)
+        << out;
+    EXPECT_NE(out.find("cannot render the figures: qm7-workbench not found"), std::string::npos)
+        << out;
+    EXPECT_NE(out.find("--no-figures"), std::string::npos) << out;
+    EXPECT_TRUE(fs::exists(dir + "/out/report.md"));
+    EXPECT_TRUE(fs::exists(dir + "/out/fits.csv"));
+}
+
+// The renderer is started directly (no shell): any folder name reaches it unchanged.
+TEST(HomeworkCli, FiguresAreRenderedWithoutAShell) {
+    const std::string base = qm7::test::freshDir("hw_spawn");
+    const std::string tools = base + "/it's tools";
+    fs::create_directories(tools);
+    const std::string fake = tools + "/qm7-workbench";
+    {
+        std::ofstream script(fake);
+        script << "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done > \"$(dirname "
+                  "\"$0\")/args.txt\"\nprintf '%s\\n' \"$QT_QPA_PLATFORM\" >> \"$(dirname "
+                  "\"$0\")/args.txt\"\n";
+    }
+    fs::permissions(fake, fs::perms::owner_all);
+    const std::string out = base + "/a dir's $(touch pwned) `x`";
+    std::string text;
+    const std::string quoted = "'" + std::string("a dir'\\''s $(touch pwned) `x`") + "'";
+    ASSERT_EQ(runCommand("cd '" + base + "' && QM7_WORKBENCH=\"$PWD/it's tools/qm7-workbench\" " +
+                             cliPath() + " homework --data " + qm7::test::demoDatasetPt() +
+                             " --out " + quoted + kTiny,
+                         &text),
+              0)
+        << text;
+    std::ifstream args(tools + "/args.txt");
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(args, line);)
+        lines.push_back(line);
+    ASSERT_EQ(lines.size(), 3u) << text;
+    EXPECT_EQ(lines[0], "--render-report");
+    EXPECT_EQ(lines[1], "a dir's $(touch pwned) `x`"); // as given, relative to the folder
+    EXPECT_TRUE(fs::exists(out + "/report.md"));
+    EXPECT_EQ(lines[2], "offscreen");
+    EXPECT_FALSE(fs::exists(base + "/pwned"));
 }

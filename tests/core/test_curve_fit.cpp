@@ -75,7 +75,7 @@ std::string describe(CurveModel m, const FitOptions& o) {
 
 // --- names and evaluation -------------------------------------------------------------------
 
-TEST(CurveModelTest, NamesRoundTripAndAreStable) {
+TEST(CurveModel, NamesRoundTripAndAreStable) {
     const std::vector<std::string> ids = {"exponential", "log-power", "power", "linear",
                                           "power+offset"};
     const auto models = allCurveModels();
@@ -96,7 +96,7 @@ TEST(CurveModelTest, NamesRoundTripAndAreStable) {
     EXPECT_EQ(curveModelFormula(CurveModel::PowerOffset), "A n^-b + C");
 }
 
-TEST(CurveModelTest, EvaluatesFormulas) {
+TEST(CurveModel, EvaluatesFormulas) {
     EXPECT_NEAR(evaluateCurve(CurveModel::Exponential, {100, 0.01}, 200), 100 * std::exp(-2.0),
                 1e-12);
     EXPECT_NEAR(evaluateCurve(CurveModel::LogPower, {800, 3}, 100), 100.0, 1e-10);
@@ -109,9 +109,9 @@ TEST(CurveModelTest, EvaluatesFormulas) {
 
 // --- recovery of known parameters -----------------------------------------------------------
 
-class RecoveryTest : public ::testing::TestWithParam<std::tuple<CurveModel, bool, bool>> {};
+class CurveFitRecovery : public ::testing::TestWithParam<std::tuple<CurveModel, bool, bool>> {};
 
-TEST_P(RecoveryTest, CleanDataGivesTheTrueParameters) {
+TEST_P(CurveFitRecovery, CleanDataGivesTheTrueParameters) {
     const auto [model, logSpace, weighted] = GetParam();
     const FitOptions opt{logSpace, weighted};
     const auto truth = trueParams(model);
@@ -132,7 +132,7 @@ TEST_P(RecoveryTest, CleanDataGivesTheTrueParameters) {
         EXPECT_LT(s, 1e-5 * std::abs(truth[0]));
 }
 
-TEST_P(RecoveryTest, NoisyDataGivesParametersWithinTheirErrors) {
+TEST_P(CurveFitRecovery, NoisyDataGivesParametersWithinTheirErrors) {
     const auto [model, logSpace, weighted] = GetParam();
     const FitOptions opt{logSpace, weighted};
     const auto truth = trueParams(model);
@@ -155,7 +155,7 @@ TEST_P(RecoveryTest, NoisyDataGivesParametersWithinTheirErrors) {
     EXPECT_LT(fit.rmsLogResidual, 0.02);
 }
 
-INSTANTIATE_TEST_SUITE_P(AllModels, RecoveryTest,
+INSTANTIATE_TEST_SUITE_P(AllModels, CurveFitRecovery,
                          ::testing::Combine(::testing::ValuesIn(allCurveModels()),
                                             ::testing::Bool(), ::testing::Bool()),
                          [](const auto& testInfo) {
@@ -167,7 +167,7 @@ INSTANTIATE_TEST_SUITE_P(AllModels, RecoveryTest,
                                     (std::get<2>(testInfo.param) ? "_weighted" : "_unweighted");
                          });
 
-TEST(CurveFitTest, ConvergesFromFarOnARealisticCurve) {
+TEST(CurveFit, ConvergesFromFarOnARealisticCurve) {
     // A plateauing curve (errors 1e4 -> 1e2) where plain power-law starts are poor for the
     // offset model; every model must still converge.
     const std::vector<CurvePoint> pts =
@@ -308,32 +308,32 @@ void expectMatchesScipy(const std::vector<ScipyRow>& rows, const std::vector<Cur
 
 } // namespace
 
-TEST(CurveFitScipyTest, FourSizesLogWeighted) {
+TEST(CurveFitScipy, FourSizesLogWeighted) {
     expectMatchesScipy(kN4LogWeighted, fromArrays(kN4, kY4, kS4), {true, true});
 }
-TEST(CurveFitScipyTest, FourSizesLogUnweighted) {
+TEST(CurveFitScipy, FourSizesLogUnweighted) {
     expectMatchesScipy(kN4LogUnweighted, fromArrays(kN4, kY4, kS4), {true, false});
 }
-TEST(CurveFitScipyTest, FourSizesLinearWeighted) {
+TEST(CurveFitScipy, FourSizesLinearWeighted) {
     expectMatchesScipy(kN4LinearWeighted, fromArrays(kN4, kY4, kS4), {false, true});
 }
-TEST(CurveFitScipyTest, FourSizesLinearUnweighted) {
+TEST(CurveFitScipy, FourSizesLinearUnweighted) {
     expectMatchesScipy(kN4LinearUnweighted, fromArrays(kN4, kY4, kS4), {false, false});
 }
-TEST(CurveFitScipyTest, SixSizesLogWeighted) {
+TEST(CurveFitScipy, SixSizesLogWeighted) {
     expectMatchesScipy(kN6LogWeighted, fromArrays(kN6, kY6, kS6), {true, true});
 }
-TEST(CurveFitScipyTest, SixSizesLogUnweighted) {
+TEST(CurveFitScipy, SixSizesLogUnweighted) {
     expectMatchesScipy(kN6LogUnweighted, fromArrays(kN6, kY6, kS6), {true, false});
 }
-TEST(CurveFitScipyTest, SixSizesLinearWeighted) {
+TEST(CurveFitScipy, SixSizesLinearWeighted) {
     expectMatchesScipy(kN6LinearWeighted, fromArrays(kN6, kY6, kS6), {false, true});
 }
-TEST(CurveFitScipyTest, SixSizesLinearUnweighted) {
+TEST(CurveFitScipy, SixSizesLinearUnweighted) {
     expectMatchesScipy(kN6LinearUnweighted, fromArrays(kN6, kY6, kS6), {false, false});
 }
 
-TEST(CurveFitScipyTest, StudentQuantiles) {
+TEST(CurveFitScipy, StudentQuantiles) {
     // Source: the last line of tests/fixtures/curve_fit_reference.py (scipy.stats.t.ppf(0.975)).
     EXPECT_NEAR(studentTQuantile(0.95, 1), 12.7062047364, 1e-8);
     EXPECT_NEAR(studentTQuantile(0.95, 2), 4.30265272991, 1e-9);
@@ -345,7 +345,7 @@ TEST(CurveFitScipyTest, StudentQuantiles) {
 
 // --- excluded points ------------------------------------------------------------------------
 
-TEST(CurveFitTest, ExcludedPointsAreSkipped) {
+TEST(CurveFit, ExcludedPointsAreSkipped) {
     auto pts = fromArrays(kN4, kY4, kS4);
     const FitResult base = fitCurve(CurveModel::Power, pts);
     ASSERT_TRUE(base.ok);
@@ -393,7 +393,7 @@ TEST(CurveFitTest, ExcludedPointsAreSkipped) {
 
 // --- extrapolation --------------------------------------------------------------------------
 
-TEST(ExtrapolationTest, CleanDataGivesTheTrueValueWithANarrowBand) {
+TEST(Extrapolation, CleanDataGivesTheTrueValueWithANarrowBand) {
     for (CurveModel m : allCurveModels()) {
         SCOPED_TRACE(curveModelName(m));
         const auto truth = trueParams(m);
@@ -418,7 +418,7 @@ TEST(ExtrapolationTest, CleanDataGivesTheTrueValueWithANarrowBand) {
     }
 }
 
-TEST(ExtrapolationTest, BandWidensWithNoise) {
+TEST(Extrapolation, BandWidensWithNoise) {
     for (CurveModel m : allCurveModels()) {
         SCOPED_TRACE(curveModelName(m));
         const auto truth = trueParams(m);
@@ -442,7 +442,7 @@ TEST(ExtrapolationTest, BandWidensWithNoise) {
     }
 }
 
-TEST(ExtrapolationTest, StudentBandCoversTheTruthAboutNinetyFivePercent) {
+TEST(Extrapolation, StudentBandCoversTheTruthAboutNinetyFivePercent) {
     // Monte Carlo: 400 learning curves with 5% log-normal noise around a power law, fitted in
     // log space; the t-quantile band at n = 4000 should cover the truth ~95% of the time.
     const auto truth = trueParams(CurveModel::Power);
@@ -478,7 +478,7 @@ TEST(ExtrapolationTest, StudentBandCoversTheTruthAboutNinetyFivePercent) {
     EXPECT_GT(static_cast<double>(coveredZ) / trials, 0.85);
 }
 
-TEST(ExtrapolationTest, RefusesFailedFitsAndBadSizes) {
+TEST(Extrapolation, RefusesFailedFitsAndBadSizes) {
     FitResult failed;
     const Extrapolation e = extrapolate(failed, 4000);
     EXPECT_FALSE(e.ok);
@@ -493,7 +493,7 @@ TEST(ExtrapolationTest, RefusesFailedFitsAndBadSizes) {
     }
 }
 
-TEST(ExtrapolationTest, NoDegreesOfFreedomMeansNoBand) {
+TEST(Extrapolation, NoDegreesOfFreedomMeansNoBand) {
     // Two points, two parameters: the power law interpolates them exactly.
     const auto pts = fromArrays({100, 1000}, {3000, 300}, {0, 0});
     const FitResult fit = fitCurve(CurveModel::Power, pts);
@@ -511,7 +511,7 @@ TEST(ExtrapolationTest, NoDegreesOfFreedomMeansNoBand) {
 
 // --- bad inputs -----------------------------------------------------------------------------
 
-TEST(CurveFitTest, BadInputsFailWithAMessage) {
+TEST(CurveFit, BadInputsFailWithAMessage) {
     struct Case {
         const char* what;
         CurveModel model;
@@ -575,7 +575,7 @@ TEST(CurveFitTest, BadInputsFailWithAMessage) {
     EXPECT_TRUE(lin.ok) << lin.message;
 }
 
-TEST(CurveFitTest, FitAllRanksByAicWithFailuresLast) {
+TEST(CurveFit, FitAllRanksByAicWithFailuresLast) {
     // n = 1 is outside the log-power model's domain, so that fit fails; the rest are ranked.
     auto pts = fromArrays(kN4, kY4, kS4);
     pts.insert(pts.begin(), CurvePoint{1, 2e5, 2e4, false});
@@ -589,7 +589,7 @@ TEST(CurveFitTest, FitAllRanksByAicWithFailuresLast) {
     }
 }
 
-TEST(CurveFitTest, InterpolatingFitsRankAfterRealOnes) {
+TEST(CurveFit, InterpolatingFitsRankAfterRealOnes) {
     // Three points: power+offset interpolates (dof 0, rss ~ 0) and would win on AIC alone.
     const auto all = fitAllCurves(fromArrays({100, 300, 1000}, {3000, 1100, 400}, {0, 0, 0}));
     ASSERT_EQ(all.size(), 5u);
@@ -602,7 +602,7 @@ TEST(CurveFitTest, InterpolatingFitsRankAfterRealOnes) {
 
 // --- weights and the manual mode ------------------------------------------------------------
 
-TEST(CurveFitTest, WeightsFollowTheSeedSpread) {
+TEST(CurveFit, WeightsFollowTheSeedSpread) {
     const auto pts = fromArrays(kN6, kY6, kS6);
     const FitResult w = fitCurve(CurveModel::Power, pts);
     EXPECT_TRUE(w.weighted);
@@ -647,7 +647,7 @@ TEST(CurveFitTest, WeightsFollowTheSeedSpread) {
     EXPECT_LT(relErr(m.params[1], explicitMedian.params[1]), 1e-9);
 }
 
-TEST(ManualResidualTest, MatchesTheFitAndGrowsAwayFromIt) {
+TEST(ManualResidual, MatchesTheFitAndGrowsAwayFromIt) {
     const auto pts = fromArrays(kN6, kY6, kS6);
     for (CurveModel model : allCurveModels()) {
         for (bool logSpace : {true, false}) {

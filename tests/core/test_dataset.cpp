@@ -150,18 +150,17 @@ TEST(DatasetLoad, FlippedByteFailsTheCrc) {
 // (the CI runs this under AddressSanitizer too).
 TEST(DatasetFuzz, ThousandCorruptedCopiesNeverCrash) {
     QM7_SKIP_WITHOUT_PYTHON_TORCH();
-    std::vector<std::string> originals = {readFile(fixture("good")), readFile(fixture("small_d"))};
-    if (!test::sharedData("dataset.pt").empty())
-        originals.push_back(readFile(test::sharedData("dataset.pt")));
+    const std::vector<std::string> originals = {
+        readFile(fixture("good")), readFile(fixture("small_d")), readFile(test::demoDatasetPt())};
     std::mt19937 rng(1234);
     const std::string dir = test::freshDir("fuzz");
-    int loaded = 0, rejected = 0;
+    int untouchedLoaded = 0, rejected = 0;
     for (int i = 0; i < 1200; ++i) {
         std::string bytes = originals[static_cast<std::size_t>(i) % originals.size()];
-        const int kind = i % 4;
+        const int kind = i % 5;
         if (kind == 0) {
             bytes.resize(std::uniform_int_distribution<std::size_t>(0, bytes.size() - 1)(rng));
-        } else {
+        } else if (kind < 4) {
             const int flips = kind == 1 ? 1 : (kind == 2 ? 8 : 64);
             for (int f = 0; f < flips; ++f) {
                 // Half the flips land in the last 4 KB, where the zip directory lives.
@@ -171,20 +170,27 @@ TEST(DatasetFuzz, ThousandCorruptedCopiesNeverCrash) {
                     bytes.size() - 1 - std::uniform_int_distribution<std::size_t>(0, span - 1)(rng);
                 bytes[at] = static_cast<char>(std::uniform_int_distribution<int>(0, 255)(rng));
             }
-        }
-        const std::string path = dir + "/copy.pt";
+        } // kind 4: an untouched copy, which must load
+        const std::string path = dir + "/copy" + std::to_string(kind) + ".pt";
         writeFileAtomically(path, bytes);
         try {
             const Dataset d = loadDataset(path);
-            EXPECT_GT(d.d, 0);
-            ++loaded;
+            // Whatever loads is a usable data set.
+            EXPECT_NO_THROW(validateDataset(d, path));
+            EXPECT_EQ(d.train.X.size(), d.train.rows() * static_cast<std::size_t>(d.d));
+            if (kind == 4)
+                ++untouchedLoaded;
         } catch (const DatasetError& e) {
-            EXPECT_NE(std::string(e.what()).find(path), std::string::npos);
+            // Every rejection names the file.
+            EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
+            EXPECT_NE(kind, 4) << "an untouched copy was rejected: " << e.what();
             ++rejected;
+        } catch (const std::exception& e) {
+            ADD_FAILURE() << "not a DatasetError: " << e.what();
         }
     }
-    EXPECT_EQ(loaded + rejected, 1200);
-    EXPECT_GT(rejected, 900); // nearly every corruption is caught
+    EXPECT_EQ(untouchedLoaded, 240);
+    EXPECT_GT(rejected, 700); // nearly every corruption is caught
 }
 
 TEST(DatasetSave, RoundTripsAndLoadsInPython) {

@@ -43,14 +43,6 @@ double maxAbs(const std::vector<float>& v) {
     return m;
 }
 
-std::vector<Molecule> sharedXyz() {
-    static const std::vector<Molecule> molecules = [] {
-        const std::string path = test::sharedData("qm7.xyz");
-        return path.empty() ? std::vector<Molecule>() : readXyz(path);
-    }();
-    return molecules;
-}
-
 } // namespace
 
 TEST(DatasetBuilder, ParseSplit) {
@@ -183,7 +175,7 @@ TEST(DatasetBuilder, ReproducesCourseDatasetRows) {
     QM7_SKIP_WITHOUT_SHARED("qm7.xyz");
     const Dataset course = loadDataset(test::sharedData("dataset.pt"));
     ASSERT_EQ(course.d, 276);
-    const auto ms = sharedXyz();
+    const auto ms = test::sharedMolecules();
     // Our rows of every molecule, with the course file's scale: the sulfur diagonal term.
     const double scale = 0.5 * std::pow(16.0, 2.4);
     EXPECT_NEAR(scale, 388.02, 0.01);

@@ -3,6 +3,7 @@
 #include "qm7/analysis/homework.h"
 #include "qm7/train/resumable.h"
 #include "qm7/train/run_store.h"
+#include "qm7/util/atomic_file.h"
 #include "test_support.h"
 
 #include <gtest/gtest.h>
@@ -137,8 +138,7 @@ TEST(Experiments, ParseNumberList) {
 }
 
 TEST(Homework, RunsEndToEndAndReusesFinishedRuns) {
-    QM7_SKIP_WITHOUT_SHARED("dataset.pt");
-    const std::string path = test::sharedData("dataset.pt");
+    const std::string path = test::demoDatasetPt();
     const Dataset data = loadDataset(path);
     HomeworkConfig config;
     config.base.hidden = 16;
@@ -156,7 +156,10 @@ TEST(Homework, RunsEndToEndAndReusesFinishedRuns) {
     EXPECT_EQ(first.reusedRuns, 0);
     EXPECT_EQ(first.final.config.lr, first.sweep.chosenLr);
     EXPECT_EQ(first.curveRuns[0].trainRows, 100);
-    writeHomeworkReport(first, dir, path);
+    writeReport(first, dir, path);
+    EXPECT_NE(readFile((fs::path(dir) / "report.md").string())
+                  .find("Wall time of the session that wrote these runs"),
+              std::string::npos);
     for (const char* f : {"report.md", "sweep.csv", "curve.csv", "fits.csv", "config.json",
                           "final/history.csv", "final/predictions.csv"})
         EXPECT_TRUE(fs::exists(fs::path(dir) / f)) << f;
@@ -174,6 +177,18 @@ TEST(Homework, RunsEndToEndAndReusesFinishedRuns) {
     EXPECT_NEAR(loaded.curve[2].mseMean, first.curve[2].mseMean, 1e-6 * first.curve[2].mseMean);
     ASSERT_EQ(loaded.fits.size(), first.fits.size());
     EXPECT_EQ(loaded.fits[0].model, first.fits[0].model);
+    // It tells the truth about the session that last ran there (the second: all reused).
+    EXPECT_EQ(loaded.reusedRuns, 10);
+    EXPECT_NEAR(loaded.seconds, second.seconds, 1e-9);
+    fs::remove(fs::path(dir) / "session.json"); // an older folder: nothing is claimed
+    EXPECT_LT(loadHomework(dir).seconds, 0);
+    EXPECT_EQ(reportMarkdown(loadHomework(dir), path).find("Wall time"), std::string::npos);
+    // Question 6 is the chosen learning rate's run with the lowest validation loss.
+    for (const auto& r : first.sweepRuns) {
+        if (r.config.lr == first.sweep.chosenLr) {
+            EXPECT_LE(first.final.bestValLoss, r.bestValLoss);
+        }
+    }
     EXPECT_THROW(loadHomework(test::freshDir("not_a_homework")), std::runtime_error);
 
     // Other settings in the same folder are refused, not mixed in.
@@ -183,8 +198,7 @@ TEST(Homework, RunsEndToEndAndReusesFinishedRuns) {
 }
 
 TEST(Resumable, RetrainsOnlyMissingOrDifferentRuns) {
-    QM7_SKIP_WITHOUT_SHARED("dataset.pt");
-    const std::string path = test::sharedData("dataset.pt");
+    const std::string path = test::demoDatasetPt();
     const Dataset data = loadDataset(path);
     std::vector<TrainConfig> configs(3);
     std::vector<std::string> dirs;

@@ -179,7 +179,7 @@ TEST(LawRanking, ShortRealRunNeverNamesAnUnusablePrediction) {
             configs.push_back(c);
         }
     TrainOptions options;
-    options.parallelRuns = 1;
+    options.threads = 1;
     const std::vector<RunResult> runs = trainMany(data, configs, options);
     CurveConfig curve{configs.front(), {50, 100, 200, 400}, 2};
     const auto rows = summarizeCurve(curve, runs);

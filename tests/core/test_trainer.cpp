@@ -18,9 +18,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-/// The first rows of each split of the real course file, for quick real trainings.
+/// The first rows of each split of the demo data set, for quick real trainings.
 Dataset smallRealData(std::size_t train = 300, std::size_t val = 100, std::size_t test = 100) {
-    Dataset data = loadDataset(test::sharedData("dataset.pt"));
+    Dataset data = test::demoDataset();
     auto cut = [&](Split& s, std::size_t n) {
         s.X.resize(n * static_cast<std::size_t>(data.d));
         s.y.resize(n);
@@ -239,7 +239,6 @@ TEST(Trainer, RejectsAbsurdSettings) {
     c.lr = std::nan("");
     EXPECT_FALSE(c.validate().empty());
     EXPECT_TRUE(TrainConfig{}.validate().empty());
-    QM7_SKIP_WITHOUT_SHARED("dataset.pt");
     const Dataset data = smallRealData();
     TrainConfig tooBig;
     tooBig.trainSize = 100000;
@@ -247,7 +246,6 @@ TEST(Trainer, RejectsAbsurdSettings) {
 }
 
 TEST(Trainer, LearnsAndIsDeterministic) {
-    QM7_SKIP_WITHOUT_SHARED("dataset.pt");
     const Dataset data = smallRealData();
     TrainConfig c;
     c.hidden = 64;
@@ -287,7 +285,6 @@ TEST(Trainer, LearnsAndIsDeterministic) {
 
 // One call trains many models; each equals the same run trained alone.
 TEST(Trainer, ManyAtOnceEqualsOneByOne) {
-    QM7_SKIP_WITHOUT_SHARED("dataset.pt");
     const Dataset data = smallRealData();
     std::vector<TrainConfig> configs;
     for (int k = 0; k < 4; ++k) {
@@ -301,7 +298,7 @@ TEST(Trainer, ManyAtOnceEqualsOneByOne) {
         configs.push_back(c);
     }
     TrainOptions parallel;
-    parallel.parallelRuns = 2;
+    parallel.threads = 2;
     const auto together = trainMany(data, configs, parallel);
     parallel.schedule = TrainOptions::Schedule::Queue;
     const auto queued = trainMany(data, configs, parallel);
@@ -340,7 +337,6 @@ class CancelAt : public TrainObserver {
 } // namespace
 
 TEST(Trainer, CancelStopsPromptlyAndKeepsResults) {
-    QM7_SKIP_WITHOUT_SHARED("dataset.pt");
     const Dataset data = smallRealData();
     TrainConfig c;
     c.hidden = 64;
@@ -363,7 +359,6 @@ TEST(Trainer, CancelStopsPromptlyAndKeepsResults) {
 }
 
 TEST(RunStore, RoundTripAndPythonLoadsTheModel) {
-    QM7_SKIP_WITHOUT_SHARED("dataset.pt");
     const Dataset data = smallRealData(200, 100, 1000);
     TrainConfig c;
     c.hidden = 32;
@@ -385,7 +380,6 @@ TEST(RunStore, RoundTripAndPythonLoadsTheModel) {
     if (!test::pythonTorchAvailable())
         GTEST_SKIP() << "python3-torch absent: model.pt not checked in Python";
     std::string out;
-    ASSERT_EQ(test::runPython("check_run.py", {dir, test::sharedData("dataset.pt")}, &out), 0)
-        << out;
+    ASSERT_EQ(test::runPython("check_run.py", {dir, test::demoDatasetPt()}, &out), 0) << out;
     EXPECT_LT(std::stod(out), 0.01) << out; // kcal/mol
 }

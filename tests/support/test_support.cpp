@@ -1,5 +1,8 @@
 #include "test_support.h"
 
+#include "qm7/chem/dataset_builder.h"
+#include "qm7/chem/xyz_reader.h"
+
 #include <array>
 #include <cstdio>
 #include <filesystem>
@@ -12,6 +15,38 @@ namespace qm7::test {
 std::string sharedData(const std::string& name) {
     const fs::path p = fs::path(QM7_SHARED_DATA) / name;
     return fs::exists(p) ? p.string() : std::string();
+}
+
+const std::vector<Molecule>& sharedMolecules() {
+    static const std::vector<Molecule> molecules = [] {
+        const std::string path = sharedData("qm7.xyz");
+        return path.empty() ? std::vector<Molecule>() : readXyz(path);
+    }();
+    return molecules;
+}
+
+std::string demoXyz() {
+    return (fs::path(QM7_PROJECT_ROOT) / "resources" / "demo" / "qm7.xyz.gz").string();
+}
+
+const std::vector<Molecule>& demoMolecules() {
+    static const std::vector<Molecule> molecules = readXyz(demoXyz());
+    return molecules;
+}
+
+const Dataset& demoDataset() {
+    static const Dataset data = loadDataSource(demoXyz());
+    return data;
+}
+
+std::string demoDatasetPt() {
+    static const std::string path = [] {
+        const fs::path p = fs::path(QM7_TEST_TMP) / "demo" / "dataset.pt";
+        fs::create_directories(p.parent_path());
+        saveDataset(demoDataset(), p.string());
+        return p.string();
+    }();
+    return path;
 }
 
 int runCommand(const std::string& command, std::string* output) {

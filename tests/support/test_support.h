@@ -2,13 +2,33 @@
 /// @file test_support.h
 /// Helpers shared by the tests: fixture paths, Python-made files, temporary folders.
 
+#include "qm7/chem/molecule.h"
+#include "qm7/io/dataset.h"
+
 #include <string>
 #include <vector>
 
 namespace qm7::test {
 
-/// ../shared/data/qm7/<name>, or "" when the folder is absent.
+/// The bundled demo molecules, resources/demo/qm7.xyz.gz under the project root.
+std::string demoXyz();
+
+/// The demo molecules, read once.
+const std::vector<Molecule>& demoMolecules();
+
+/// The demo data set as every command builds "demo" (split 1500/500/1000, seed 0, Coulomb
+/// matrices), built once.
+const Dataset& demoDataset();
+
+/// demoDataset() written as a dataset.pt (the course's format) in the test folder, once.
+std::string demoDatasetPt();
+
+/// ../shared/data/qm7/<name> beside the project root, or "" when the folder is absent. Only for
+/// tests of the course's own files (e.g. that a build reproduces them); other tests use demo*().
 std::string sharedData(const std::string& name);
+
+/// The molecules of the course's qm7.xyz (sharedData), read once; empty when it is absent.
+const std::vector<Molecule>& sharedMolecules();
 
 /// True when /usr/bin/python3 can import torch.
 bool pythonTorchAvailable();

@@ -1,13 +1,17 @@
 // The homework report rendered with the workbench's plot widgets: by function and by
-// `qm7-workbench --render-report DIR`, on a tiny homework of the course data set.
+// `qm7-workbench --render-report DIR`, on a tiny homework of the bundled demo molecules; the
+// CLI's and the window's report.md compared word for word.
 
 #include "qm7ui/data_panel.h"
 #include "qm7ui/hyperparameter_panel.h"
 #include "qm7ui/learning_curve_view.h"
+#include "qm7ui/loss_plot.h"
 #include "qm7ui/main_window.h"
 #include "qm7ui/report_renderer.h"
 #include "qm7ui/sweep_view.h"
+#include "qm7ui/training_controller.h"
 
+#include "qm7/chem/dataset_builder.h"
 #include "qm7/io/dataset.h"
 #include "qm7/analysis/homework.h"
 #include "test_support.h"
@@ -21,6 +25,7 @@
 #include <QRegularExpression>
 #include <QSignalSpy>
 #include <QSvgRenderer>
+#include <QTabWidget>
 #include <QTest>
 #include <gtest/gtest.h>
 
@@ -29,13 +34,8 @@
 
 namespace {
 
-/// The course data set, or "" when absent.
-std::string courseData() {
-    std::string path = qm7::test::sharedData("dataset.pt");
-    if (path.empty() && QFileInfo::exists(QStringLiteral("/work/shared/data/qm7/dataset.pt")))
-        path = "/work/shared/data/qm7/dataset.pt";
-    return path;
-}
+/// The bundled demo molecules (Coulomb matrices): every machine that builds the project has them.
+const std::string kDemo = "demo";
 
 /// The homework's settings, tiny: p 16, 5 epochs, two lrs, two seeds, three sizes.
 qm7::HomeworkConfig tinyHomework() {
@@ -52,13 +52,37 @@ qm7::HomeworkConfig tinyHomework() {
 /// Runs the tiny homework into a fresh folder of its own (ctest runs tests in parallel
 /// processes); "" when the data set is absent.
 std::string homeworkDir(const std::string& name) {
-    const std::string data = courseData();
-    if (data.empty())
-        return std::string();
     const std::string out = qm7::test::freshDir(name);
-    const qm7::Dataset dataset = qm7::loadDataset(data);
-    qm7::runHomework(dataset, tinyHomework(), out, data, qm7::TrainOptions{});
+    const qm7::Dataset dataset = qm7::loadDataSource(kDemo);
+    qm7::runHomework(dataset, tinyHomework(), out, kDemo, qm7::TrainOptions{});
     return out;
+}
+
+/// report.md's lines without the wall-time line and the figure links (file names differ).
+QStringList reportWords(const QString& dir) {
+    QFile file(QDir(dir).filePath(QStringLiteral("report.md")));
+    EXPECT_TRUE(file.open(QIODevice::ReadOnly)) << dir.toStdString();
+    QStringList out;
+    for (const QString& line : QString::fromUtf8(file.readAll()).split(QLatin1Char('\n'))) {
+        if (line.startsWith(QStringLiteral("Wall time")) || line.startsWith(QStringLiteral("![")) ||
+            line.startsWith(QStringLiteral("## Figures")) || line.trimmed().isEmpty())
+            continue;
+        out << line;
+    }
+    return out;
+}
+
+/// The window's settings for the tiny homework.
+void setTinySettings(qm7::ui::MainWindow& window) {
+    QJsonObject hyper = window.hyperparameters()->state();
+    hyper.insert(QStringLiteral("hidden"), QStringLiteral("16"));
+    hyper.insert(QStringLiteral("epochs"), QStringLiteral("5"));
+    hyper.insert(QStringLiteral("seeds"), QStringLiteral("2"));
+    hyper.insert(QStringLiteral("evalEvery"), QStringLiteral("1"));
+    hyper.insert(QStringLiteral("lr"), QStringLiteral("1e-3, 1e-2"));
+    hyper.insert(QStringLiteral("representation"), QStringLiteral("cm"));
+    window.hyperparameters()->setState(hyper);
+    window.learningCurveView()->setSizesText(QStringLiteral("100, 300, 1000"));
 }
 
 /// Figure files linked from report.md as ![..](figures/x.png).
@@ -95,8 +119,6 @@ void expectFigures(const QString& dir, int expected) {
 
 TEST(HomeworkReport, RendersEveryFigureAndLinksThem) {
     const std::string hw = homeworkDir("ui_report_function");
-    if (hw.empty())
-        GTEST_SKIP() << "the course dataset.pt is absent";
     const QString dir = QString::fromStdString(hw);
     QString message;
     ASSERT_EQ(qm7::ui::renderReportCommand(dir, &message), 0) << message.toStdString();
@@ -108,8 +130,6 @@ TEST(HomeworkReport, RendersEveryFigureAndLinksThem) {
 
 TEST(HomeworkReport, CommandLineWritesTheSameReport) {
     const std::string hw = homeworkDir("ui_report_command");
-    if (hw.empty())
-        GTEST_SKIP() << "the course dataset.pt is absent";
     const QString dir = QString::fromStdString(hw);
     QDir(QDir(dir).filePath(QStringLiteral("figures"))).removeRecursively();
     QFile::remove(QDir(dir).filePath(QStringLiteral("report.md")));
@@ -140,8 +160,6 @@ TEST(HomeworkReport, RefusesAFolderThatIsNoFinishedHomework) {
 
 TEST(HomeworkReport, SkipsTheHistogramWithANoteWhenTheDataIsGone) {
     const std::string hw = homeworkDir("ui_report_nodata_homework");
-    if (hw.empty())
-        GTEST_SKIP() << "the course dataset.pt is absent";
     const qm7::HomeworkResult result = qm7::loadHomework(hw);
     const std::string copy = qm7::test::freshDir("ui_report_nodata");
     const auto figures = qm7::ui::writeHomeworkReportWithFigures(
@@ -153,25 +171,26 @@ TEST(HomeworkReport, SkipsTheHistogramWithANoteWhenTheDataIsGone) {
 }
 
 TEST(HomeworkReport, TheWindowRunsTheHomeworkAndWritesTheSameReport) {
-    const std::string data = courseData();
-    if (data.empty())
-        GTEST_SKIP() << "the course dataset.pt is absent";
     const std::string project = qm7::test::freshDir("ui_report_window_project");
     const QString dir = QString::fromStdString(qm7::test::freshDir("ui_report_window"));
     qm7::ui::MainWindow window(QString::fromStdString(project));
-    QJsonObject hyper = window.hyperparameters()->state();
-    hyper.insert(QStringLiteral("hidden"), QStringLiteral("16"));
-    hyper.insert(QStringLiteral("epochs"), QStringLiteral("5"));
-    hyper.insert(QStringLiteral("seeds"), QStringLiteral("2"));
-    hyper.insert(QStringLiteral("evalEvery"), QStringLiteral("1"));
-    hyper.insert(QStringLiteral("representation"), QStringLiteral("cm"));
-    window.hyperparameters()->setState(hyper);
-    window.sweepView()->setLearningRates(QStringLiteral("1e-3, 1e-2"));
-    window.learningCurveView()->setSizesText(QStringLiteral("100, 300, 1000"));
-    ASSERT_TRUE(window.loadData(QString::fromStdString(data)));
+    setTinySettings(window);
+    ASSERT_TRUE(window.loadData(QString::fromStdString(kDemo)));
     QSignalSpy finished(&window, &qm7::ui::MainWindow::jobFinished);
+    QSignalSpy epochs(window.controller(), &qm7::ui::TrainingController::epochs);
     ASSERT_TRUE(window.startHomework(dir)) << window.lastError().toStdString();
-    ASSERT_TRUE(finished.wait(300000));
+    // The Loss tab draws the homework's runs live, as for Start.
+    EXPECT_EQ(window.tabs()->currentWidget(), window.lossPlot());
+    int livePoints = 0;
+    while (finished.isEmpty() && livePoints == 0 && epochs.wait(60000)) {
+        QTest::qWait(60); // the plot redraws at most every 33 ms
+        if (window.isTraining())
+            livePoints = window.lossPlot()->pointCount();
+    }
+    EXPECT_GT(livePoints, 0);
+    if (finished.isEmpty()) {
+        ASSERT_TRUE(finished.wait(300000));
+    }
     EXPECT_TRUE(window.lastError().isEmpty()) << window.lastError().toStdString();
     EXPECT_TRUE(window.statusText().contains(QStringLiteral("report.md")))
         << window.statusText().toStdString();
@@ -182,23 +201,45 @@ TEST(HomeworkReport, TheWindowRunsTheHomeworkAndWritesTheSameReport) {
     expectFigures(dir, 5);
     EXPECT_GT(window.sweepView()->chosenLr(), 0);
     EXPECT_FALSE(window.learningCurveView()->fits().empty());
+
+    // The CLI on the same settings writes the same report.md, word for word but the time.
+    const QString cli = QString::fromStdString(qm7::test::freshDir("ui_report_cli"));
+    QProcess process;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("QM7_WORKBENCH"), QStringLiteral(QM7_WORKBENCH));
+    process.setProcessEnvironment(env);
+    process.start(QString::fromStdString(qm7::test::cliPath()),
+                  {QStringLiteral("homework"), QStringLiteral("--data"), QStringLiteral("demo"),
+                   QStringLiteral("--out"), cli, QStringLiteral("--hidden"), QStringLiteral("16"),
+                   QStringLiteral("--epochs"), QStringLiteral("5"), QStringLiteral("--eval-every"),
+                   QStringLiteral("1"), QStringLiteral("--seeds"), QStringLiteral("2"),
+                   QStringLiteral("--lrs"), QStringLiteral("1e-3,1e-2"), QStringLiteral("--sizes"),
+                   QStringLiteral("100,300,1000")});
+    ASSERT_TRUE(process.waitForFinished(600000));
+    ASSERT_EQ(process.exitCode(), 0) << process.readAllStandardError().toStdString();
+    const QStringList expected = reportWords(cli);
+    EXPECT_GT(expected.size(), 10);
+    EXPECT_EQ(reportWords(dir), expected);
+
+    // The window's own export writes its report through the same writer: the same words.
+    const QString exported = QString::fromStdString(qm7::test::freshDir("ui_report_export"));
+    QString error;
+    ASSERT_TRUE(window.exportAll(exported, &error)) << error.toStdString();
+    EXPECT_EQ(reportWords(exported), expected);
 }
 
 TEST(HomeworkReport, AStoppedHomeworkResumesInTheSameFolder) {
-    const std::string data = courseData();
-    if (data.empty())
-        GTEST_SKIP() << "the course dataset.pt is absent";
     const QString dir = QString::fromStdString(qm7::test::freshDir("ui_report_resume"));
     qm7::ui::MainWindow window(QString::fromStdString(qm7::test::freshDir("ui_report_resume_p")));
     QJsonObject hyper = window.hyperparameters()->state();
     hyper.insert(QStringLiteral("hidden"), QStringLiteral("16"));
     hyper.insert(QStringLiteral("epochs"), QStringLiteral("40"));
     hyper.insert(QStringLiteral("seeds"), QStringLiteral("2"));
+    hyper.insert(QStringLiteral("lr"), QStringLiteral("1e-3, 1e-2"));
     hyper.insert(QStringLiteral("representation"), QStringLiteral("cm"));
     window.hyperparameters()->setState(hyper);
-    window.sweepView()->setLearningRates(QStringLiteral("1e-3, 1e-2"));
     window.learningCurveView()->setSizesText(QStringLiteral("100, 300"));
-    ASSERT_TRUE(window.loadData(QString::fromStdString(data)));
+    ASSERT_TRUE(window.loadData(QString::fromStdString(kDemo)));
     QSignalSpy finished(&window, &qm7::ui::MainWindow::jobFinished);
     ASSERT_TRUE(window.startHomework(dir));
     QTest::qWait(50);

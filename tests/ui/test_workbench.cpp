@@ -17,6 +17,9 @@
 #include "test_support.h"
 
 #include <QChartView>
+#include <QComboBox>
+#include <QTabWidget>
+#include <QSpinBox>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QImage>
@@ -25,8 +28,11 @@
 #include <QLineEdit>
 #include <QProcess>
 #include <QPushButton>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QSvgRenderer>
+#include <QHeaderView>
+#include <QTableView>
 #include <QTest>
 #include <QTimer>
 #include <QXmlStreamReader>
@@ -206,14 +212,25 @@ TEST(Workbench, InvalidInputIsRefusedWithAReason) {
         const char* field;
         const char* text;
         const char* reason;
-    } cases[] = {{"epochs", "-5", "epochs must be between 1"},
+    } cases[] = {{"epochs", "-5", "epochs -5 must be between 1 and 1000000"},
                  {"epochs", "ten", "epochs must be a whole number"},
-                 {"lr", "0", "learning rate must be > 0"},
+                 {"lr", "0", "learning rate 0 must be > 0"},
                  {"lr", "1e-3, abc", "'abc' is not a number"},
-                 {"batch", "0", "batch size must be between 1"},
-                 {"batch", "601", "batch size must be between 1 and 600"},
+                 {"batch", "0", "batch size 0 must be between 1"},
                  {"hidden", "", "p must be a whole number"},
-                 {"seeds", "0", "seeds must be between 1"}};
+                 {"seeds", "0", "seeds must be between 1 and 1000"},
+                 {"seeds", "1001", "seeds must be between 1 and 1000"}};
+    // The field says what it cannot parse; core's validate() says what it refuses.
+    auto shown = [&](const char* field) {
+        QString text;
+        for (const QString& name : {QString::fromLatin1(field) + QStringLiteral("Error"),
+                                    QStringLiteral("settingsError")}) {
+            auto* label = w->hyperparameters()->findChild<QLabel*>(name);
+            if (label && !label->isHidden())
+                text += label->text();
+        }
+        return text;
+    };
     for (const auto& c : cases) {
         SCOPED_TRACE(c.field);
         setField(*w, "hidden", QStringLiteral("32"));
@@ -223,18 +240,19 @@ TEST(Workbench, InvalidInputIsRefusedWithAReason) {
         setField(*w, "seeds", QStringLiteral("2"));
         ASSERT_TRUE(w->hyperparameters()->isValid());
         setField(*w, c.field, QString::fromLatin1(c.text));
-        auto* label = w->hyperparameters()->findChild<QLabel*>(QString::fromLatin1(c.field) +
-                                                               QStringLiteral("Error"));
-        ASSERT_NE(label, nullptr);
-        EXPECT_FALSE(label->isHidden());
-        EXPECT_TRUE(label->text().contains(QString::fromLatin1(c.reason)))
-            << label->text().toStdString();
+        EXPECT_TRUE(shown(c.field).contains(QString::fromLatin1(c.reason)))
+            << shown(c.field).toStdString();
         EXPECT_FALSE(start->isEnabled());
         EXPECT_FALSE(w->startTraining());
         EXPECT_TRUE(w->statusText().contains(QString::fromLatin1(c.reason)))
             << w->statusText().toStdString();
         EXPECT_FALSE(w->isTraining());
     }
+    // The limits are core's: 60 seeds were refused by a copy of them in the widget (max 50).
+    setField(*w, "seeds", QStringLiteral("60"));
+    EXPECT_TRUE(w->hyperparameters()->isValid())
+        << w->hyperparameters()->firstError().toStdString();
+    EXPECT_EQ(w->hyperparameters()->configs().size(), 60u);
     setField(*w, "seeds", QStringLiteral("1"));
     EXPECT_TRUE(start->isEnabled());
 
@@ -375,7 +393,11 @@ TEST(Workbench, SweepAndLearningCurveJobsFillTheirTabs) {
     auto w = smallWindow("ui_sweep_curve");
     w->dataPanel()->setDataset(syntheticData(), QStringLiteral("synthetic"));
     setField(*w, "epochs", QStringLiteral("3"));
-    w->sweepView()->setLearningRates(QStringLiteral("1e-3, 1e-2"));
+    // One lr is no sweep: the sweep's lrs are the Hyperparameters' (no second field).
+    EXPECT_FALSE(w->startSweep());
+    EXPECT_TRUE(w->statusText().contains(QStringLiteral("several learning rates")))
+        << w->statusText().toStdString();
+    setField(*w, "lr", QStringLiteral("1e-3, 1e-2"));
     ASSERT_TRUE(w->startSweep()) << w->statusText().toStdString();
     auto result = waitForJob(*w, 300000);
     ASSERT_TRUE(result.error.isEmpty()) << result.error.toStdString();
@@ -383,6 +405,18 @@ TEST(Workbench, SweepAndLearningCurveJobsFillTheirTabs) {
     EXPECT_EQ(w->sweepView()->runs().size(), 4u);
     EXPECT_GT(w->sweepView()->chosenLr(), 0);
     EXPECT_EQ(w->sweepView()->csv().count(QLatin1Char('\n')), 3); // header + 2 learning rates
+    // The Parity tab shows question 6's run: the chosen lr, its best-validation seed, titled,
+    // with the sweep's other runs in its picker.
+    ASSERT_NE(w->parityView()->run(), nullptr);
+    EXPECT_DOUBLE_EQ(w->parityView()->run()->config.lr, w->sweepView()->chosenLr());
+    for (const auto& r : w->sweepView()->runs()) {
+        if (r->config.lr == w->sweepView()->chosenLr()) {
+            EXPECT_LE(w->parityView()->run()->bestValLoss, r->bestValLoss);
+        }
+    }
+    EXPECT_TRUE(w->parityView()->title().contains(QStringLiteral("question 6")))
+        << w->parityView()->title().toStdString();
+    EXPECT_EQ(w->parityView()->runPicker()->count(), 4);
     // The chosen lr is carried over to the learning curve.
     EXPECT_DOUBLE_EQ(w->learningCurveView()->learningRate(), w->sweepView()->chosenLr());
 
@@ -391,6 +425,8 @@ TEST(Workbench, SweepAndLearningCurveJobsFillTheirTabs) {
     result = waitForJob(*w, 300000);
     ASSERT_TRUE(result.error.isEmpty()) << result.error.toStdString();
     ASSERT_EQ(w->learningCurveView()->points().size(), 3u);
+    // The curve run showed its losses on the Loss tab, and the window came back to the curve.
+    EXPECT_EQ(w->tabs()->currentWidget(), w->learningCurveView());
     EXPECT_DOUBLE_EQ(w->learningCurveView()->points()[2].n, 400);
     EXPECT_GT(w->learningCurveView()->points()[0].std, 0); // two seeds
     ASSERT_FALSE(w->learningCurveView()->fits().empty());
@@ -468,4 +504,82 @@ TEST(Workbench, LoadsDataInTheBackgroundAndReportsErrors) {
     EXPECT_TRUE(w->statusText().contains(QStringLiteral("Could not load data")))
         << w->statusText().toStdString();
     EXPECT_NE(w->dataPanel()->dataset(), nullptr);
+}
+
+TEST(Workbench, TheTrainingThreadsFieldIsTheTrainersThreadCount) {
+    auto w = smallWindow("ui_threads");
+    w->dataPanel()->setDataset(syntheticData(), QStringLiteral("synthetic"));
+    auto* threads = w->hyperparameters()->findChild<QSpinBox*>(QStringLiteral("trainingThreads"));
+    ASSERT_NE(threads, nullptr);
+    bool labelled = false;
+    for (auto* label : w->hyperparameters()->findChildren<QLabel*>())
+        labelled = labelled || label->text() == QStringLiteral("Training threads");
+    EXPECT_TRUE(labelled);
+    threads->setValue(1);
+    EXPECT_EQ(w->hyperparameters()->trainingThreads(), 1);
+    QSignalSpy progress(w->controller(), &qm7::ui::TrainingController::progressed);
+    ASSERT_TRUE(w->startTraining()) << w->statusText().toStdString();
+    const auto result = waitForJob(*w, 300000);
+    ASSERT_TRUE(result.error.isEmpty()) << result.error.toStdString();
+    ASSERT_FALSE(progress.isEmpty());
+    for (const auto& args : progress)
+        EXPECT_EQ(args.at(0).value<qm7::Progress>().threads, 1);
+}
+
+TEST(Workbench, ChangingTheRepresentationRebuildsTheLoadedMolecules) {
+    auto w = smallWindow("ui_representation");
+    QString error;
+    ASSERT_TRUE(w->loadData(QStringLiteral("demo"), &error)) << error.toStdString();
+    const int d = w->dataPanel()->dataset()->d;
+    EXPECT_EQ(w->dataPanel()->dataset()->representation, "cm");
+    auto* combo = w->hyperparameters()->findChild<QComboBox*>(QStringLiteral("representation"));
+    ASSERT_NE(combo, nullptr);
+    QSignalSpy changed(w->dataPanel(), &qm7::ui::DataPanel::datasetChanged);
+    combo->setCurrentIndex(combo->findData(QStringLiteral("eigen")));
+    ASSERT_TRUE(changed.wait(120000));
+    EXPECT_EQ(w->dataPanel()->dataset()->representation, "eigen");
+    EXPECT_LT(w->dataPanel()->dataset()->d, d);
+    EXPECT_EQ(w->dataPanel()->source(), QStringLiteral("demo"));
+}
+
+TEST(Workbench, TheRunsTableShowsTheDataSourceAndManyRowsAtTheDefaultSize) {
+    QSettings().remove(QStringLiteral("window")); // no layout saved by an earlier test
+    auto w =
+        std::make_unique<MainWindow>(QString::fromStdString(qm7::test::freshDir("ui_runs_rows")));
+    w->resize(1400, 900); // the default size
+    w->show();
+    QTest::qWait(50);
+    auto* view = w->runsTable()->view();
+    const int rows = view->viewport()->height() / view->verticalHeader()->defaultSectionSize();
+    EXPECT_GE(rows, 8);
+    bool dataColumn = false;
+    for (int c = 0; c < view->model()->columnCount(); ++c)
+        dataColumn = dataColumn || view->model()->headerData(c, Qt::Horizontal).toString() ==
+                                       QStringLiteral("Data");
+    EXPECT_TRUE(dataColumn);
+    // A run records where its data came from.
+    w->dataPanel()->setDataset(syntheticData(), QStringLiteral("synthetic"));
+    setField(*w, "seeds", QStringLiteral("1"));
+    setField(*w, "epochs", QStringLiteral("2"));
+    ASSERT_TRUE(w->startTraining());
+    ASSERT_TRUE(waitForJob(*w, 300000).error.isEmpty());
+    bool shown = false;
+    for (int r = 0; r < view->model()->rowCount(); ++r)
+        for (int c = 0; c < view->model()->columnCount(); ++c)
+            shown = shown ||
+                    view->model()->index(r, c).data().toString() == QStringLiteral("synthetic");
+    EXPECT_TRUE(shown);
+}
+
+TEST(Workbench, FileDialogsOpenInTheLastUsedOrTheProjectFolder) {
+    const QString project = QString::fromStdString(qm7::test::freshDir("ui_start_folder"));
+    MainWindow w(project);
+    QSettings().remove(QStringLiteral("export/dir"));
+    EXPECT_EQ(w.startFolder(QStringLiteral("export/dir")), project); // not the home folder
+    const QString used = QString::fromStdString(qm7::test::freshDir("ui_start_folder_used"));
+    QSettings().setValue(QStringLiteral("export/dir"), used);
+    EXPECT_EQ(w.startFolder(QStringLiteral("export/dir")), used);
+    QSettings().setValue(QStringLiteral("export/dir"), QStringLiteral("/nonexistent/folder"));
+    EXPECT_EQ(w.startFolder(QStringLiteral("export/dir")), project);
+    QSettings().remove(QStringLiteral("export/dir"));
 }

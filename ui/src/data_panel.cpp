@@ -1,8 +1,10 @@
 #include "qm7ui/data_panel.h"
 
+#include "qm7ui/plot_style.h"
+
 #include "qm7/chem/augmentation.h"
-#include "qm7/io/dataset.h"
 #include "qm7/chem/dataset_builder.h"
+#include "qm7/io/dataset.h"
 
 #include <QApplication>
 #include <QFileDialog>
@@ -23,20 +25,12 @@ namespace qm7::ui {
 namespace {
 
 constexpr int kMaxRecent = 8;
-const char* const kSharedCourseFile = "/work/shared/data/qm7/dataset.pt";
 
-/// Reads any supported source; throws what core throws. Molecules are kept when built.
+/// Reads any supported source with core's one loader; throws what core throws.
 qm7::BuildResult readSource(const QString& source, const QString& representation) {
-    const std::string path = source.toStdString();
-    const QString suffix = QFileInfo(source).suffix().toLower();
-    if (source == QLatin1String("demo") || suffix != QLatin1String("pt")) {
-        qm7::BuildOptions options;
-        options.representation.kind = qm7::parseRepresentation(representation.toStdString());
-        return qm7::loadDataSourceDetailed(path, options);
-    }
-    qm7::BuildResult built;
-    built.data = qm7::loadDataset(path);
-    return built;
+    qm7::BuildOptions options;
+    options.representation.kind = qm7::parseRepresentation(representation.toStdString());
+    return qm7::loadDataSourceDetailed(source.toStdString(), options);
 }
 
 } // namespace
@@ -194,10 +188,26 @@ DataPanel::~DataPanel() {
 void DataPanel::loadDefault() {
     if (canBuildFromMolecules() && load(QStringLiteral("demo")))
         return;
-    if (QFileInfo::exists(QString::fromLatin1(kSharedCourseFile)) &&
-        load(QString::fromLatin1(kSharedCourseFile)))
-        return;
+    for (const QString& path : m_recent) {
+        if (QFileInfo::exists(path) && load(path))
+            return;
+    }
     updateSummary();
+}
+
+bool DataPanel::applyRepresentation(const QString& representation) {
+    if (representation == m_representation)
+        return false;
+    m_representation = representation;
+    // A dataset.pt carries its features; molecules (and the demo) are rebuilt.
+    if (!m_data || m_source.isEmpty() || isLoading() || !buildsFromMolecules(m_source))
+        return false;
+    return loadInBackground(m_source);
+}
+
+bool DataPanel::buildsFromMolecules(const QString& source) {
+    return source == QLatin1String("demo") ||
+           QFileInfo(source).suffix().toLower() != QLatin1String("pt");
 }
 
 void DataPanel::loadDemo() {
@@ -267,9 +277,9 @@ QString DataPanel::summaryText() const {
                 .arg(QString::fromStdString(d.representation))
                 .arg(d.atoms)
                 .arg(QString::fromStdString(d.sourceDtype));
-    text +=
-        tr("Train labels: mean %1, std %2 kcal/mol\n").arg(s.mean, 0, 'f', 1).arg(s.std, 0, 'f', 1);
-    text += tr("Range: %1 to %2 kcal/mol").arg(s.min, 0, 'f', 1).arg(s.max, 0, 'f', 1);
+    text += tr("Train labels: mean %1, std %2 kcal/mol\n")
+                .arg(fixedNumber(s.mean, 1), fixedNumber(s.std, 1));
+    text += tr("Range: %1 to %2 kcal/mol").arg(fixedNumber(s.min, 1), fixedNumber(s.max, 1));
     return text;
 }
 

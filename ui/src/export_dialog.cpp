@@ -26,8 +26,11 @@ ExportDialog::ExportDialog(const QStringList& plotNames, QSize size, int dpi, QW
     m_dpi->setToolTip(tr("For PNG: 96 = screen size text; 300 = print (text scaled up)"));
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
     auto* form = new QFormLayout(this);
+    // One plot: no chooser (a parented widget left out of the form would float over it).
     if (plotNames.size() > 1)
         form->addRow(tr("Plot"), m_plot);
+    else
+        m_plot->hide();
     form->addRow(tr("Width"), m_width);
     form->addRow(tr("Height"), m_height);
     form->addRow(tr("DPI (PNG)"), m_dpi);

@@ -84,8 +84,10 @@ std::vector<float> HistogramView::labels(int split) const {
 void HistogramView::rebuild() {
     QChart* chart = m_view->chart();
     chart->removeAllSeries();
-    for (QAbstractAxis* axis : chart->axes())
-        chart->removeAxis(axis);
+    for (QAbstractAxis* axis : chart->axes()) {
+        chart->removeAxis(axis); // releases the axis but leaves it drawn: delete it
+        delete axis;
+    }
     chart->setTitle(m_data ? tr("Atomization energies by split") : tr("No data loaded"));
     auto* ax = new QValueAxis;
     auto* ay = new QValueAxis;
@@ -121,13 +123,18 @@ void HistogramView::rebuild() {
         area->setName(tr("%1: n = %2\nmean %3, std %4")
                           .arg(tr(kSplitNames[k]))
                           .arg(st.n)
-                          .arg(st.mean, 0, 'f', normalized() ? 2 : 1)
-                          .arg(st.std, 0, 'f', normalized() ? 2 : 1));
-        area->setBrush(faded(color, k == 0 ? 90 : 60));
-        area->setPen(QPen(color, 1.5));
+                          .arg(fixedNumber(st.mean, normalized() ? 2 : 1))
+                          .arg(fixedNumber(st.std, normalized() ? 2 : 1)));
+        // Only the training split is filled; validation and test are outlines, so every split
+        // stays visible where they overlap.
+        area->setBrush(k == 0 ? QBrush(faded(color, 70)) : QBrush(Qt::NoBrush));
+        area->setPen(QPen(color, k == 0 ? 1.5 : 2.2, k == 2 ? Qt::DashLine : Qt::SolidLine));
         chart->addSeries(area);
         area->attachAxis(ax);
         area->attachAxis(ay);
+        // An outline's swatch carries its colour (an unfilled swatch would be blank).
+        for (QLegendMarker* marker : chart->legend()->markers(area))
+            marker->setBrush(k == 0 ? faded(color, 70) : color);
     }
     ax->setRange(lo, hi);
     ay->setRange(0, maxCount * 1.12);
@@ -146,10 +153,15 @@ void HistogramView::rebuild() {
         chart->addSeries(line);
         line->attachAxis(ax);
         line->attachAxis(ay);
+        // Lines are shown as lines in the legend, not as squares.
+        chart->legend()->markers(line).front()->setShape(QLegend::MarkerShapeFromSeries);
         if (m == 2)
             chart->legend()->markers(line).front()->setVisible(false);
     }
     chart->legend()->setAlignment(Qt::AlignRight);
+    // New axes and series: repaint the whole scene, not only the changed legend.
+    m_view->scene()->invalidate();
+    m_view->viewport()->update();
 }
 
 QString HistogramView::csv() const {

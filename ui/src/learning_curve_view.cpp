@@ -38,35 +38,6 @@ QString modelLabel(qm7::CurveModel model) {
 
 } // namespace
 
-std::vector<qm7::CurvePoint> curvePointsFromRuns(const std::vector<RunResultPtr>& runs,
-                                                 int fullTrainRows) {
-    // The statistics are core's (summarizeFinishedCurve, curvePoints); here only which runs
-    // count and at which n.
-    std::vector<qm7::RunResult> wholeSplit; // runs on the whole split with trainRows unset
-    std::vector<const qm7::RunResult*> done;
-    qm7::CurveConfig curve;
-    curve.sizes.clear();
-    for (const auto& r : runs) {
-        if (!r || r->cancelled || r->testTrue.empty())
-            continue;
-        int n = r->config.trainSize > 0 ? r->config.trainSize : r->trainRows;
-        if (n <= 0) {
-            n = fullTrainRows;
-            wholeSplit.reserve(runs.size());
-            wholeSplit.push_back(*r);
-            wholeSplit.back().trainRows = n;
-        } else {
-            done.push_back(r.get());
-        }
-        if (std::find(curve.sizes.begin(), curve.sizes.end(), n) == curve.sizes.end())
-            curve.sizes.push_back(n);
-    }
-    for (const auto& r : wholeSplit)
-        done.push_back(&r);
-    std::sort(curve.sizes.begin(), curve.sizes.end());
-    return qm7::curvePoints(qm7::summarizeFinishedCurve(curve, done));
-}
-
 LearningCurveView::LearningCurveView(QWidget* parent) : PlotPage(parent), m_manualResidual(NAN) {
     m_plot = new QCustomPlot(this);
     m_plot->setObjectName(QStringLiteral("curvePlot"));
@@ -284,7 +255,10 @@ void LearningCurveView::setRuns(const std::vector<RunResultPtr>& runs, int fullT
         if (r && !r->cancelled && r->config.trainSize > 0)
             done.push_back(r.get());
     m_seedCurves = qm7::perSeedCurves(done);
-    setPoints(curvePointsFromRuns(runs, fullTrainRows));
+    std::vector<const qm7::RunResult*> raw;
+    for (const auto& r : runs)
+        raw.push_back(r.get());
+    setPoints(qm7::curvePointsFromRuns(raw, fullTrainRows)); // core's (experiments.h)
 }
 
 void LearningCurveView::setSeedCurves(const std::vector<std::vector<qm7::CurvePoint>>& curves) {

@@ -23,8 +23,7 @@ LossPlot::LossPlot(QWidget* parent) : PlotPage(parent) {
     m_plot->setObjectName(QStringLiteral("lossPlot"));
     stylePlot(m_plot);
     m_plot->xAxis->setLabel(tr("epoch"));
-    m_plot->legend->setVisible(true);
-    m_plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
+    placeLegendOutside(m_plot, Qt::RightEdge); // never over the curves
     m_plot->setMouseTracking(true);
 
     m_logY = new QCheckBox(tr("Log y"), this);
@@ -96,8 +95,14 @@ void LossPlot::beginLive(const std::vector<qm7::TrainConfig>& configs) {
 
 void LossPlot::appendEpochs(const EpochBatch& batch) {
     for (const auto& e : batch) {
-        if (!e.evaluated || e.run < 0 || e.run >= static_cast<int>(m_series.size()))
+        if (!e.evaluated || e.run < 0)
             continue;
+        while (e.run >= static_cast<int>(m_series.size())) { // runs not announced by beginLive
+            Series extra;
+            extra.group = tr("run %1").arg(m_series.size());
+            extra.label = extra.group;
+            m_series.push_back(std::move(extra));
+        }
         Series& s = m_series[static_cast<std::size_t>(e.run)];
         s.epoch.push_back(e.epoch);
         s.trainLoss.push_back(e.trainLoss);

@@ -5,7 +5,9 @@
 #include "qm7/train/metrics.h"
 #include "qm7/util/series.h"
 
+#include <QComboBox>
 #include <QHBoxLayout>
+#include <QSignalBlocker>
 #include <QLabel>
 #include <QToolTip>
 #include <QVBoxLayout>
@@ -30,14 +32,25 @@ ParityView::ParityView(QWidget* parent) : PlotPage(parent) {
     m_residuals->yAxis->setLabel(tr("test molecules"));
     m_title = new QLabel(this);
     m_title->setObjectName(QStringLiteral("parityTitle"));
+    m_title->setWordWrap(true);
+    m_picker = new QComboBox(this);
+    m_picker->setObjectName(QStringLiteral("parityRun"));
+    m_picker->setToolTip(tr("Another run of the last job"));
+    m_picker->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    m_picker->hide();
+    auto* header = new QHBoxLayout;
+    header->addWidget(m_title, 1);
+    header->addWidget(m_picker);
     auto* plots = new QHBoxLayout;
     plots->addWidget(m_parity, 3);
     plots->addWidget(m_residuals, 2);
     auto* layout = new QVBoxLayout(this);
-    layout->addWidget(m_title);
+    layout->addLayout(header);
     layout->addLayout(plots, 1);
     connect(m_parity, &QCustomPlot::mouseMove, this, &ParityView::onMouseMove);
-    // Equal axes: one kcal/mol is as long on y as on x; the longer side gets the wider range.
+    // Equal axes: one kcal/mol is as long on y as on x. The shorter side keeps the data's range
+    // and the longer one widens around it, so both always contain every point (also when the
+    // plot is rendered at another size for export: exportPlot replots at that size first).
     connect(m_parity, &QCustomPlot::beforeReplot, this, [this] {
         if (!m_run || m_run->testTrue.empty())
             return;
@@ -47,12 +60,24 @@ ParityView::ParityView(QWidget* parent) : PlotPage(parent) {
                            QCPLayoutElement::upLayout})
             m_parity->plotLayout()->update(phase);
         const QRect r = m_parity->axisRect()->rect();
-        m_parity->xAxis->setRange(m_range);
-        m_parity->yAxis->setRange(m_range);
-        if (r.width() > r.height())
-            m_parity->xAxis->setScaleRatio(m_parity->yAxis, 1.0);
-        else
-            m_parity->yAxis->setScaleRatio(m_parity->xAxis, 1.0);
+        if (r.width() <= 0 || r.height() <= 0)
+            return;
+        const double center = m_range.center();
+        const double half = m_range.size() / 2;
+        if (r.width() > r.height()) {
+            const double w = half * r.width() / r.height();
+            m_parity->xAxis->setRange(center - w, center + w);
+        } else {
+            const double h = half * r.height() / r.width();
+            m_parity->yAxis->setRange(center - h, center + h);
+        }
+    });
+    connect(m_picker, qOverload<int>(&QComboBox::currentIndexChanged), this, [this](int i) {
+        if (i >= 0 && i < static_cast<int>(m_choices.size())) {
+            m_run = m_choices[static_cast<std::size_t>(i)];
+            m_label = m_picker->itemText(i);
+            rebuild();
+        }
     });
     rebuild();
 }
@@ -62,8 +87,25 @@ QList<QPair<QString, QWidget*>> ParityView::plots() const {
 }
 
 void ParityView::setRun(const RunResultPtr& run, const QString& label) {
-    m_run = run;
-    m_label = label;
+    setRuns({run}, {label}, 0);
+}
+
+void ParityView::setRuns(const std::vector<RunResultPtr>& runs, const QStringList& labels,
+                         int current) {
+    m_choices = runs;
+    {
+        const QSignalBlocker block(m_picker);
+        m_picker->clear();
+        for (std::size_t i = 0; i < runs.size(); ++i)
+            m_picker->addItem(i < static_cast<std::size_t>(labels.size())
+                                  ? labels[static_cast<int>(i)]
+                                  : QString());
+        m_picker->setCurrentIndex(current);
+    }
+    m_picker->setVisible(runs.size() > 1);
+    const bool valid = current >= 0 && current < static_cast<int>(runs.size());
+    m_run = valid ? runs[static_cast<std::size_t>(current)] : nullptr;
+    m_label = valid && current < labels.size() ? labels[current] : QString();
     rebuild();
 }
 
@@ -79,7 +121,8 @@ void ParityView::rebuild() {
         m_residuals->replot();
         return;
     }
-    m_title->setText(tr("Test set, %1 molecules: %2").arg(m_run->testTrue.size()).arg(m_label));
+    m_title->setText(
+        tr("<b>Test set, %1 molecules: %2</b>").arg(m_run->testTrue.size()).arg(m_label));
     const auto& t = m_run->testTrue;
     const auto& p = m_run->testPred;
     QVector<double> x(t.begin(), t.end()), y(p.begin(), p.end());
@@ -103,10 +146,8 @@ void ParityView::rebuild() {
     box->setTextAlignment(Qt::AlignLeft);
     box->setText(tr("RMSE  %1 kcal/mol\nMAE   %2 kcal/mol\nR²    %3\nmax |error| %4 kcal/mol\n"
                     "dashed: y = x")
-                     .arg(m.rmse, 0, 'f', 2)
-                     .arg(m.mae, 0, 'f', 2)
-                     .arg(m.r2, 0, 'f', 4)
-                     .arg(m.maxError, 0, 'f', 1));
+                     .arg(fixedNumber(m.rmse, 2), fixedNumber(m.mae, 2), fixedNumber(m.r2, 4),
+                          fixedNumber(m.maxError, 1)));
     box->setPadding(QMargins(6, 4, 6, 4));
     box->setBrush(QColor(255, 255, 255, 230));
     box->setPen(QPen(QColor(160, 160, 160)));
@@ -175,6 +216,10 @@ void ParityView::onMouseMove(QMouseEvent* event) {
                            .arg(p[i], 0, 'f', 1)
                            .arg(double(p[i]) - double(t[i]), 0, 'f', 1),
                        m_parity);
+}
+
+QString ParityView::title() const {
+    return m_title->text();
 }
 
 QString ParityView::csv() const {

@@ -17,7 +17,14 @@ namespace {
 /// Draws the plot into painter on a logical area of size logical (painter may be scaled).
 bool renderInto(QWidget* widget, QCPPainter& painter, QSize logical) {
     if (auto* plot = qobject_cast<QCustomPlot*>(widget)) {
+        // Lay out and replot at the export size first: ranges that depend on the axes' shape
+        // (the parity plot's equal axes) are computed for the figure, not for the window.
+        const QRect old = plot->viewport();
+        plot->setViewport(QRect(QPoint(0, 0), logical));
+        plot->replot(QCustomPlot::rpQueuedRefresh);
         plot->toPainter(&painter, logical.width(), logical.height());
+        plot->setViewport(old);
+        plot->replot(QCustomPlot::rpQueuedRefresh);
         return true;
     }
     if (auto* view = qobject_cast<QChartView*>(widget)) {

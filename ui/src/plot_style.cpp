@@ -41,15 +41,72 @@ void stylePlot(QCustomPlot* plot) {
     plot->setAntialiasedElements(QCP::aePlottables | QCP::aeItems);
 }
 
+namespace {
+
+/// "⁻⁵" for -5.
+QString superscript(int k) {
+    static const QString digits = QStringLiteral("⁰¹²³⁴⁵⁶⁷⁸⁹");
+    QString out = k < 0 ? QStringLiteral("⁻") : QString();
+    for (QChar c : QString::number(std::abs(k)))
+        out += digits[c.digitValue()];
+    return out;
+}
+
+/// Log ticks that stay readable: 1, 2, 5 x 10^k when the range spans two decades or less,
+/// 10^k (every other decade or sparser beyond eight) otherwise; every tick labelled, in one
+/// format per axis (plain decimals, or m·10^k when a tick is below 0.001 or above 10^5).
+class ReadableLogTicker : public QCPAxisTicker {
+  protected:
+    QVector<double> createTickVector(double, const QCPRange& range) override {
+        QVector<double> ticks;
+        const double lo = range.lower > 0 ? range.lower : range.upper * 1e-6;
+        const double hi = range.upper;
+        if (!(lo > 0) || !(hi > lo))
+            return ticks;
+        const int k0 = static_cast<int>(std::floor(std::log10(lo)));
+        const int k1 = static_cast<int>(std::ceil(std::log10(hi)));
+        const int decades = k1 - k0;
+        std::vector<double> mantissas = {1};
+        if (decades <= 1)
+            mantissas = {1, 1.5, 2, 3, 5, 7};
+        else if (decades <= 2)
+            mantissas = {1, 2, 5};
+        else if (decades <= 3)
+            mantissas = {1, 3};
+        const int step = decades > 8 ? (decades + 7) / 8 : 1;
+        for (int k = k0; k <= k1; k += step) {
+            for (double m : mantissas) {
+                const double v = m * std::pow(10.0, k);
+                if (v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9))
+                    ticks << v;
+            }
+        }
+        m_power = false;
+        for (double v : ticks)
+            m_power = m_power || v < 1e-3 || v >= 1e5;
+        return ticks;
+    }
+    QVector<double> createSubTickVector(int, const QVector<double>&) override { return {}; }
+    QString getTickLabel(double tick, const QLocale&, QChar, int) override {
+        if (!m_power)
+            return QString::number(tick, 'g', 3);
+        const int k = static_cast<int>(std::floor(std::log10(tick) + 1e-9));
+        const double m = tick / std::pow(10.0, k);
+        const QString power = QStringLiteral("10") + superscript(k);
+        return std::abs(m - 1) < 1e-6 ? power
+                                      : QString::number(m, 'g', 2) + QStringLiteral("·") + power;
+    }
+
+  private:
+    bool m_power = false;
+};
+
+} // namespace
+
 void setLogAxis(QCPAxis* axis, bool log) {
     if (log) {
         axis->setScaleType(QCPAxis::stLogarithmic);
-        auto ticker = QSharedPointer<QCPAxisTickerLog>::create();
-        ticker->setLogBase(10);
-        ticker->setSubTickCount(8);
-        axis->setTicker(ticker);
-        axis->setNumberFormat(QStringLiteral("gb")); // 0.5, 1, 10, 1·10⁴ with no duplicates
-        axis->setNumberPrecision(3);
+        axis->setTicker(QSharedPointer<ReadableLogTicker>::create());
     } else {
         axis->setScaleType(QCPAxis::stLinear);
         axis->setTicker(QSharedPointer<QCPAxisTicker>::create());
@@ -58,10 +115,51 @@ void setLogAxis(QCPAxis* axis, bool log) {
     }
 }
 
+void placeLegendOutside(QCustomPlot* plot, Qt::Edge edge) {
+    QCPLegend* legend = plot->legend;
+    legend->setVisible(true);
+    if (auto* inset = plot->axisRect()->insetLayout(); inset->elements(false).contains(legend))
+        inset->take(legend);
+    QCPLayoutGrid* layout = plot->plotLayout();
+    if (edge == Qt::TopEdge) {
+        layout->insertRow(0);
+        layout->addElement(0, 0, legend);
+        legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
+        legend->setWrap(3);
+        layout->setRowStretchFactor(0, 0.001);
+    } else {
+        auto* column = new QCPLayoutGrid;
+        layout->addElement(0, 1, column);
+        column->addElement(0, 0, legend);
+        column->addElement(1, 0, new QCPLayoutElement(plot)); // pushes the legend to the top
+        column->setRowStretchFactor(0, 0.001);
+        layout->setColumnStretchFactor(1, 0.001);
+    }
+    legend->setMargins(QMargins(6, 4, 6, 4));
+}
+
 QString formatNumber(double value, int digits) {
     if (!std::isfinite(value))
         return QStringLiteral("—");
-    return QString::number(value, 'g', digits);
+    return noNegativeZero(QString::number(value, 'g', digits));
+}
+
+QString fixedNumber(double value, int decimals) {
+    if (!std::isfinite(value))
+        return QStringLiteral("—");
+    return noNegativeZero(QString::number(value, 'f', decimals));
+}
+
+QString noNegativeZero(const QString& text) {
+    if (!text.startsWith(QLatin1Char('-')))
+        return text;
+    for (QChar c : text.mid(1)) {
+        if (c.isDigit() && c != QLatin1Char('0'))
+            return text;
+        if (c == QLatin1Char('e') || c == QLatin1Char('E'))
+            break;
+    }
+    return text.mid(1);
 }
 
 } // namespace qm7::ui

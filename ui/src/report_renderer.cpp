@@ -117,7 +117,7 @@ ReportFigures writeHomeworkReportWithFigures(const qm7::HomeworkResult& result, 
                                              const std::string& dataSource,
                                              const DatasetPtr& data) {
     ReportFigures figures = renderHomeworkFigures(result, dir, data, homeworkFitOptions(dir));
-    qm7::writeHomeworkReport(result, dir.toStdString(), dataSource, figures.files);
+    qm7::writeReport(result, dir.toStdString(), dataSource, figures.files);
     return figures;
 }
 

@@ -6,6 +6,10 @@
 
 #include <QDateTime>
 #include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QHeaderView>
 #include <QLabel>
 #include <QMessageBox>
@@ -25,6 +29,7 @@ enum Column {
     ColShow,
     ColRun,
     ColKind,
+    ColData,
     ColLr,
     ColHidden,
     ColEpochs,
@@ -45,6 +50,23 @@ QStandardItem* numberItem(double value) {
     item->setData(value, Qt::DisplayRole);
     item->setEditable(false);
     return item;
+}
+
+/// The data source recorded in a saved run's config.json ("" when unreadable).
+QString sourceOfRun(const QString& dir) {
+    QFile file(QDir(dir).filePath(QStringLiteral("config.json")));
+    if (!file.open(QIODevice::ReadOnly))
+        return {};
+    return QJsonDocument::fromJson(file.readAll())
+        .object()
+        .value(QStringLiteral("data"))
+        .toString();
+}
+
+/// A short name of a data source: "demo" or the file name.
+QString shortSource(const QString& source) {
+    return source == QLatin1String("demo") || source.isEmpty() ? source
+                                                               : QFileInfo(source).fileName();
 }
 
 /// The kind from a folder name "<date>-<time>-<kind>-<k>".
@@ -68,8 +90,8 @@ QString RunRecord::label() const {
 RunsTable::RunsTable(QWidget* parent) : QWidget(parent) {
     m_model = new QStandardItemModel(0, ColCount, this);
     m_model->setHorizontalHeaderLabels(
-        {tr("Show"), tr("Run"), tr("Kind"), tr("lr"), tr("p"), tr("Epochs"), tr("Batch"),
-         tr("n train"), tr("Seed"), tr("Best epoch"), tr("Best val MSE"),
+        {tr("Show"), tr("Run"), tr("Kind"), tr("Data"), tr("lr"), tr("p"), tr("Epochs"),
+         tr("Batch"), tr("n train"), tr("Seed"), tr("Best epoch"), tr("Best val MSE"),
          tr("Test RMSE (kcal/mol)"), tr("Test MAE (kcal/mol)"), tr("Test R²"), tr("Time (s)")});
     m_proxy = new QSortFilterProxyModel(this);
     m_proxy->setSourceModel(m_model);
@@ -83,6 +105,9 @@ RunsTable::RunsTable(QWidget* parent) : QWidget(parent) {
     m_view->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_view->horizontalHeader()->setStretchLastSection(true);
     m_view->setAlternatingRowColors(true);
+    // Compact rows: more runs fit in the dock at the default window size.
+    m_view->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    m_view->verticalHeader()->setDefaultSectionSize(m_view->fontMetrics().height() + 6);
 
     auto* del = new QPushButton(tr("Delete"), this);
     del->setObjectName(QStringLiteral("deleteRuns"));
@@ -105,6 +130,12 @@ RunsTable::RunsTable(QWidget* parent) : QWidget(parent) {
             &RunsTable::currentRunChanged);
 }
 
+QSize RunsTable::sizeHint() const {
+    const int row = m_view->verticalHeader()->defaultSectionSize();
+    return {900, m_status->sizeHint().height() + m_view->horizontalHeader()->sizeHint().height() +
+                     10 * row + 12};
+}
+
 void RunsTable::setProjectDir(const QString& dir) {
     m_projectDir = dir;
     m_records.clear();
@@ -121,6 +152,7 @@ void RunsTable::setProjectDir(const QString& dir) {
             r.id = id;
             r.dir = path;
             r.kind = kindFromId(id);
+            r.source = sourceOfRun(path);
             r.run = std::make_shared<const qm7::RunResult>(qm7::loadRun(path.toStdString()));
             m_records.push_back(r);
             appendRow(r);
@@ -135,8 +167,10 @@ void RunsTable::setProjectDir(const QString& dir) {
     Q_EMIT overlayChanged();
 }
 
-void RunsTable::addSavedRun(const RunResultPtr& run, const QString& kind, const SavedRun& saved) {
+void RunsTable::addSavedRun(const RunResultPtr& run, const QString& kind, const SavedRun& saved,
+                            const QString& source) {
     RunRecord r;
+    r.source = source;
     r.id = saved.id.isEmpty() ? QStringLiteral("unsaved-%1").arg(m_records.size()) : saved.id;
     r.dir = saved.dir;
     r.kind = kind;
@@ -169,7 +203,10 @@ void RunsTable::appendRow(const RunRecord& r) {
     name->setToolTip(r.dir);
     auto* kind = new QStandardItem(r.kind);
     kind->setEditable(false);
-    row << show << name << kind << numberItem(c.lr) << numberItem(c.hidden)
+    auto* data = new QStandardItem(shortSource(r.source));
+    data->setEditable(false);
+    data->setToolTip(r.source);
+    row << show << name << kind << data << numberItem(c.lr) << numberItem(c.hidden)
         << numberItem(r.run->epochsDone) << numberItem(c.batchSize) << numberItem(r.run->trainRows)
         << numberItem(static_cast<double>(c.seed)) << numberItem(r.run->bestEpoch)
         << numberItem(r.run->bestValLoss) << numberItem(r.run->test.rmse)

@@ -1,15 +1,14 @@
 #include "qm7ui/sweep_view.h"
 
-#include "qm7ui/hyperparameter_panel.h"
 #include "qm7ui/plot_style.h"
 
+#include "qm7/analysis/report.h"
 #include "qm7/util/series.h"
 
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
-#include <QLineEdit>
 #include <QPushButton>
 #include <QSignalBlocker>
 #include <QSplitter>
@@ -56,12 +55,8 @@ SweepView::SweepView(QWidget* parent) : PlotPage(parent) {
     setLogAxis(m_plot->yAxis, true);
     m_plot->xAxis->setLabel(tr("learning rate (Adam)"));
     m_plot->yAxis->setLabel(tr("validation MSE (normalized labels)"));
-    m_plot->legend->setVisible(true);
-    m_plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignLeft);
+    placeLegendOutside(m_plot, Qt::TopEdge); // never over the points
 
-    m_lrs = new QLineEdit(QStringLiteral("1e-5, 1e-4, 1e-3, 1e-2"), this);
-    m_lrs->setObjectName(QStringLiteral("sweepLrs"));
-    m_lrs->setToolTip(tr("The learning rates to compare, each trained with every seed"));
     m_rule = new QComboBox(this);
     m_rule->setObjectName(QStringLiteral("sweepRule"));
     m_rule->addItem(tr("lowest mean final validation loss"));
@@ -75,16 +70,20 @@ SweepView::SweepView(QWidget* parent) : PlotPage(parent) {
 
     m_table = new QTableWidget(this);
     m_table->setObjectName(QStringLiteral("sweepTable"));
-    m_table->setColumnCount(6);
-    m_table->setHorizontalHeaderLabels({tr("lr"), tr("seeds"), tr("final val"), tr("± std"),
-                                        tr("best val"), tr("test RMSE\n(kcal/mol)")});
+    m_table->setColumnCount(4);
+    m_table->setHorizontalHeaderLabels({tr("lr"), tr("final val\n(mean ± std)"),
+                                        tr("best val\n(mean ± std)"), tr("test RMSE\n(kcal/mol)")});
     m_table->verticalHeader()->hide();
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+    m_table->horizontalHeader()->setMinimumSectionSize(60);
 
     auto* controls = new QHBoxLayout;
-    controls->addWidget(new QLabel(tr("Learning rates:"), this));
-    controls->addWidget(m_lrs, 1);
+    auto* source = new QLabel(tr("Learning rates: those of <i>Hyperparameters › Learning "
+                                 "rate(s)</i>, each with every seed."),
+                              this);
+    source->setObjectName(QStringLiteral("sweepLrSource"));
+    controls->addWidget(source, 1);
     controls->addWidget(new QLabel(tr("Choose by:"), this));
     controls->addWidget(m_rule);
     controls->addWidget(m_run);
@@ -97,22 +96,14 @@ SweepView::SweepView(QWidget* parent) : PlotPage(parent) {
     split->addWidget(m_plot);
     split->addWidget(right);
     split->setStretchFactor(0, 3);
-    split->setStretchFactor(1, 1);
-    split->setSizes({700, 330});
+    split->setStretchFactor(1, 2);
+    split->setSizes({640, 420});
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(controls);
     layout->addWidget(split, 1);
 
     connect(m_run, &QPushButton::clicked, this, &SweepView::runRequested);
     connect(m_rule, qOverload<int>(&QComboBox::currentIndexChanged), this, &SweepView::rebuild);
-    connect(m_lrs, &QLineEdit::textChanged, this, [this] {
-        QString error;
-        learningRates(&error);
-        m_lrs->setStyleSheet(error.isEmpty() ? QString()
-                                             : QStringLiteral("border: 1px solid #b00020;"));
-        m_lrs->setToolTip(error.isEmpty() ? tr("The learning rates to compare") : error);
-        m_run->setEnabled(error.isEmpty());
-    });
     rebuild();
 }
 
@@ -120,24 +111,6 @@ QList<QPair<QString, QWidget*>> SweepView::plots() const {
     return {{QStringLiteral("lr_sweep"), m_plot}};
 }
 
-std::vector<double> SweepView::learningRates(QString* error) const {
-    QString e;
-    auto lrs = parseNumberList(m_lrs->text(), &e);
-    for (double lr : lrs) {
-        if (e.isEmpty() && (!(lr > 0) || lr > 10))
-            e = tr("a learning rate must be > 0 and at most 10");
-    }
-    if (error)
-        *error = e;
-    return e.isEmpty() ? lrs : std::vector<double>{};
-}
-
-void SweepView::setLearningRates(const QString& text) {
-    m_lrs->setText(text);
-}
-QString SweepView::learningRatesText() const {
-    return m_lrs->text();
-}
 void SweepView::setUseBest(bool best) {
     m_rule->setCurrentIndex(best ? 1 : 0);
 }
@@ -179,9 +152,11 @@ void SweepView::rebuild() {
         fs << r.finalStd;
         bm << r.bestMean;
         bs << r.bestStd;
-        const QStringList cells = {formatNumber(r.lr, 3),        QString::number(r.runs),
-                                   formatNumber(r.finalMean, 4), formatNumber(r.finalStd, 2),
-                                   formatNumber(r.bestMean, 4),  formatNumber(r.testRmseMean, 4)};
+        const QStringList cells = {
+            formatNumber(r.lr, 3),
+            QString::fromStdString(qm7::formatWithError(r.finalMean, r.finalStd)),
+            QString::fromStdString(qm7::formatWithError(r.bestMean, r.bestStd)),
+            QString::fromStdString(qm7::formatWithError(r.testRmseMean, r.testRmseStd))};
         for (int c = 0; c < cells.size(); ++c) {
             auto* item = new QTableWidgetItem(cells[c]);
             if (r.lr == chosen) {
@@ -192,12 +167,18 @@ void SweepView::rebuild() {
             m_table->setItem(static_cast<int>(i), c, item);
         }
     }
+    // Best and final often coincide: best is drawn dodged to the right with hollow squares, so
+    // both stay visible.
     auto addSeries = [&](const QVector<double>& m, const QVector<double>& s, const QColor& color,
-                         const QString& name, Qt::PenStyle style) {
+                         const QString& name, Qt::PenStyle style, double dodge,
+                         QCPScatterStyle::ScatterShape shape) {
+        QVector<double> xs = x;
+        for (double& v : xs)
+            v *= dodge;
         QCPGraph* g = m_plot->addGraph();
-        g->setData(x, m);
+        g->setData(xs, m);
         g->setPen(QPen(color, 1.8, style));
-        g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, color, Qt::white, 7));
+        g->setScatterStyle(QCPScatterStyle(shape, color, Qt::white, 8));
         g->setName(name);
         auto* bars = new QCPErrorBars(m_plot->xAxis, m_plot->yAxis);
         bars->setDataPlottable(g);
@@ -206,9 +187,10 @@ void SweepView::rebuild() {
         bars->removeFromLegend();
     };
     if (!rows.empty()) {
-        addSeries(bm, bs, paletteColor(1), tr("best validation loss, mean ± std"), Qt::DashLine);
         addSeries(fm, fs, paletteColor(0), tr("final validation loss, mean ± std over seeds"),
-                  Qt::SolidLine);
+                  Qt::SolidLine, 1.0 / 1.12, QCPScatterStyle::ssCircle);
+        addSeries(bm, bs, paletteColor(1), tr("best validation loss, mean ± std"), Qt::DashLine,
+                  1.12, QCPScatterStyle::ssSquare);
         m_plot->rescaleAxes();
         QCPRange xr = m_plot->xAxis->range();
         m_plot->xAxis->setRange(xr.lower / 2.5, xr.upper * 2.5);
@@ -229,38 +211,47 @@ void SweepView::rebuild() {
             label->setColor(QColor(0, 120, 90));
             label->setBrush(QColor(255, 255, 255, 220));
         }
-        m_choice->setText(tr("Chosen learning rate: <b>%1</b> (%2 over %3 seeds).")
-                              .arg(formatNumber(chosen, 3), m_rule->currentText())
-                              .arg(rows.front().runs));
+        QString text = tr("Chosen learning rate: <b>%1</b> (%2 over %3 seeds).")
+                           .arg(formatNumber(chosen, 3), m_rule->currentText())
+                           .arg(rows.front().runs);
+        const QString edge = edgeWarning(m_summary);
+        if (!edge.isEmpty())
+            text += QStringLiteral("<br><span style='color:#b05000'>%1</span>").arg(edge);
+        m_choice->setText(text);
     } else {
         m_plot->xAxis->setRange(1e-6, 1e-1);
         m_plot->yAxis->setRange(1e-3, 10);
-        m_choice->setText(tr("Press <i>Run sweep</i> to train every learning rate with each "
-                             "seed; the mean and spread over seeds appear here."));
+        m_choice->setText(tr("Enter several learning rates (e.g. 1e-5, 1e-4, 1e-3, 1e-2) in the "
+                             "Hyperparameters and press <i>Run sweep</i>: every learning rate is "
+                             "trained with each seed; the mean and spread over seeds appear "
+                             "here."));
     }
     m_plot->replot();
     Q_EMIT chosenLrChanged(chosen);
 }
 
 QString SweepView::csv() const {
-    const std::vector<qm7::SweepRow>& rows = m_summary.rows;
-    if (rows.empty())
+    if (m_summary.rows.empty())
         return {};
-    QString out = QStringLiteral("lr,seeds,final_val_mean,final_val_std,best_val_mean,best_val_"
-                                 "std,test_rmse_mean_kcal,chosen\n");
-    const double chosen = chosenLr();
+    return QString::fromStdString(qm7::sweepCsv(m_summary));
+}
+
+QString edgeWarning(const qm7::SweepSummary& summary) {
+    const auto& rows = summary.rows;
+    if (rows.size() < 2 || !(summary.chosenLr > 0))
+        return {};
+    double lo = rows.front().lr, hi = rows.front().lr;
     for (const auto& r : rows) {
-        out += QStringLiteral("%1,%2,%3,%4,%5,%6,%7,%8\n")
-                   .arg(r.lr, 0, 'g', 10)
-                   .arg(r.runs)
-                   .arg(r.finalMean, 0, 'g', 10)
-                   .arg(r.finalStd, 0, 'g', 10)
-                   .arg(r.bestMean, 0, 'g', 10)
-                   .arg(r.bestStd, 0, 'g', 10)
-                   .arg(r.testRmseMean, 0, 'g', 10)
-                   .arg(r.lr == chosen ? 1 : 0);
+        lo = std::min(lo, r.lr);
+        hi = std::max(hi, r.lr);
     }
-    return out;
+    if (summary.chosenLr == hi)
+        return QObject::tr("The chosen learning rate is the largest tried: the optimum may lie "
+                           "beyond the range (try larger values).");
+    if (summary.chosenLr == lo)
+        return QObject::tr("The chosen learning rate is the smallest tried: the optimum may lie "
+                           "beyond the range (try smaller values).");
+    return {};
 }
 
 } // namespace qm7::ui

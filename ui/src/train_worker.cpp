@@ -108,8 +108,9 @@ void TrainWorker::run(const TrainJob& job) {
     try {
         if (!job.data)
             throw std::invalid_argument("no data set is loaded");
-        qm7::applyThreadSettings(job.threads);
+        qm7::setUpNumerics();
         qm7::TrainOptions options;
+        options.threads = job.threads;
         options.observer = &observer;
         options.control = m_control;
         options.augmentation = job.augmentation.get();

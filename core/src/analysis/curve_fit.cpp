@@ -1,6 +1,10 @@
+// Fitting the learning-curve models (GSL Levenberg-Marquardt), extrapolation and residuals;
+// the models' names and formulas are in curve_models.cpp, the points' checks and weights in
+// curve_data.cpp.
 #include "qm7/analysis/curve_fit.h"
 
-#include <gsl/gsl_cdf.h>
+#include "analysis/curve_data.h"
+
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_matrix.h>
 #include <gsl/gsl_multifit_nlinear.h>
@@ -39,86 +43,9 @@ void installGslErrorHandler() {
     });
 }
 
-std::string formatNumber(double v) {
-    std::ostringstream s;
-    s << v;
-    return s.str();
-}
-
-/// The fitted points in fit space, validated.
-struct Data {
-    std::vector<double> n, y; ///< used points (not excluded)
-    std::vector<double> z;    ///< fit-space observation: ln y or y
-    std::vector<double> w;    ///< weights 1/sigma^2 (all 1 when unweighted)
-    bool logSpace = true;
-    bool weighted = false;
-    std::string note;
-};
-
-/// Validates the points for a model and builds the fit-space data; returns "" or the problem.
-std::string prepare(CurveModel model, const std::vector<CurvePoint>& points,
-                    const FitOptions& options, std::size_t minPoints, Data& d) {
-    d = Data{};
-    d.logSpace = options.logSpace;
-    std::vector<double> std;
-    for (std::size_t i = 0; i < points.size(); ++i) {
-        const CurvePoint& p = points[i];
-        if (p.excluded)
-            continue;
-        const std::string where =
-            "point " + std::to_string(i + 1) + " (n = " + formatNumber(p.n) + ")";
-        if (!std::isfinite(p.n) || !std::isfinite(p.mean) || !std::isfinite(p.std))
-            return where + " has a non-finite value (NaN or inf)";
-        if (p.n <= 0)
-            return where + ": training sizes must be positive";
-        if (model == CurveModel::LogPower && p.n <= 1)
-            return where + ": the log-power model needs n > 1 (log10 n > 0)";
-        if (p.std < 0)
-            return where + " has a negative spread";
-        if (options.logSpace && p.mean <= 0)
-            return where + " has a non-positive error " + formatNumber(p.mean) +
-                   "; a log-space fit needs positive errors";
-        d.n.push_back(p.n);
-        d.y.push_back(p.mean);
-        d.z.push_back(options.logSpace ? std::log(p.mean) : p.mean);
-        std.push_back(p.std);
-    }
-    const std::size_t count = d.n.size();
-    if (count < minPoints)
-        return "needs at least " + std::to_string(minPoints) + " points, got " +
-               std::to_string(count) + (count < points.size() ? " not excluded" : "");
-    if (std::set<double>(d.n.begin(), d.n.end()).size() < minPoints)
-        return "needs at least " + std::to_string(minPoints) + " distinct training sizes";
-
-    d.w.assign(count, 1.0);
-    if (options.weightBySpread) {
-        // Fit-space sigma: the std itself, or the relative std in log space (delta method).
-        std::vector<double> sigma(count, 0.0), known;
-        for (std::size_t i = 0; i < count; ++i) {
-            if (std[i] > 0) {
-                sigma[i] = options.logSpace ? std[i] / d.y[i] : std[i];
-                known.push_back(sigma[i]);
-            }
-        }
-        if (known.empty()) {
-            d.note = "unweighted: no point has a seed spread";
-        } else {
-            std::sort(known.begin(), known.end());
-            const std::size_t m = known.size();
-            const double median =
-                m % 2 == 1 ? known[m / 2] : 0.5 * (known[m / 2 - 1] + known[m / 2]);
-            if (m < count)
-                d.note = std::to_string(count - m) +
-                         " point(s) without spread weighted with the median sigma";
-            for (std::size_t i = 0; i < count; ++i) {
-                const double s = sigma[i] > 0 ? sigma[i] : median;
-                d.w[i] = 1.0 / (s * s);
-            }
-            d.weighted = true;
-        }
-    }
-    return "";
-}
+using detail::Data;
+using detail::formatNumber;
+using detail::prepare;
 
 bool isExpType(CurveModel m) {
     return m == CurveModel::Exponential || m == CurveModel::LogPower || m == CurveModel::Power;
@@ -468,60 +395,6 @@ double weightedRms(CurveModel m, const std::vector<double>& p, const Data& d) {
 
 } // namespace
 
-std::vector<CurveModel> allCurveModels() {
-    return {CurveModel::Exponential, CurveModel::LogPower, CurveModel::Power, CurveModel::Linear,
-            CurveModel::PowerOffset};
-}
-
-std::string curveModelName(CurveModel model) {
-    switch (model) {
-    case CurveModel::Exponential:
-        return "exponential";
-    case CurveModel::LogPower:
-        return "log-power";
-    case CurveModel::Power:
-        return "power";
-    case CurveModel::Linear:
-        return "linear";
-    case CurveModel::PowerOffset:
-        return "power+offset";
-    }
-    return "unknown";
-}
-
-std::string curveModelFormula(CurveModel model) {
-    switch (model) {
-    case CurveModel::Exponential:
-        return "A exp(-b n)";
-    case CurveModel::LogPower:
-        return "A (log10 n)^-b";
-    case CurveModel::Power:
-        return "A n^-b";
-    case CurveModel::Linear:
-        return "A - b n";
-    case CurveModel::PowerOffset:
-        return "A n^-b + C";
-    }
-    return "";
-}
-
-std::optional<CurveModel> curveModelFromName(const std::string& name) {
-    for (CurveModel m : allCurveModels())
-        if (curveModelName(m) == name)
-            return m;
-    return std::nullopt;
-}
-
-int curveModelParamCount(CurveModel model) {
-    return model == CurveModel::PowerOffset ? 3 : 2;
-}
-
-std::vector<std::string> curveModelParamNames(CurveModel model) {
-    if (model == CurveModel::PowerOffset)
-        return {"A", "b", "C"};
-    return {"A", "b"};
-}
-
 double evaluateCurve(CurveModel model, const std::vector<double>& params, double n) {
     if (static_cast<int>(params.size()) != curveModelParamCount(model))
         return kNaN;
@@ -674,12 +547,6 @@ Extrapolation extrapolate(const FitResult& fit, double n, double z) {
     if (!e.ok && e.message.empty())
         e.message = "the band is not finite";
     return e;
-}
-
-double studentTQuantile(double level, int dof) {
-    if (dof < 1 || !(level > 0 && level < 1))
-        return kNaN;
-    return gsl_cdf_tdist_Pinv(0.5 + 0.5 * level, dof);
 }
 
 double manualResidual(CurveModel model, const std::vector<double>& params,

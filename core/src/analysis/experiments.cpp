@@ -234,4 +234,30 @@ std::vector<double> parseNumberList(const std::string& text) {
     return values;
 }
 
+std::vector<CurvePoint> curvePointsFromRuns(const std::vector<const RunResult*>& runs,
+                                            int fullTrainRows) {
+    std::vector<RunResult> wholeSplit; // runs on the whole split with trainRows unset
+    wholeSplit.reserve(runs.size());   // pointers into it stay valid
+    std::vector<const RunResult*> done;
+    CurveConfig curve;
+    curve.sizes.clear();
+    for (const RunResult* r : runs) {
+        if (!r || r->cancelled || r->testTrue.empty())
+            continue;
+        int n = r->config.trainSize > 0 ? r->config.trainSize : r->trainRows;
+        if (n <= 0) {
+            n = fullTrainRows;
+            wholeSplit.push_back(*r);
+            wholeSplit.back().trainRows = n;
+            done.push_back(&wholeSplit.back());
+        } else {
+            done.push_back(r);
+        }
+        if (std::find(curve.sizes.begin(), curve.sizes.end(), n) == curve.sizes.end())
+            curve.sizes.push_back(n);
+    }
+    std::sort(curve.sizes.begin(), curve.sizes.end());
+    return curvePoints(summarizeFinishedCurve(curve, done));
+}
+
 } // namespace qm7

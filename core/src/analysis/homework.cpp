@@ -87,12 +87,19 @@ LabelStats statsOf(const json& j) {
     return s;
 }
 
+/// Question 6's run: the chosen learning rate's run with the lowest validation loss.
 RunResult chosenRun(const HomeworkResult& result) {
-    const auto runs = sweepConfigs(result.sweepConfig);
-    for (std::size_t i = 0; i < runs.size(); ++i)
-        if (runs[i].lr == result.sweep.chosenLr && runs[i].seed == 0)
-            return result.sweepRuns[i];
-    return {};
+    std::vector<const RunResult*> runs;
+    for (const auto& r : result.sweepRuns)
+        runs.push_back(&r);
+    const RunResult* q6 = questionSixRun(result.sweep, runs);
+    return q6 ? *q6 : RunResult{};
+}
+
+/// This session's wall time and reused runs, so that a report rendered later tells the truth.
+void writeSession(const std::string& dir, const HomeworkResult& result) {
+    const json session{{"seconds", result.seconds}, {"reused_runs", result.reusedRuns}};
+    writeFileAtomically((fs::path(dir) / "session.json").string(), session.dump(2) + "\n");
 }
 
 } // namespace
@@ -157,7 +164,15 @@ HomeworkResult loadHomework(const std::string& dir, std::string* dataSource) {
     result.curveRuns = load(curveDirs(dir, curveConfigs(result.curveConfig)));
     summarizeCurveAndFit(result, config);
     result.measured = loadVerification(dir); // issue 11: measured points at larger n
-    result.reusedRuns = static_cast<int>(result.sweepRuns.size() + result.curveRuns.size());
+    result.seconds = -1; // unknown unless the session that trained the runs left its record
+    result.reusedRuns = -1;
+    try {
+        const json session = json::parse(readFile((fs::path(dir) / "session.json").string()));
+        result.seconds = session.value("seconds", -1.0);
+        result.reusedRuns = session.value("reused_runs", -1);
+    } catch (const std::exception&) {
+        // Older folders have no session.json: the report then states no wall time.
+    }
     return result;
 }
 
@@ -266,133 +281,8 @@ HomeworkResult runHomework(const Dataset& data, const HomeworkConfig& config,
     summarizeCurveAndFit(result, config);
     result.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    writeSession(dir, result);
     return result;
-}
-
-Extrapolation extrapolate95(const FitResult& fit, double n) {
-    // With 4 sizes a fit has 1-2 degrees of freedom: Student's t, not 1.96, gives a 95% band.
-    const double t = fit.dof > 0 ? studentTQuantile(0.95, fit.dof) : NAN;
-    return extrapolate(fit, n, std::isfinite(t) ? t : 1.96);
-}
-
-std::string sweepCsv(const SweepSummary& sweep) {
-    std::ostringstream s;
-    s << "lr,runs,final_val_loss_mean,final_val_loss_std,best_val_loss_mean,best_val_loss_std,"
-         "test_rmse_kcal_mean,test_rmse_kcal_std,chosen\n";
-    for (const auto& r : sweep.rows)
-        s << g(r.lr) << ',' << r.runs << ',' << g(r.finalMean) << ',' << g(r.finalStd) << ','
-          << g(r.bestMean) << ',' << g(r.bestStd) << ',' << g(r.testRmseMean) << ','
-          << g(r.testRmseStd) << ',' << (r.lr == sweep.chosenLr ? 1 : 0) << '\n';
-    return s.str();
-}
-
-std::string curveCsv(const std::vector<CurveRow>& curve) {
-    std::ostringstream s;
-    s << "n,runs,test_mse_kcal2_mean,test_mse_kcal2_std,test_rmse_kcal_mean,test_rmse_kcal_std,"
-         "test_mae_kcal_mean,test_mae_kcal_std\n";
-    for (const auto& r : curve)
-        s << r.n << ',' << r.runs << ',' << g(r.mseMean) << ',' << g(r.mseStd) << ','
-          << g(r.rmseMean) << ',' << g(r.rmseStd) << ',' << g(r.maeMean) << ',' << g(r.maeStd)
-          << '\n';
-    return s.str();
-}
-
-std::string fitsCsv(const std::vector<FitResult>& fits,
-                    const std::vector<Extrapolation>& extrapolations) {
-    std::ostringstream s;
-    s << "rank,model,formula,ok,A,A_stderr,b,b_stderr,C,C_stderr,aic,rms_log_residual,r2,"
-         "extrapolation_n,extrapolated_mse_kcal2,band_lower,band_upper\n";
-    for (std::size_t i = 0; i < fits.size(); ++i) {
-        const FitResult& f = fits[i];
-        s << i + 1 << ',' << curveModelName(f.model) << ",\"" << curveModelFormula(f.model) << "\","
-          << (f.ok ? 1 : 0);
-        for (std::size_t k = 0; k < 3; ++k) {
-            if (f.ok && k < f.params.size())
-                s << ',' << g(f.params[k]) << ',' << g(f.stderrs[k]);
-            else
-                s << ",,";
-        }
-        s << ',' << (f.ok ? g(f.aic) : "") << ',' << (f.ok ? g(f.rmsLogResidual) : "") << ','
-          << (f.ok ? g(f.r2) : "");
-        if (i < extrapolations.size() && extrapolations[i].ok)
-            s << ',' << g(extrapolations[i].n) << ',' << g(extrapolations[i].value) << ','
-              << g(extrapolations[i].lower) << ',' << g(extrapolations[i].upper) << '\n';
-        else
-            s << ",,,,\n";
-    }
-    return s.str();
-}
-
-void writeHomeworkReport(const HomeworkResult& r, const std::string& dir,
-                         const std::string& dataSource, const std::vector<std::string>& figures) {
-    const fs::path base(dir);
-    fs::create_directories(base);
-    writeFileAtomically((base / "sweep.csv").string(), sweepCsv(r.sweep));
-    writeFileAtomically((base / "curve.csv").string(), curveCsv(r.curve));
-    writeFileAtomically((base / "fits.csv").string(), lawRankingCsv(r.ranking)); // issue 11
-    if (!r.measured.empty())
-        writeFileAtomically((base / "verify.csv").string(), verifyCsv(r.ranking, r.measured, {}));
-
-    std::ostringstream md;
-    md << "# QM7 homework report\n\n"
-       << "Data: `" << dataSource << "`; d = " << r.d << " (N = " << r.atoms << " atoms). "
-       << "Network d -> " << r.sweepConfig.base.hidden << " -> 1 (ReLU), Adam, MSE, batch "
-       << r.sweepConfig.base.batchSize << ", " << r.sweepConfig.base.epochs
-       << " epochs, evaluation every " << r.sweepConfig.base.evalEvery << " epochs. "
-       << "Written by qm7 " << kVersion << ".\n\n";
-
-    md << "## 1-2. Data and label normalization\n\n"
-       << "| split | n | mean (kcal/mol) | std | min | max |\n|---|---:|---:|---:|---:|---:|\n";
-    const std::pair<const char*, const LabelStats*> splits[] = {
-        {"train", &r.train}, {"val", &r.val}, {"test", &r.test}};
-    for (const auto& [name, s] : splits)
-        md << "| " << name << " | " << s->n << " | " << fmt("%.1f", s->mean) << " | "
-           << fmt("%.1f", s->std) << " | " << fmt("%.1f", s->min) << " | " << fmt("%.1f", s->max)
-           << " |\n";
-    md << "\nAll labels are normalized with the training mean " << fmt("%.2f", r.train.mean)
-       << " and standard deviation " << fmt("%.2f", r.train.std)
-       << " kcal/mol; predictions are unnormalized with the same numbers.\n\n";
-
-    md << "## 5. Learning rate (" << r.sweepConfig.seeds << " seeds)\n\n"
-       << "| lr | final val loss (mean ± std) | best val loss (mean ± std) | test RMSE kcal/mol |\n"
-       << "|---:|---:|---:|---:|\n";
-    for (const auto& row : r.sweep.rows)
-        md << "| " << g(row.lr) << (row.lr == r.sweep.chosenLr ? " **(chosen)**" : "") << " | "
-           << fmt("%.5f", row.finalMean) << " ± " << fmt("%.5f", row.finalStd) << " | "
-           << fmt("%.5f", row.bestMean) << " ± " << fmt("%.5f", row.bestStd) << " | "
-           << fmt("%.2f", row.testRmseMean) << " ± " << fmt("%.2f", row.testRmseStd) << " |\n";
-    md << "\nChosen learning rate: **" << g(r.sweep.chosenLr) << "**, the lowest mean "
-       << sweepRuleName(r.sweep.rule) << " validation loss (normalized MSE).\n\n";
-
-    md << "## 6. Test set (lr " << g(r.sweep.chosenLr) << ", seed 0)\n\n"
-       << "Best validation loss at epoch " << r.final.bestEpoch << "; those weights are tested.\n\n"
-       << "| metric | value |\n|---|---:|\n"
-       << "| test MSE (normalized) | " << fmt("%.5f", r.final.testMseNormalized) << " |\n"
-       << "| test RMSE | " << fmt("%.2f", r.final.test.rmse) << " kcal/mol |\n"
-       << "| test MAE | " << fmt("%.2f", r.final.test.mae) << " kcal/mol |\n"
-       << "| R² | " << fmt("%.4f", r.final.test.r2) << " |\n"
-       << "| max error | " << fmt("%.1f", r.final.test.maxError) << " kcal/mol |\n\n"
-       << "Loss history: `final/history.csv`; parity data: `final/predictions.csv`.\n\n";
-
-    md << "## 7. Learning curve (lr " << g(r.curveConfig.base.lr) << ", " << r.curveConfig.seeds
-       << " seeds)\n\n| n | test MSE kcal²/mol² (mean ± std) | test RMSE kcal/mol | test MAE "
-          "kcal/mol |\n"
-       << "|---:|---:|---:|---:|\n";
-    for (const auto& row : r.curve)
-        md << "| " << row.n << " | " << fmt("%.1f", row.mseMean) << " ± " << fmt("%.1f", row.mseStd)
-           << " | " << fmt("%.2f", row.rmseMean) << " ± " << fmt("%.2f", row.rmseStd) << " | "
-           << fmt("%.2f", row.maeMean) << " ± " << fmt("%.2f", row.maeStd) << " |\n";
-    md << "\n" << lawRankingMarkdown(r.ranking, r.measured, {}); // issue 11
-    if (!figures.empty()) {
-        md << "\n## Figures\n\n";
-        for (const auto& f : figures)
-            md << "![" << f << "](" << f << ")\n\n";
-    }
-    md << "\nTables: `sweep.csv`, `curve.csv`, `fits.csv`; every run: `sweep/`, `curve/`, "
-          "`final/`. Wall time of this session: "
-       << fmt("%.0f", r.seconds) << " s (" << r.reusedRuns
-       << " runs reused from an earlier session).\n";
-    writeFileAtomically((base / "report.md").string(), md.str());
 }
 
 } // namespace qm7

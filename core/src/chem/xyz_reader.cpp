@@ -36,19 +36,8 @@ std::vector<std::string_view> splitTokens(std::string_view line) {
     return tokens;
 }
 
-/// A whole token as a finite double (locale-independent), or false.
-bool parseDouble(std::string_view token, double& value) {
-    if (!token.empty() && token.front() == '+')
-        token.remove_prefix(1);
-    if (token.empty())
-        return false;
-    const char* end = token.data() + token.size();
-    const auto result = std::from_chars(token.data(), end, value);
-    return result.ec == std::errc() && result.ptr == end && std::isfinite(value);
-}
-
-/// A whole token as an integer, or false.
-bool parseLong(std::string_view token, long& value) {
+/// A whole token as a number (locale-independent, an optional leading '+'), or false.
+template <typename T> bool parseWhole(std::string_view token, T& value) {
     if (!token.empty() && token.front() == '+')
         token.remove_prefix(1);
     if (token.empty())
@@ -56,6 +45,16 @@ bool parseLong(std::string_view token, long& value) {
     const char* end = token.data() + token.size();
     const auto result = std::from_chars(token.data(), end, value);
     return result.ec == std::errc() && result.ptr == end;
+}
+
+/// A whole token as a finite double, or false.
+bool parseDouble(std::string_view token, double& value) {
+    return parseWhole(token, value) && std::isfinite(value);
+}
+
+/// A whole token as an integer, or false.
+bool parseLong(std::string_view token, long& value) {
+    return parseWhole(token, value);
 }
 
 std::string shown(std::string_view text) {

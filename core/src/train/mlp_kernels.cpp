@@ -6,9 +6,31 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <thread>
 
 namespace qm7::detail {
+
+std::vector<float> packParameters(const ModelWeights& weights) {
+    const MlpShape shape{weights.d, weights.hidden};
+    std::vector<float> params(shape.size());
+    std::copy(weights.w1.begin(), weights.w1.end(), params.begin());
+    std::copy(weights.b1.begin(), weights.b1.end(),
+              params.begin() + static_cast<long>(shape.b1Offset()));
+    std::copy(weights.w2.begin(), weights.w2.end(),
+              params.begin() + static_cast<long>(shape.w2Offset()));
+    params[shape.b2Offset()] = weights.b2;
+    return params;
+}
+
+ModelWeights unpackParameters(const MlpShape& shape, const float* params) {
+    ModelWeights w;
+    w.d = shape.d;
+    w.hidden = shape.p;
+    w.w1.assign(params, params + shape.w1Size());
+    w.b1.assign(params + shape.b1Offset(), params + shape.w2Offset());
+    w.w2.assign(params + shape.w2Offset(), params + shape.b2Offset());
+    w.b2 = params[shape.b2Offset()];
+    return w;
+}
 
 namespace {
 
@@ -167,12 +189,7 @@ template <typename F> void forBlocks(int blocks, int threads, const F& f) {
         ThreadTeam::release(team);
         return;
     }
-    std::vector<std::thread> helpers; // the team is busy with another caller
-    for (int t = 1; t < threads; ++t)
-        helpers.emplace_back(share, t);
-    share(0);
-    for (auto& th : helpers)
-        th.join();
+    runOnThreads(threads, share); // the team is busy with another caller
 }
 
 /// Hidden units [j0, j1): dL/dhidden (in place) and the gradients of b1 and w2, given dL/dout.

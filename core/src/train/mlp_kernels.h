@@ -6,6 +6,8 @@
 /// per-operation overhead, which dominates a step of this size. The tests check these kernels
 /// against autograd and torch::optim::Adam.
 
+#include "qm7/train/model_weights.h"
+
 #include <cstddef>
 #include <vector>
 
@@ -20,6 +22,12 @@ struct MlpShape {
     std::size_t b2Offset() const { return w1Size() + 2 * static_cast<std::size_t>(p); }
     std::size_t size() const { return w1Size() + 2 * static_cast<std::size_t>(p) + 1; }
 };
+
+/// A model's parameters as one flat vector in MlpShape's order (the one packing of weights).
+std::vector<float> packParameters(const ModelWeights& weights);
+
+/// The weights of a flat parameter vector of the given shape.
+ModelWeights unpackParameters(const MlpShape& shape, const float* params);
 
 /// Adam's settings (PyTorch's defaults) and the step's bias corrections.
 struct AdamStep {

@@ -34,6 +34,7 @@ class ChunkObserver : public TrainObserver {
     void onProgress(const Progress& p) override {
         m_total.stepsDone = m_startSteps + p.stepsDone;
         m_total.runsFinished = m_startRuns + p.runsFinished;
+        m_total.threads = p.threads;
         if (m_outer) {
             Progress mapped = m_total;
             mapped.seconds = m_total.seconds + p.seconds;

@@ -1,10 +1,11 @@
+// The numeric libraries' threads and the BLAS in use; includes ATen (a torch source).
 #include "qm7/train/threads.h"
 
 #include <ATen/Parallel.h>
 #include <torch/csrc/api/include/torch/version.h>
 
 #include <dlfcn.h>
-#include <filesystem>
+#include <algorithm>
 #include <thread>
 
 #include "train/blas.h"
@@ -24,11 +25,15 @@ std::string blasLibraryPath() {
 
 namespace qm7 {
 
-void applyThreadSettings(const ThreadSettings& settings) {
-    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    at::set_num_threads(settings.torchThreads > 0 ? settings.torchThreads : 1);
-    if (auto setThreads = openblasSymbol<void (*)(int)>("openblas_set_num_threads"))
-        setThreads(settings.blasThreads > 0 ? settings.blasThreads : cores);
+void setUpNumerics() {
+    at::set_num_threads(1);
+    detail::setBlasThreads(1);
+}
+
+int resolveThreads(int requested) {
+    if (requested > 0)
+        return requested;
+    return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 }
 
 bool usingReferenceBlas() {

@@ -1,16 +1,20 @@
 // Training many runs at once. Each run is independent (its own seed, initialization, data
-// order, learning rate and training size); runs are spread over worker threads that each call
-// single-threaded BLAS, which keeps every core busy without oversubscription. A single run's
-// steps are split over the threads by blocks of hidden units instead. A run's numbers do not
-// depend on which thread trains it, nor on how many share its steps.
+// order, learning rate and training size). TrainOptions::threads is the one thread count: with
+// several runs, up to that many runs train side by side on worker threads that each call
+// single-threaded BLAS; with one run, its steps are split over that many threads by blocks of
+// hidden units. A run's numbers do not depend on which thread trains it, nor on how many share
+// its steps.
 #include "qm7/train/trainer.h"
 
+#include "qm7/train/model_init.h"
+#include "qm7/train/threads.h"
 #include "train/blas_threads.h"
 #include "train/mlp_kernels.h"
 #include "train/padded_layout.h"
 #include "train/step_threads.h"
 #include "qm7/train/model_init.h"
 #include "train/random.h"
+#include "util/thread_team.h"
 
 #include <algorithm>
 #include <array>
@@ -59,16 +63,6 @@ std::vector<int> trainingRows(int available, int trainSize, std::uint64_t seed) 
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-/// Calls work(w) for w = 0 .. workers-1, on this thread and workers-1 others, and joins them.
-template <typename F> void runOnWorkers(int workers, F& work) {
-    std::vector<std::thread> threads;
-    for (int w = 1; w < workers; ++w)
-        threads.emplace_back(work, w);
-    work(0);
-    for (auto& t : threads)
-        t.join();
-}
 
 /// Features of one split as the evaluation sees them: one array, or several augmented draws
 /// whose predictions are averaged.
@@ -129,15 +123,15 @@ class EnsembleTrainer {
             maxEpochs = std::max(maxEpochs, r.config.epochs);
             progress.stepsTotal += static_cast<long long>(r.batches) * r.config.epochs;
         }
-        const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-        int workers = m_options.parallelRuns > 0 ? m_options.parallelRuns : cores;
-        workers = std::max(1, std::min<int>(workers, static_cast<int>(m_runs.size())));
+        const int threads = resolveThreads(m_options.threads);
+        const int workers = std::max(1, std::min<int>(threads, static_cast<int>(m_runs.size())));
         // The trainer splits the work itself, with single-threaded BLAS: several runs side by
-        // side, or one run's step split by blocks of hidden units over the configured threads.
+        // side, or one run's step split by blocks of hidden units over the threads.
         // (OpenBLAS's own pool collapses on a loaded machine: 13x slower measured here.)
         const int savedBlas = detail::blasThreads();
         detail::setBlasThreads(1);
-        m_stepThreads = workers == 1 ? std::max(1, savedBlas) : 1;
+        m_stepThreads = workers == 1 ? threads : 1;
+        progress.threads = workers * m_stepThreads;
         m_scratch.assign(static_cast<std::size_t>(workers), MlpScratch{});
         if (m_options.schedule == TrainOptions::Schedule::Queue && workers > 1)
             runQueue(workers, progress);
@@ -227,7 +221,7 @@ class EnsembleTrainer {
                 }
             }
         };
-        runOnWorkers(workers, work);
+        detail::runOnThreads(workers, work);
     }
 
     RunState makeRun(int index, const TrainConfig& config) {
@@ -245,16 +239,10 @@ class EnsembleTrainer {
         r.rows = trainingRows(available, config.trainSize, config.seed);
         const int n = static_cast<int>(r.rows.size());
         r.batches = (n + config.batchSize - 1) / config.batchSize;
-        const ModelWeights w = initialWeights(m_data.d, config.hidden, config.seed);
-        const MlpShape shape = shapeOf(r);
-        r.params.resize(shape.size());
-        std::copy(w.w1.begin(), w.w1.end(), r.params.begin());
-        std::copy(w.b1.begin(), w.b1.end(), r.params.begin() + static_cast<long>(shape.b1Offset()));
-        std::copy(w.w2.begin(), w.w2.end(), r.params.begin() + static_cast<long>(shape.w2Offset()));
-        r.params[shape.b2Offset()] = w.b2;
-        m_layout.weightsToInternal(r.params.data(), shape.p);
-        r.m.assign(shape.size(), 0.0f);
-        r.v.assign(shape.size(), 0.0f);
+        r.params = detail::packParameters(initialWeights(m_data.d, config.hidden, config.seed));
+        m_layout.weightsToInternal(r.params.data(), config.hidden);
+        r.m.assign(r.params.size(), 0.0f);
+        r.v.assign(r.params.size(), 0.0f);
         r.order = Rng(detail::streamSeed(config.seed, 1));
         r.result.config = config;
         r.result.scaler = m_scaler;
@@ -447,17 +435,9 @@ class EnsembleTrainer {
         res.cancelled = cancelledRun;
         res.seconds = seconds();
         const std::vector<float>& params = r.best.empty() ? r.params : r.best;
-        const MlpShape shape = shapeOf(r);
-        ModelWeights& w = res.weights;
-        w.d = shape.d;
-        w.hidden = shape.p;
-        w.w1.assign(params.begin(), params.begin() + static_cast<long>(shape.w1Size()));
-        w.b1.assign(params.begin() + static_cast<long>(shape.b1Offset()),
-                    params.begin() + static_cast<long>(shape.w2Offset()));
-        w.w2.assign(params.begin() + static_cast<long>(shape.w2Offset()),
-                    params.begin() + static_cast<long>(shape.b2Offset()));
-        w.b2 = params[shape.b2Offset()];
-        m_layout.weightsToData(w.w1.data(), shape.p); // the data set's own feature order
+        res.weights = detail::unpackParameters(shapeOf(r), params.data());
+        m_layout.weightsToData(res.weights.w1.data(),
+                               res.weights.hidden); // the data set's own order
         if (res.epochsDone > 0) {
             std::vector<float> pred;
             res.testMseNormalized =
@@ -485,7 +465,7 @@ class EnsembleTrainer {
             for (std::size_t i = next++; i < runs.size(); i = next++)
                 body(*runs[i], m_scratch[static_cast<std::size_t>(w)]);
         };
-        runOnWorkers(workers, work);
+        detail::runOnThreads(workers, work);
     }
 
     const Dataset& m_data;
@@ -522,13 +502,7 @@ std::vector<float> predict(const ModelWeights& weights, const LabelScaler& scale
     const MlpShape shape{weights.d, weights.hidden};
     if (weights.d <= 0 || X.size() % static_cast<std::size_t>(weights.d) != 0)
         throw std::invalid_argument("predict: the inputs are not rows of d features");
-    std::vector<float> params(shape.size());
-    std::copy(weights.w1.begin(), weights.w1.end(), params.begin());
-    std::copy(weights.b1.begin(), weights.b1.end(),
-              params.begin() + static_cast<long>(shape.b1Offset()));
-    std::copy(weights.w2.begin(), weights.w2.end(),
-              params.begin() + static_cast<long>(shape.w2Offset()));
-    params[shape.b2Offset()] = weights.b2;
+    const std::vector<float> params = detail::packParameters(weights);
     const int rows = static_cast<int>(X.size() / static_cast<std::size_t>(weights.d));
     std::vector<float> out(static_cast<std::size_t>(rows));
     MlpScratch scratch;

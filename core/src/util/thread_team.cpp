@@ -10,6 +10,15 @@ namespace {
 constexpr int kSpins = 20000;
 } // namespace
 
+void runOnThreads(int threads, const std::function<void(int)>& work) {
+    std::vector<std::thread> helpers;
+    for (int t = 1; t < threads; ++t)
+        helpers.emplace_back(work, t);
+    work(0);
+    for (auto& h : helpers)
+        h.join();
+}
+
 ThreadTeam::ThreadTeam(int size) {
     for (int t = 1; t < size; ++t)
         m_workers.emplace_back([this, t] { loop(t); });

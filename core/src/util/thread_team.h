@@ -1,7 +1,9 @@
 #pragma once
 /// @file thread_team.h
-/// A small persistent team of threads for work that is split many times a second (each step
-/// of a single run): starting threads per step costs more than the step's share of work.
+/// Worker threads, in one place for the trainer, the kernels and the benchmark:
+/// runOnThreads() starts and joins threads for one long job (whole runs); ThreadTeam keeps a
+/// team alive for work that is split many times a second (each step of a single run), where
+/// starting threads per step would cost more than the step's share of work.
 
 #include <atomic>
 #include <condition_variable>
@@ -11,6 +13,10 @@
 #include <vector>
 
 namespace qm7::detail {
+
+/// Calls work(t) for t = 0 .. threads-1, t = 0 on the calling thread and the others on new
+/// threads, and returns when all have returned.
+void runOnThreads(int threads, const std::function<void(int)>& work);
 
 class ThreadTeam {
   public:

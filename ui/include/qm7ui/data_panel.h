@@ -37,7 +37,8 @@ class DataPanel : public QWidget {
     bool loadInBackground(const QString& source);
     /// True while a background load runs.
     bool isLoading() const { return m_loader != nullptr; }
-    /// The demo when available, else the shared course file, else nothing (with a hint).
+    /// The bundled demo when available, else the most recent file that loads, else nothing
+    /// (with a hint).
     void loadDefault();
     DatasetPtr dataset() const { return m_data; }
     /// Fresh randomly sorted features per epoch when the data was built from molecules with
@@ -46,8 +47,13 @@ class DataPanel : public QWidget {
     /// "demo" or the path of the loaded data; empty when none.
     QString source() const { return m_source; }
     QStringList recentFiles() const { return m_recent; }
-    /// The representation used when building features from molecules.
+    /// The representation used when building features from molecules (for the next load).
     void setRepresentation(const QString& representation) { m_representation = representation; }
+    /// Sets the representation and, when it changed and the loaded data was built from
+    /// molecules (or is the demo), reloads it in the background; true when a reload started.
+    bool applyRepresentation(const QString& representation);
+    /// True when source is built from molecules (the demo, .xyz, .mat), false for a dataset.pt.
+    static bool buildsFromMolecules(const QString& source);
     /// True when this build can read .xyz/.mat molecules and has a bundled demo.
     static bool canBuildFromMolecules();
     /// The summary shown, as plain text (for reports and tests).

@@ -3,7 +3,7 @@
 /// The training settings, validated in the field with the reason shown; defaults are the
 /// homework's.
 
-#include "qm7/train/threads.h"
+#include "qm7/analysis/experiments.h"
 #include "qm7/train/trainer.h"
 
 #include <QJsonObject>
@@ -26,13 +26,18 @@ class HyperparameterPanel : public QWidget {
   public:
     explicit HyperparameterPanel(QWidget* parent = nullptr);
 
-    /// Every (lr, seed) pair as a config; empty with a reason when a field is invalid.
+    /// The settings as core's sweep (every lr of the field x seeds); its validate() is the
+    /// only place limits live.
+    qm7::SweepConfig sweepConfig() const;
+    /// Every (lr, seed) pair as a config (qm7::sweepConfigs); empty with a reason when a field
+    /// or core's validate() refuses the settings.
     std::vector<qm7::TrainConfig> configs(QString* error = nullptr) const;
     /// The settings with the first learning rate and seed 0.
     qm7::TrainConfig baseConfig() const;
     std::vector<double> learningRates() const;
     int seedCount() const;
-    qm7::ThreadSettings threadSettings() const;
+    /// Training threads (qm7::TrainOptions::threads), 0 = all cores.
+    int trainingThreads() const;
     /// The representation chosen for data built from molecules (cm, sorted, eigen, random-sorted).
     QString representation() const;
 
@@ -40,8 +45,6 @@ class HyperparameterPanel : public QWidget {
     bool isValid() const;
     /// The first reason a field is refused, empty when all are valid.
     QString firstError() const;
-    /// Rows of the loaded training split (bounds batch size and n); 0 = unknown.
-    void setTrainRows(int rows);
 
     /// Restores the homework's defaults.
     void resetDefaults();
@@ -62,16 +65,16 @@ class HyperparameterPanel : public QWidget {
                         const QString& tip, std::function<QString(const QString&)> check);
     void revalidate();
     int intValue(const QString& name) const;
+    QString coreError() const;
 
     std::vector<Field> m_fields;
     QComboBox* m_representation;
-    QSpinBox* m_torchThreads;
-    QSpinBox* m_blasThreads;
-    int m_trainRows = 0;
+    QSpinBox* m_threads;
+    QLabel* m_coreError;
     bool m_valid = true;
 };
 
-/// Parses "1e-3, 1e-4" (commas, semicolons or spaces) into numbers; empty with a reason on error.
+/// qm7::parseNumberList ("1e-3, 1e-4") with its message in error instead of an exception.
 std::vector<double> parseNumberList(const QString& text, QString* error);
 
 } // namespace qm7::ui

@@ -30,10 +30,6 @@ class QThread;
 
 namespace qm7::ui {
 
-/// Test MSE (kcal²/mol²) per training size, mean ± std over seeds, from a curve job's runs.
-std::vector<qm7::CurvePoint> curvePointsFromRuns(const std::vector<RunResultPtr>& runs,
-                                                 int fullTrainRows);
-
 /// What "Measure at these n" needs from the window: the data source and how it was built, the
 /// curve's training settings and seeds, and a folder for the (resumable) runs.
 struct MeasureContext {

@@ -16,6 +16,7 @@ class QTabWidget;
 namespace qm7::ui {
 
 class DataPanel;
+class JobBuilder;
 class HyperparameterPanel;
 class TrainingController;
 class LossPlot;
@@ -56,12 +57,19 @@ class MainWindow : public QMainWindow {
     void setPaused(bool paused);
     bool isTraining() const;
 
-    /// Writes every figure (PNG, SVG, PDF), every CSV and report.md into dir.
+    /// Writes every figure (PNG, SVG, PDF), the tabs' CSVs and, through core's one writer
+    /// (qm7::writeReport), sweep.csv, curve.csv, fits.csv and report.md into dir.
     bool exportAll(const QString& dir, QString* error = nullptr);
+    /// This session's sweep and learning-curve runs as a report (qm7::homeworkFromRuns).
+    qm7::HomeworkResult sessionReport() const;
     QJsonObject sessionState() const;
     void applySessionState(const QJsonObject& state);
     bool saveSession(const QString& path, QString* error = nullptr) const;
     bool loadSession(const QString& path, QString* error = nullptr);
+
+    /// Where a file dialog opens: the folder last used for key (QSettings, e.g. "export/dir")
+    /// when it still exists, else the project folder.
+    QString startFolder(const QString& key) const;
 
     /// The text the status bar shows (for tests).
     QString statusText() const;
@@ -88,13 +96,19 @@ class MainWindow : public QMainWindow {
   private:
     void buildActions();
     void buildLayout();
+    JobBuilder jobBuilder() const;
+    /// Records why a job cannot start (what: " the sweep", ...), shows it; returns false.
+    bool refuse(const QString& what, const QString& error);
     bool startJob(JobKind kind, std::vector<qm7::TrainConfig> configs);
     void onDatasetChanged(const DatasetPtr& data);
     void onEpochs(const EpochBatch& batch);
     void onProgress(const qm7::Progress& progress);
+    void onStage(const QString& text);
     void onRunFinished(int run, const RunResultPtr& result, const SavedRun& saved);
     void warn(const QString& title, const QString& text);
     void onJobFinished(const JobResult& result);
+    /// Shows the question-6 run of a job's runs on the Parity tab, the others in its picker.
+    void showParityOf(const std::vector<RunResultPtr>& runs);
     void onOverlayChanged();
     void onCurrentRunChanged();
     void updateControls();
@@ -112,7 +126,6 @@ class MainWindow : public QMainWindow {
     void writeSettings() const;
     PlotPage* currentPage() const;
     QList<PlotPage*> pages() const;
-    QString reportMarkdown() const;
 
     TrainingController* m_controller;
     DataPanel* m_data;
@@ -136,9 +149,13 @@ class MainWindow : public QMainWindow {
     JobKind m_jobKind = JobKind::Train;
     std::vector<qm7::TrainConfig> m_jobConfigs;
     std::vector<RunResultPtr> m_jobRuns;
+    qm7::CurveConfig m_curveConfig;        ///< the last learning curve's settings
+    std::vector<RunResultPtr> m_curveRuns; ///< and its finished runs
     QString m_jobSource;
     QString m_homeworkDir;
-    QString m_stage; ///< the homework's current stage, shown before the progress
+    qm7::HomeworkConfig m_homework; ///< the running homework's settings
+    double m_homeworkLr = 0;        ///< its chosen lr, once the sweep is done
+    QString m_stage;                ///< the homework's current stage, shown before the progress
     int m_lastEpoch = 0;
     int m_totalEpochs = 0;
     QString m_lastError;

@@ -32,7 +32,7 @@ struct TrainJob {
     JobKind kind = JobKind::Train;
     DatasetPtr data;
     std::vector<qm7::TrainConfig> configs;
-    qm7::ThreadSettings threads;
+    int threads = 0;    ///< training threads (qm7::TrainOptions::threads), 0 = all cores
     QString runsDir;    ///< finished runs are saved here (qm7::saveRun) on the worker; "" = not
     QString dataSource; ///< recorded in each run's config.json
     /// Fresh features per epoch (randomly sorted Coulomb matrices); kept alive by the job.

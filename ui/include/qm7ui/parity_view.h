@@ -5,8 +5,12 @@
 #include "qm7ui/meta_types.h"
 #include "qm7ui/plot_page.h"
 
+#include <QStringList>
 #include <qcustomplot.h>
 
+#include <vector>
+
+class QComboBox;
 class QLabel;
 class QMouseEvent;
 
@@ -24,6 +28,12 @@ class ParityView : public PlotPage {
 
     /// Shows a run's test predictions; label names it in the title.
     void setRun(const RunResultPtr& run, const QString& label);
+    /// Offers runs in a picker (shown when there are several) and shows runs[current].
+    void setRuns(const std::vector<RunResultPtr>& runs, const QStringList& labels, int current);
+    /// The picker of runs (hidden with one run).
+    QComboBox* runPicker() const { return m_picker; }
+    /// The title above the plots.
+    QString title() const;
     RunResultPtr run() const { return m_run; }
     QCustomPlot* parityPlot() const { return m_parity; }
 
@@ -36,6 +46,8 @@ class ParityView : public PlotPage {
     QCustomPlot* m_parity;
     QCustomPlot* m_residuals;
     QLabel* m_title;
+    QComboBox* m_picker;
+    std::vector<RunResultPtr> m_choices;
     QCPRange m_range;
 };
 

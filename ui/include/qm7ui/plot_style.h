@@ -3,6 +3,7 @@
 /// One look for every plot: colours, fonts, axis styling.
 
 #include <QColor>
+#include <Qt>
 #include <QString>
 
 class QCustomPlot;
@@ -19,10 +20,21 @@ QColor faded(const QColor& color, int alpha = 90);
 /// Fonts, margins and interactions shared by every QCustomPlot of the workbench.
 void stylePlot(QCustomPlot* plot);
 
-/// Puts a log ticker (10^k labels) on an axis, or a plain one.
+/// Puts a readable log ticker on an axis (labelled 1-2-5 ticks on short ranges, one number
+/// format per axis), or a plain one.
 void setLogAxis(QCPAxis* axis, bool log);
+
+/// Moves the legend out of the axes, to the right of them or above them, so it never covers
+/// data.
+void placeLegendOutside(QCustomPlot* plot, Qt::Edge edge = Qt::RightEdge);
 
 /// A number with a sensible number of digits for tables and tooltips.
 QString formatNumber(double value, int digits = 4);
+
+/// value with a fixed number of decimals, never "-0.00".
+QString fixedNumber(double value, int decimals);
+
+/// text without the minus of a number that rounds to zero ("-0.00" -> "0.00").
+QString noNegativeZero(const QString& text);
 
 } // namespace qm7::ui

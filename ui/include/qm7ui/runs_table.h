@@ -17,9 +17,10 @@ namespace qm7::ui {
 
 /// One stored run: its folder in the project and what it produced.
 struct RunRecord {
-    QString id;   ///< folder name, e.g. 20260101-120000-train-0
-    QString dir;  ///< absolute folder
-    QString kind; ///< train, sweep or curve
+    QString id;     ///< folder name, e.g. 20260101-120000-train-0
+    QString dir;    ///< absolute folder
+    QString kind;   ///< train, sweep or curve
+    QString source; ///< the data source the run was trained on ("demo" or a path)
     RunResultPtr run;
     QString label() const;
 };
@@ -29,12 +30,16 @@ class RunsTable : public QWidget {
     Q_OBJECT
   public:
     explicit RunsTable(QWidget* parent = nullptr);
+    /// Tall enough for ten runs: the dock starts at this height.
+    QSize sizeHint() const override;
 
     /// Sets the project folder and loads the runs stored in its runs/ folder.
     void setProjectDir(const QString& dir);
     QString projectDir() const { return m_projectDir; }
-    /// Adds a run that is already saved (dir may be empty when it could not be saved).
-    void addSavedRun(const RunResultPtr& run, const QString& kind, const SavedRun& saved);
+    /// Adds a run that is already saved (dir may be empty when it could not be saved), trained
+    /// on the data source source.
+    void addSavedRun(const RunResultPtr& run, const QString& kind, const SavedRun& saved,
+                     const QString& source = QString());
     /// The project's runs folder (project/runs), created when missing.
     QString runsDir() const;
     /// Runs ticked for overlay, in table order.

@@ -7,9 +7,10 @@
 
 #include "qm7/analysis/experiments.h"
 
+#include <QString>
+
 class QCustomPlot;
 class QComboBox;
-class QLineEdit;
 class QPushButton;
 class QTableWidget;
 class QLabel;
@@ -20,7 +21,12 @@ namespace qm7::ui {
 /// qm7::summarizeFinishedSweep; runs that are null or cancelled are skipped.
 std::vector<qm7::SweepRow> summarizeSweep(const std::vector<RunResultPtr>& runs);
 
-/// The sweep tab: the lr grid to run, the plot on a log lr axis, the chosen lr, and the table.
+/// "The optimum may lie beyond the range" when the chosen lr is the largest or smallest of
+/// several tried, else empty.
+QString edgeWarning(const qm7::SweepSummary& summary);
+
+/// The sweep tab (its lrs are the Hyperparameters' learning rates), the plot on a log lr axis, the
+/// chosen lr, and the table.
 class SweepView : public PlotPage {
     Q_OBJECT
   public:
@@ -30,10 +36,6 @@ class SweepView : public PlotPage {
     QList<QPair<QString, QWidget*>> plots() const override;
     QString csv() const override;
 
-    /// The learning rates to sweep (empty with error when the field is invalid).
-    std::vector<double> learningRates(QString* error = nullptr) const;
-    void setLearningRates(const QString& text);
-    QString learningRatesText() const;
     /// Shows a sweep's finished runs (any order; lrs taken from the runs).
     void setRuns(const std::vector<RunResultPtr>& runs);
     const std::vector<RunResultPtr>& runs() const { return m_runs; }
@@ -60,7 +62,6 @@ class SweepView : public PlotPage {
     qm7::SweepSummary m_summary;
     QCustomPlot* m_plot;
     QTableWidget* m_table;
-    QLineEdit* m_lrs;
     QComboBox* m_rule;
     QPushButton* m_run;
     QLabel* m_choice;

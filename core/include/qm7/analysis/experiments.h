@@ -83,6 +83,12 @@ std::vector<CurveRow> summarizeFinishedCurve(const CurveConfig& curve,
 /// The test-MSE points of a learning curve, ready to fit.
 std::vector<CurvePoint> curvePoints(const std::vector<CurveRow>& rows);
 
+/// The learning-curve points of any finished runs (e.g. a session's): runs are grouped by
+/// training size (config.trainSize, else trainRows, else fullTrainRows for runs on the whole
+/// split); null, cancelled and untested runs are skipped.
+std::vector<CurvePoint> curvePointsFromRuns(const std::vector<const RunResult*>& runs,
+                                            int fullTrainRows);
+
 /// Parses "1e-5,1e-4" or "100,200" lists; throws std::invalid_argument naming the bad item.
 std::vector<double> parseNumberList(const std::string& text);
 

@@ -2,9 +2,11 @@
 /// @file trainer.h
 /// Training of the one-hidden-layer network: one run, or many runs at once (an ensemble).
 ///
-/// One call trains any number of models (seeds, learning rates, training sizes). Runs that
-/// share their shapes are trained together in stacked tensors (batched GEMM, per-model Adam);
-/// each run's numbers are the same as when it is trained alone.
+/// One call trains any number of models (seeds, learning rates, training sizes) with
+/// hand-written kernels that call single-threaded sgemm (train/mlp_kernels.h). With several
+/// runs, up to TrainOptions::threads runs train side by side, one per worker thread; a single
+/// run's steps are split over the threads by blocks of hidden units. Each run's numbers are the
+/// same as when it is trained alone, whatever the thread count.
 
 #include "qm7/io/dataset.h"
 #include "qm7/io/feature_augmentation.h"
@@ -52,6 +54,7 @@ struct Progress {
     double seconds = 0; ///< wall time since the call started
     int runsFinished = 0;
     int runsTotal = 0;
+    int threads = 0; ///< threads the trainer uses for this call
 };
 
 /// Everything one run produced.
@@ -96,8 +99,9 @@ struct TrainOptions {
     TrainObserver* observer = nullptr;
     TrainControl* control = nullptr;
     const FeatureAugmentation* augmentation = nullptr;
-    int parallelRuns =
-        0; ///< runs trained side by side on worker threads; 0 = chosen by the trainer
+    /// Training threads, 0 = all cores: the one thread count. The trainer uses at most this many
+    /// threads, whether it trains runs side by side or splits one run's steps.
+    int threads = 0;
     /// Lockstep: all runs advance epoch by epoch together (live multi-seed plots).
     /// Queue: each worker takes whole runs, longest first; runs finish one after another and the
     /// cores stay busy when runs differ in length (learning curves, resumable jobs).
@@ -111,8 +115,8 @@ struct TrainOptions {
     int skipBlockRows = 0; ///< minibatch rows per block of the skip; 0 = the default
 };
 
-/// Trains every config on data; runs with equal shapes are stacked and trained together.
-/// Results come back in the order of configs. Throws std::invalid_argument for bad configs.
+/// Trains every config on data, on options.threads threads. Results come back in the order of
+/// configs. Throws std::invalid_argument for bad configs.
 std::vector<RunResult> trainMany(const Dataset& data, const std::vector<TrainConfig>& configs,
                                  const TrainOptions& options = {});
 
