@@ -159,13 +159,15 @@ TEST(Report, BandNoteOnlyWhereABandIsShown) {
     for (const auto& e : r.extrapolations)
         EXPECT_FALSE(e.ok);
     const std::string md = reportMarkdown(r, "demo");
-    EXPECT_EQ(md.find("95% band"), std::string::npos) << md;
-    EXPECT_FALSE(std::regex_search(md, std::regex("\\([0-9.]+ to "))) << md; // no band cell
+    // No law can be validated on held-out sizes with two sizes: no band in any cell, no answer.
+    EXPECT_FALSE(std::regex_search(md, std::regex("\\[[-0-9.e+]+, [-0-9.e+]+\\]"))) << md;
+    EXPECT_EQ(md.find("Bands: "), std::string::npos) << md;
     const std::string csv = lawRankingCsv(r.ranking);
     EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 6) << csv; // a header and five laws
-    // With four sizes there are bands, and the note comes with them.
+    // With four sizes there are bands, and the note saying what they cover comes with them.
     const std::string full = reportMarkdown(homeworkFromRuns(Session().inputs), "demo");
-    EXPECT_NE(full.find("In parentheses: the 95% band"), std::string::npos) << full;
+    EXPECT_TRUE(std::regex_search(full, std::regex("\\[[-0-9.e+]+, [-0-9.e+]+\\]"))) << full;
+    EXPECT_NE(full.find("Bands: "), std::string::npos) << full;
 }
 
 TEST(Report, WritesEveryTableAtomically) {

@@ -1,4 +1,5 @@
 #include "qm7/analysis/law_ranking.h"
+#include "qm7/analysis/report.h"
 
 #include <algorithm>
 #include <cmath>
@@ -99,14 +100,14 @@ std::string sig(double v) {
     return fmt("%.3g", v);
 }
 
-/// A value rounded to its standard error (two significant digits of the error).
+/// A value rounded to its standard error (report.h's one formatter).
 std::string withError(double v, double se) {
-    if (!std::isfinite(se) || se <= 0)
-        return sig(v) + " ± " + sig(se);
-    const int digits = std::max(0, 1 - static_cast<int>(std::floor(std::log10(se))));
-    char buf[96];
-    std::snprintf(buf, sizeof buf, "%.*f ± %.*f", digits, v, digits, se);
-    return buf;
+    return formatWithError(v, se);
+}
+
+/// A training-set size as a whole number ("4000", not "4e+03").
+std::string sizeText(double n) {
+    return std::isfinite(n) && n == std::floor(n) && std::fabs(n) < 1e12 ? fmt("%.0f", n) : sig(n);
 }
 
 std::string csvNumber(double v) {
@@ -121,7 +122,7 @@ Extrapolation predictWithHeldOutBand(const LawScore& law, double n) {
     if (!law.fit.ok || !(cov.value > 0) || !std::isfinite(cov.value)) {
         e.ok = false;
         if (e.message.empty())
-            e.message = "the law predicts a non-positive or non-finite error at n = " + sig(n);
+            e.message = "the law predicts a non-positive or non-finite error at n = " + sizeText(n);
         return e;
     }
     const double f = cov.value;
@@ -232,7 +233,7 @@ LawRanking rankLaws(const std::vector<CurvePoint>& mean,
                         " cases (no fit, or an error <= 0)";
         else if (!(s.band.value > 0) || !std::isfinite(s.band.value))
             s.verdict = "not the answer: it predicts a non-positive or non-finite error at n = " +
-                        sig(targetN);
+                        sizeText(targetN);
         else if (!s.band.ok)
             s.verdict = "not the answer: " + s.band.message;
         else
@@ -301,7 +302,7 @@ std::string bandVerdict(const Extrapolation& band, double measured) {
 std::string lawRankingMarkdown(const LawRanking& r, const std::vector<CurveRow>& measured,
                                const FitOptions& options) {
     std::string md;
-    const std::string target = sig(r.targetN);
+    const std::string target = sizeText(r.targetN);
     md +=
         "Every law is ranked by how well it predicts sizes it was not fitted on: fitted on the "
         "smaller sizes, it predicts the held-out largest one (and the two largest where enough "
@@ -345,7 +346,10 @@ std::string lawRankingMarkdown(const LawRanking& r, const std::vector<CurveRow>&
               (i == static_cast<std::size_t>(r.chosen) ? std::string("**chosen**") : s.verdict) +
               " |\n";
     }
-    md += "\nBands: " + r.bandNote + ".\n\n";
+    bool anyBand = false; // the note only where a band is shown
+    for (const LawScore& s : r.laws)
+        anyBand = anyBand || s.usable || s.paramBand.ok;
+    md += anyBand ? "\nBands: " + r.bandNote + ".\n\n" : std::string("\n");
     if (const LawScore* a = r.answer()) {
         md += "**Answer.** The learning curve follows **" + curveModelFormula(a->model) + "** (";
         for (std::size_t k = 0; k < a->fit.params.size(); ++k)
