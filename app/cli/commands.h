@@ -14,5 +14,7 @@ Command addFetchCommand(CLI::App& app);
 Command addSweepCommand(CLI::App& app);
 Command addCurveCommand(CLI::App& app);
 Command addHomeworkCommand(CLI::App& app);
+Command addCvCommand(CLI::App& app);
+Command addPredictCommand(CLI::App& app);
 
 } // namespace qm7::cli

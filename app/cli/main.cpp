@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
         addInfoCommand(app),       addTrainCommand(app),    addBuildDatasetCommand(app),
         addInvarianceCommand(app), addFetchCommand(app),    addSweepCommand(app),
         addCurveCommand(app),      addHomeworkCommand(app),
+        addCvCommand(app),         addPredictCommand(app),
     };
 
     try {

@@ -1,0 +1,239 @@
+// qm7 cv: K-fold cross-validation of kernel ridge regression, the one-hidden-layer network or
+// the paper's network over the folds of qm7.mat (P) or a seeded partition saved with the
+// results; finished folds on disk are not trained again.
+#include "commands.h"
+
+#include "qm7/analysis/cross_validation.h"
+#include "qm7/chem/dataset_builder.h"
+#include "qm7/chem/mat_reader.h"
+#include "qm7/util/atomic_file.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+namespace qm7::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct CvCli {
+    std::string from = "demo";
+    std::string out;
+    std::string foldsFrom;
+    int folds = 5;
+    int fold = -1;
+    std::string model = "krr";
+    double valFraction = 0.1;
+    std::uint64_t seed = 0;
+    int trainSize = 0;
+    std::string kernel = "laplacian";
+    std::vector<double> sigmas;
+    std::vector<double> lambdas;
+    bool noRefit = false;
+    TrainConfig config;
+    int blasThreads = 0;
+};
+
+std::string format(const char* fmt, double a) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, fmt, a);
+    return buf;
+}
+
+/// The partition: out/partition.json when it exists, else P of a .mat, else seeded.
+CvPartition choosePartition(const CvCli& o, const MoleculeSource& source, const std::string& out) {
+    const int n = static_cast<int>(source.molecules.size());
+    const fs::path saved = fs::path(out) / "partition.json";
+    if (fs::exists(saved)) {
+        CvPartition p = partitionFromJson(readFile(saved.string()));
+        if (p.molecules != n)
+            throw UsageError(saved.string() + " partitions " + std::to_string(p.molecules) +
+                             " molecules but " + o.from + " has " + std::to_string(n) +
+                             ": use another --out");
+        if (static_cast<int>(p.folds.size()) != o.folds)
+            throw UsageError(saved.string() + " has " + std::to_string(p.folds.size()) +
+                             " folds, not --folds " + std::to_string(o.folds));
+        return p;
+    }
+    CvPartition p;
+    std::string matPath = !o.foldsFrom.empty() ? o.foldsFrom : "";
+    std::vector<std::vector<int>> folds = source.folds;
+    if (!matPath.empty()) {
+        folds = readQm7Mat(matPath).folds;
+    } else if (!folds.empty()) {
+        matPath = o.from;
+    }
+    if (!folds.empty()) {
+        p.folds = folds;
+        p.origin = "P of " + fs::path(matPath).filename().string();
+        p.molecules = n;
+        try {
+            validatePartition(p);
+        } catch (const std::invalid_argument& e) {
+            throw UsageError("the folds P of " + matPath + " do not fit " + o.from + ": " +
+                             e.what());
+        }
+        if (static_cast<int>(p.folds.size()) != o.folds)
+            throw UsageError(matPath + " has " + std::to_string(p.folds.size()) +
+                             " folds (P), not --folds " + std::to_string(o.folds));
+    } else {
+        p = seededPartition(n, o.folds, o.seed);
+    }
+    writeFileAtomically(saved.string(), partitionToJson(p));
+    return p;
+}
+
+void printRow(std::ostream& out, const FoldResult& r, bool fromDisk) {
+    char line[256];
+    std::snprintf(line, sizeof line, "%4d %6d %5d %5d %9.2f %9.2f %9.1f  %s%s\n", r.fold,
+                  r.trainRows, r.valRows, r.testRows, r.test.mae, r.test.rmse, r.seconds,
+                  r.detail.c_str(), fromDisk ? " (from disk)" : "");
+    out << line;
+}
+
+int runCv(const CvCli& o) {
+    if (o.folds < 2)
+        throw UsageError("--folds must be at least 2");
+    if (o.fold < -1 || o.fold >= o.folds)
+        throw UsageError("--fold must be between 0 and " + std::to_string(o.folds - 1));
+    CvModel model;
+    CvSettings settings;
+    try {
+        model = parseCvModel(o.model);
+        settings.krr.kernel = parseKrrKernel(o.kernel);
+    } catch (const std::invalid_argument& e) {
+        throw UsageError(e.what());
+    }
+    if (model == CvModel::Paper)
+        throw UsageError("--model paper needs the deep trainer, which this build does not have "
+                         "yet; use krr or mlp");
+    if (!o.sigmas.empty())
+        settings.krr.sigmas = o.sigmas;
+    if (!o.lambdas.empty())
+        settings.krr.lambdas = o.lambdas;
+    settings.krr.refit = !o.noRefit;
+    settings.valFraction = o.valFraction;
+    settings.seed = o.seed;
+    settings.mlp = o.config;
+    if (model == CvModel::Mlp) {
+        const std::string why = o.config.validate();
+        if (!why.empty())
+            throw UsageError(why);
+    }
+    if (!(o.valFraction > 0 && o.valFraction < 1))
+        throw UsageError("--val-fraction must be between 0 and 1");
+    if (o.trainSize < 0)
+        throw UsageError("--train-size must be 0 (all) or positive");
+
+    MoleculeSource source;
+    try {
+        source = readMolecules(o.from);
+    } catch (const MoleculeError& e) {
+        throw UsageError(e.what());
+    }
+    const std::string out = o.out.empty() ? "cv-" + o.model : o.out;
+    ensureWritableDir(out);
+    setUpNumerics(o.blasThreads);
+    const CvPartition partition = choosePartition(o, source, out);
+
+    std::cout << "cross-validation of " << o.model << " on " << o.from << ": "
+              << source.molecules.size() << " molecules, " << partition.folds.size() << " folds ("
+              << partition.origin
+              << (partition.origin == "seeded" ? " " + std::to_string(partition.seed) : "")
+              << "), validation " << o.valFraction << " of the training folds; results in " << out
+              << "\n\n";
+    std::cout << "fold  train   val  test  MAE kcal/mol RMSE    time s  chosen\n";
+
+    TrainControl& control = interruptControl();
+    settings.trainOptions.control = &control;
+    std::vector<double> maes, rmses, seconds;
+    bool cancelled = false;
+    for (int k = 0; k < o.folds; ++k) {
+        if (o.fold >= 0 && k != o.fold)
+            continue;
+        const std::string dir = (fs::path(out) / ("fold-" + std::to_string(k))).string();
+        const fs::path resultFile = fs::path(dir) / "result.json";
+        FoldResult r;
+        bool fromDisk = false;
+        if (fs::exists(resultFile)) {
+            r = foldResultFromJson(readFile(resultFile.string()));
+            fromDisk = r.model == model && !r.cancelled;
+        }
+        if (!fromDisk) {
+            FoldSplit split = foldSplit(partition, k, o.valFraction, o.seed);
+            if (o.trainSize > 0 && o.trainSize < static_cast<int>(split.train.size()))
+                split.train.resize(static_cast<std::size_t>(o.trainSize));
+            r = runFold(source.molecules, split, k, model, settings, dir);
+        }
+        if (r.cancelled || interrupted()) {
+            cancelled = true;
+            break;
+        }
+        printRow(std::cout, r, fromDisk);
+        std::cout.flush();
+        maes.push_back(r.test.mae);
+        rmses.push_back(r.test.rmse);
+        seconds.push_back(r.seconds);
+    }
+    if (!maes.empty()) {
+        const MeanStd mae = meanStd(maes), rmse = meanStd(rmses), time = meanStd(seconds);
+        std::cout << "mean " << format("%.2f", mae.mean) << " ± " << format("%.2f", mae.std)
+                  << " MAE, " << format("%.2f", rmse.mean) << " ± " << format("%.2f", rmse.std)
+                  << " RMSE kcal/mol over " << maes.size() << " fold(s); "
+                  << format("%.1f", time.mean) << " s per fold\n\n";
+        std::cout << "published anchors (official qm7.mat, 7165 molecules, 5 folds):\n";
+        for (const CvAnchor& a : publishedAnchors()) {
+            std::cout << "  " << a.method << ": MAE "
+                      << (a.mae > 0 ? format("%.2f", a.mae) : std::string("-")) << ", RMSE "
+                      << (a.rmse > 0 ? format("%.2f", a.rmse) : std::string("-")) << "  ["
+                      << a.source << "]\n";
+        }
+    }
+    if (cancelled) {
+        std::cerr << "interrupted; finished folds are in " << out
+                  << "; the same command continues\n";
+        return kInterrupted;
+    }
+    return kOk;
+}
+
+} // namespace
+
+Command addCvCommand(CLI::App& app) {
+    auto o = std::make_shared<CvCli>();
+    CLI::App* sub =
+        app.add_subcommand("cv", "K-fold cross-validation: KRR, the network or the paper's");
+    sub->add_option("--from", o->from, "Molecules: demo, qm7.mat or an .xyz file")
+        ->capture_default_str();
+    sub->add_option("--out", o->out, "Results folder (default cv-<model>); reruns continue it");
+    sub->add_option("--folds", o->folds, "Number of folds")->capture_default_str();
+    sub->add_option("--fold", o->fold, "Run only fold K (0-based; default all)");
+    sub->add_option("--folds-from", o->foldsFrom,
+                    "Take the folds from the P of this qm7.mat (same molecules, same order)");
+    sub->add_option("--model", o->model, "krr, mlp (one hidden layer, sorted CM) or paper")
+        ->capture_default_str();
+    sub->add_option("--val-fraction", o->valFraction,
+                    "Part of the training folds kept for validation")
+        ->capture_default_str();
+    sub->add_option("--seed", o->seed, "Seed of the partition, validation part and training")
+        ->capture_default_str();
+    sub->add_option("--train-size", o->trainSize,
+                    "Use only n training molecules per fold (0 = all)")
+        ->capture_default_str();
+    sub->add_option("--kernel", o->kernel, "KRR kernel: laplacian or gaussian")
+        ->capture_default_str();
+    sub->add_option("--sigmas", o->sigmas, "KRR kernel widths to try (atomic units)")
+        ->delimiter(',');
+    sub->add_option("--lambdas", o->lambdas, "KRR regularizations to try")->delimiter(',');
+    sub->add_flag(
+        "--no-refit", o->noRefit,
+        "KRR: keep the model fitted on the training part only (no refit with validation)");
+    addTrainingOptions(sub, o->config, o->blasThreads);
+    return {sub, [o] { return runCv(*o); }};
+}
+
+} // namespace qm7::cli

@@ -1,0 +1,172 @@
+// qm7 predict: atomization energies of new molecules with a trained run (a fold of qm7 cv);
+// molecules the model cannot handle get a reason instead of a number.
+#include "commands.h"
+
+#include "qm7/analysis/cross_validation.h"
+#include "qm7/analysis/krr.h"
+#include "qm7/chem/representation.h"
+#include "qm7/chem/xyz_reader.h"
+#include "qm7/train/run_store.h"
+#include "qm7/util/atomic_file.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+namespace qm7::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct PredictCli {
+    std::string run;
+    std::string from;
+    std::string energyKey = "energy";
+};
+
+/// One molecule's answer.
+struct Answer {
+    double energy = NAN;
+    double spread = NAN; ///< NaN when the input is deterministic (sorted Coulomb matrix)
+    std::string error;
+};
+
+/// Why a model trained on `elements` with padding `atoms` cannot take a molecule, or "".
+std::string whyNot(const Molecule& m, const std::vector<int>& elements, int atoms) {
+    if (m.atoms() == 0)
+        return "the molecule has no atoms";
+    if (m.atoms() > atoms)
+        return "it has " + std::to_string(m.atoms()) + " atoms, more than the " +
+               std::to_string(atoms) + " the model was built for (its padding size)";
+    for (int z : m.Z)
+        if (!std::binary_search(elements.begin(), elements.end(), z)) {
+            std::string seen;
+            for (int e : elements)
+                seen += (seen.empty() ? "" : " ") + elementSymbol(e);
+            return "element " + elementSymbol(z) + " (Z = " + std::to_string(z) +
+                   ") never occurred in the training molecules (" + seen + ")";
+        }
+    const auto [i, j] = findCoincidentAtoms(m, 1e-3);
+    if (i >= 0)
+        return "atoms " + std::to_string(i + 1) + " and " + std::to_string(j + 1) +
+               " are at the same place";
+    return "";
+}
+
+std::vector<Answer> predictSorted(const std::string& dir, const nlohmann::json& info,
+                                  const std::vector<Molecule>& molecules) {
+    const std::string model = info.at("model").get<std::string>();
+    const int atoms = info.at("atoms").get<int>();
+    const auto elements = info.at("elements").get<std::vector<int>>();
+    std::vector<Answer> answers(molecules.size());
+    std::vector<Molecule> good;
+    std::vector<std::size_t> where;
+    for (std::size_t i = 0; i < molecules.size(); ++i) {
+        answers[i].error = whyNot(molecules[i], elements, atoms);
+        if (answers[i].error.empty()) {
+            good.push_back(molecules[i]);
+            where.push_back(i);
+        }
+    }
+    if (good.empty())
+        return answers;
+    std::vector<double> pred;
+    const std::vector<double> X = sortedCoulombFeatures(good, atoms);
+    if (model == "krr") {
+        pred = predictKrr(loadKrrModel((fs::path(dir) / "krr.bin").string()), X);
+    } else if (model == "mlp") {
+        const double scale = info.at("scale").get<double>();
+        std::vector<float> Xf(X.size());
+        for (std::size_t i = 0; i < X.size(); ++i)
+            Xf[i] = static_cast<float>(X[i] / scale);
+        const RunResult run = loadRun(dir);
+        const std::vector<float> p = predict(run.weights, run.scaler, Xf);
+        pred.assign(p.begin(), p.end());
+    } else {
+        throw UsageError(dir + "/model.json names an unknown model '" + model + "'");
+    }
+    for (std::size_t k = 0; k < where.size(); ++k)
+        answers[where[k]].energy = pred[k];
+    return answers;
+}
+
+int runPredict(const PredictCli& o) {
+    const fs::path info = fs::path(o.run) / "model.json";
+    if (!fs::is_directory(o.run))
+        throw UsageError("--run " + o.run + " is not a folder");
+    if (!fs::exists(info))
+        throw UsageError(o.run + " is not a run that can predict molecules (no model.json): use "
+                                 "a fold folder written by qm7 cv, such as cv-krr/fold-0");
+    ensureReadableFile(o.from);
+    XyzOptions xyz;
+    xyz.requireEnergy = false;
+    xyz.minDistance = 0; // coincident atoms are reported per molecule below
+    xyz.energyKey = o.energyKey;
+    std::vector<Molecule> molecules;
+    try {
+        molecules = readXyz(o.from, xyz);
+    } catch (const MoleculeError& e) {
+        throw UsageError(e.what());
+    }
+    nlohmann::json meta;
+    try {
+        meta = nlohmann::json::parse(readFile(info.string()));
+    } catch (const nlohmann::json::exception& e) {
+        throw UsageError(info.string() + " is damaged: " + e.what());
+    }
+    const std::vector<Answer> answers = predictSorted(o.run, meta, molecules);
+
+    std::cout << "predicted atomization energies (kcal/mol) with the "
+              << meta.value("model", std::string("?")) << " model of " << o.run << "\n";
+    std::cout << "   # name                 atoms   predicted    spread   reference\n";
+    int rejected = 0;
+    for (std::size_t i = 0; i < molecules.size(); ++i) {
+        const Molecule& m = molecules[i];
+        const Answer& a = answers[i];
+        const std::string name = m.name.empty() ? std::to_string(i + 1) : m.name;
+        char line[256];
+        if (!a.error.empty()) {
+            ++rejected;
+            std::snprintf(line, sizeof line, "%4zu %-20s %5d   cannot predict: %s\n", i + 1,
+                          name.c_str(), m.atoms(), a.error.c_str());
+            std::cout << line;
+            continue;
+        }
+        const std::string spread = std::isnan(a.spread) ? "-" : std::to_string(a.spread);
+        char ref[64] = "-";
+        if (m.energy != 0.0)
+            std::snprintf(ref, sizeof ref, "%.2f", m.energy);
+        std::snprintf(line, sizeof line, "%4zu %-20s %5d %11.2f %9s %11s\n", i + 1, name.c_str(),
+                      m.atoms(), a.energy, spread.c_str(), ref);
+        std::cout << line;
+    }
+    if (rejected > 0) {
+        std::cerr << "qm7 predict: " << rejected << " of " << molecules.size()
+                  << " molecule(s) could not be predicted (reasons above)\n";
+        return kBadInput;
+    }
+    return kOk;
+}
+
+} // namespace
+
+Command addPredictCommand(CLI::App& app) {
+    auto o = std::make_shared<PredictCli>();
+    CLI::App* sub = app.add_subcommand(
+        "predict", "Predict atomization energies of molecules in an .xyz file with a trained run");
+    sub->add_option("--run", o->run, "A run folder (a fold of qm7 cv, e.g. cv-krr/fold-0)")
+        ->required();
+    sub->add_option("--from", o->from, "Molecules: .xyz or .xyz.gz (Angstrom)")->required();
+    sub->add_option("--energy-key", o->energyKey,
+                    "Key of a reference energy on the comment line, shown beside the prediction")
+        ->capture_default_str();
+    return {sub, [o] { return runPredict(*o); }};
+}
+
+} // namespace qm7::cli
