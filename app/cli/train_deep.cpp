@@ -101,6 +101,14 @@ int runTrainDeep(const std::string& data, const std::string& outDir, const Train
                  const DeepCliOptions& o, int blasThreads) {
     if (o.checkpointMinutes <= 0)
         throw UsageError("--checkpoint-minutes must be positive");
+    try { // bad choices are reported before any data is read
+        if (!o.layers.empty())
+            parseLayers(o.layers);
+        parseActivation(o.activation);
+        parseOptimizer(o.optimizer);
+    } catch (const std::invalid_argument& e) {
+        throw UsageError(e.what());
+    }
     const bool expand = o.expand || o.paper;
     DeepRun run;
     std::unique_ptr<DeepInputs> inputs;
@@ -109,7 +117,8 @@ int runTrainDeep(const std::string& data, const std::string& outDir, const Train
     int trainRows = 0;
     if (expand) {
         if (sourceKind(data) == SourceKind::TorchDataset)
-            throw UsageError("--expand needs molecules (.xyz, .xyz.gz, .mat or demo), not a .pt");
+            throw UsageError(data + ": --expand and --paper need molecules (.xyz, .xyz.gz, .mat "
+                                    "or demo), not a .pt data set");
         if (data != "demo")
             ensureReadableFile(data);
         try {

@@ -141,7 +141,9 @@ struct DeepOptions {
     /// when it exists at the start with the same config, training resumes from it.
     std::string checkpoint;
     double checkpointSeconds = 180;
-    int threads = 0; ///< threads of a step; 0 = all cores
+    /// Reserved: a step runs on the calling thread with single-threaded BLAS (on a shared
+    /// machine that is faster than OpenBLAS's pool); several runs go side by side instead.
+    int threads = 0;
 };
 
 /// Trains one network. Throws std::invalid_argument for a bad config or inputs.
