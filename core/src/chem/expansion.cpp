@@ -18,6 +18,8 @@ namespace {
 
 /// Beyond this distance from x (in units of theta) tanh((x - k) / theta) is +-1 in float.
 constexpr double kSaturation = 9.5;
+/// exp(-2).
+constexpr double kExpMinus2 = 0.1353352832366127;
 
 int triangleSize(int atoms) {
     return atoms * (atoms + 1) / 2;
@@ -152,8 +154,11 @@ void CoulombExpansion::expand(const double* tri, float* out) const {
         const int hi = std::clamp(static_cast<int>(std::floor(x + kSaturation)) + 1, lo, count);
         for (int k = 0; k < lo; ++k)
             o[k] = 1.0f;
-        for (int k = lo; k < hi; ++k)
-            o[k] = static_cast<float>(std::tanh(x - k));
+        // tanh(t) = 1 - 2 / (exp(2t) + 1), with exp(2 (x - k)) stepped by exp(-2) along k: one
+        // exp per entry (x - k stays within +-kSaturation, so nothing overflows).
+        double ex = hi > lo ? std::exp(2.0 * (x - lo)) : 0.0;
+        for (int k = lo; k < hi; ++k, ex *= kExpMinus2)
+            o[k] = static_cast<float>(1.0 - 2.0 / (ex + 1.0));
         for (int k = hi; k < count; ++k)
             o[k] = -1.0f;
         if (centred) {
