@@ -20,6 +20,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
+std::string format(const char* fmt, double a) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, fmt, a);
+    return buf;
+}
+
 struct CvCli {
     std::string from = "demo";
     std::string out;
@@ -36,13 +42,28 @@ struct CvCli {
     bool noRefit = false;
     TrainConfig config;
     int blasThreads = 0;
+    long long steps = 0;
+    long long evalSteps = 0;
+    double checkpointMinutes = 3;
 };
 
-std::string format(const char* fmt, double a) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, fmt, a);
-    return buf;
-}
+/// A progress line for the paper's network (on stderr).
+class PaperProgress : public DeepObserver {
+  public:
+    explicit PaperProgress(int fold) : m_bar("fold " + std::to_string(fold)) {}
+    void onEval(const DeepStats& s) override { m_last = s; }
+    void onProgress(long long step, long long total, double) override {
+        std::string extra = "step " + std::to_string(step) + "/" + std::to_string(total);
+        if (m_last.step > 0)
+            extra += "  val MAE " + format("%.2f", m_last.valMae) + " kcal/mol";
+        m_bar.update(step, total, extra);
+    }
+    void finish() { m_bar.finish(); }
+
+  private:
+    ProgressBar m_bar;
+    DeepStats m_last;
+};
 
 /// The partition: out/partition.json when it exists, else P of a .mat, else seeded.
 CvPartition choosePartition(const CvCli& o, const MoleculeSource& source, const std::string& out) {
@@ -108,9 +129,18 @@ int runCv(const CvCli& o) {
     } catch (const std::invalid_argument& e) {
         throw UsageError(e.what());
     }
-    if (model == CvModel::Paper)
-        throw UsageError("--model paper needs the deep trainer, which this build does not have "
-                         "yet; use krr or mlp");
+    if (model == CvModel::Paper) {
+        if (o.steps > 0)
+            settings.paper.steps = o.steps;
+        if (o.evalSteps > 0)
+            settings.paper.evalEvery = o.evalSteps;
+        const std::string why = settings.paper.validate();
+        if (!why.empty())
+            throw UsageError(why);
+        if (!(o.checkpointMinutes > 0))
+            throw UsageError("--checkpoint-minutes must be positive");
+        settings.paperOptions.checkpointSeconds = 60 * o.checkpointMinutes;
+    }
     if (!o.sigmas.empty())
         settings.krr.sigmas = o.sigmas;
     if (!o.lambdas.empty())
@@ -167,7 +197,11 @@ int runCv(const CvCli& o) {
             FoldSplit split = foldSplit(partition, k, o.valFraction, o.seed);
             if (o.trainSize > 0 && o.trainSize < static_cast<int>(split.train.size()))
                 split.train.resize(static_cast<std::size_t>(o.trainSize));
+            PaperProgress progress(k);
+            settings.paperOptions.observer = &progress;
+            settings.paperOptions.control = &control;
             r = runFold(source.molecules, split, k, model, settings, dir);
+            progress.finish();
         }
         if (r.cancelled || interrupted()) {
             cancelled = true;
@@ -232,6 +266,12 @@ Command addCvCommand(CLI::App& app) {
     sub->add_flag(
         "--no-refit", o->noRefit,
         "KRR: keep the model fitted on the training part only (no refit with validation)");
+    sub->add_option("--steps", o->steps, "paper: minibatch steps (default the paper's 1,000,000)");
+    sub->add_option("--eval-steps", o->evalSteps,
+                    "paper: validate every k steps, keeping the best (default 5000)");
+    sub->add_option("--checkpoint-minutes", o->checkpointMinutes,
+                    "paper: write a checkpoint this often; a rerun resumes from it")
+        ->capture_default_str();
     addTrainingOptions(sub, o->config, o->blasThreads);
     return {sub, [o] { return runCv(*o); }};
 }

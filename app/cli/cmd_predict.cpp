@@ -3,6 +3,7 @@
 #include "commands.h"
 
 #include "qm7/analysis/cross_validation.h"
+#include "qm7/analysis/deep_recipe.h"
 #include "qm7/analysis/krr.h"
 #include "qm7/chem/representation.h"
 #include "qm7/chem/xyz_reader.h"
@@ -28,6 +29,7 @@ struct PredictCli {
     std::string run;
     std::string from;
     std::string energyKey = "energy";
+    int draws = 10;
 };
 
 /// One molecule's answer.
@@ -100,7 +102,10 @@ int runPredict(const PredictCli& o) {
     const fs::path info = fs::path(o.run) / "model.json";
     if (!fs::is_directory(o.run))
         throw UsageError("--run " + o.run + " is not a folder");
-    if (!fs::exists(info))
+    if (o.draws < 1)
+        throw UsageError("--draws must be at least 1");
+    const bool deep = isDeepRun(o.run);
+    if (!deep && !fs::exists(info))
         throw UsageError(o.run + " is not a run that can predict molecules (no model.json): use "
                                  "a fold folder written by qm7 cv, such as cv-krr/fold-0");
     ensureReadableFile(o.from);
@@ -114,16 +119,30 @@ int runPredict(const PredictCli& o) {
     } catch (const MoleculeError& e) {
         throw UsageError(e.what());
     }
-    nlohmann::json meta;
-    try {
-        meta = nlohmann::json::parse(readFile(info.string()));
-    } catch (const nlohmann::json::exception& e) {
-        throw UsageError(info.string() + " is damaged: " + e.what());
+    std::vector<Answer> answers;
+    std::string modelName;
+    if (deep) {
+        const DeepRun run = loadDeepRun(o.run);
+        if (run.expansion.dim() == 0)
+            throw UsageError(o.run + " was trained on fixed features, not on molecules: it "
+                                     "cannot predict new molecules");
+        for (const MoleculePrediction& p : predictMolecules(run, molecules, o.draws))
+            answers.push_back({p.energy, p.spread, p.error});
+        modelName =
+            "deep network (mean and spread over " + std::to_string(o.draws) + " random sortings)";
+    } else {
+        nlohmann::json meta;
+        try {
+            meta = nlohmann::json::parse(readFile(info.string()));
+        } catch (const nlohmann::json::exception& e) {
+            throw UsageError(info.string() + " is damaged: " + e.what());
+        }
+        answers = predictSorted(o.run, meta, molecules);
+        modelName = meta.value("model", std::string("?")) + " model (sorted Coulomb matrices)";
     }
-    const std::vector<Answer> answers = predictSorted(o.run, meta, molecules);
 
-    std::cout << "predicted atomization energies (kcal/mol) with the "
-              << meta.value("model", std::string("?")) << " model of " << o.run << "\n";
+    std::cout << "predicted atomization energies (kcal/mol) with the " << modelName << " of "
+              << o.run << "\n";
     std::cout << "   # name                 atoms   predicted    spread   reference\n";
     int rejected = 0;
     for (std::size_t i = 0; i < molecules.size(); ++i) {
@@ -138,12 +157,14 @@ int runPredict(const PredictCli& o) {
             std::cout << line;
             continue;
         }
-        const std::string spread = std::isnan(a.spread) ? "-" : std::to_string(a.spread);
+        char spread[32] = "-";
+        if (!std::isnan(a.spread))
+            std::snprintf(spread, sizeof spread, "%.2f", a.spread);
         char ref[64] = "-";
         if (m.energy != 0.0)
             std::snprintf(ref, sizeof ref, "%.2f", m.energy);
         std::snprintf(line, sizeof line, "%4zu %-20s %5d %11.2f %9s %11s\n", i + 1, name.c_str(),
-                      m.atoms(), a.energy, spread.c_str(), ref);
+                      m.atoms(), a.energy, spread, ref);
         std::cout << line;
     }
     if (rejected > 0) {
@@ -165,6 +186,9 @@ Command addPredictCommand(CLI::App& app) {
     sub->add_option("--from", o->from, "Molecules: .xyz or .xyz.gz (Angstrom)")->required();
     sub->add_option("--energy-key", o->energyKey,
                     "Key of a reference energy on the comment line, shown beside the prediction")
+        ->capture_default_str();
+    sub->add_option("--draws", o->draws,
+                    "Random sortings averaged per molecule (networks on randomly sorted inputs)")
         ->capture_default_str();
     return {sub, [o] { return runPredict(*o); }};
 }

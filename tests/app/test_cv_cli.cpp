@@ -156,6 +156,46 @@ TEST(PredictCli, DemoMoleculesWithinTheFoldsTestError) {
     }
 }
 
+TEST(PredictCli, PaperNetworkFoldPredictsWithASpread) {
+    if (qm7::demoDataPath().empty())
+        GTEST_SKIP() << "the bundled demo data is absent";
+    const std::string dir = qm7::test::freshDir("predict_cli_paper");
+    std::string out;
+    ASSERT_EQ(qm7::test::runCommand(qm7::test::cliPath() +
+                                        " cv --from demo --model paper --fold 0 --train-size 200 "
+                                        "--steps 200 --eval-steps 100 --out " +
+                                        dir,
+                                    &out),
+              0)
+        << out;
+    EXPECT_NE(out.find("steps 200"), std::string::npos) << out;
+    EXPECT_TRUE(fs::exists(fs::path(dir) / "fold-0" / "checkpoint.bin"));
+    std::vector<qm7::Molecule> demo = qm7::readXyz(qm7::demoDataPath());
+    demo.resize(3);
+    const std::string xyz = dir + "/three.xyz";
+    writeXyz(xyz, demo, "2\nname=bad\nSi 0 0 0\nH 1.5 0 0\n");
+    ASSERT_EQ(qm7::test::runCommand(qm7::test::cliPath() + " predict --draws 5 --run " + dir +
+                                        "/fold-0 --from " + xyz,
+                                    &out),
+              2)
+        << out;
+    EXPECT_NE(out.find("over 5 random sortings"), std::string::npos) << out;
+    EXPECT_NE(out.find("cannot predict"), std::string::npos) << out;
+    // Randomly sorted inputs: a molecule with several atoms of a kind gets a spread > 0.
+    std::istringstream in(out);
+    std::string line;
+    bool spread = false;
+    while (std::getline(in, line)) {
+        std::istringstream ls(line);
+        std::string index, name;
+        int atoms = 0;
+        double e = 0, s = 0;
+        if (ls >> index >> name >> atoms >> e >> s && name == demo[1].name)
+            spread = s > 0;
+    }
+    EXPECT_TRUE(spread) << out;
+}
+
 namespace {
 
 /// Runs predict on a good demo molecule plus one bad frame; checks the refusal message.

@@ -1,6 +1,7 @@
 // K-fold cross-validation: folds, validation carve, one fold of KRR or of the network.
 #include "qm7/analysis/cross_validation.h"
 
+#include "qm7/analysis/deep_recipe.h"
 #include "qm7/chem/dataset_builder.h"
 #include "qm7/chem/representation.h"
 #include "qm7/train/run_store.h"
@@ -240,8 +241,6 @@ std::vector<double> sortedCoulombFeatures(const std::vector<Molecule>& molecules
 
 FoldResult runFold(const std::vector<Molecule>& molecules, const FoldSplit& split, int fold,
                    CvModel model, const CvSettings& settings, const std::string& dir) {
-    if (model == CvModel::Paper)
-        throw std::invalid_argument("the paper's network is trained by the deep trainer");
     const auto start = std::chrono::steady_clock::now();
     const auto train = pick(molecules, split.train);
     const auto val = pick(molecules, split.val);
@@ -283,6 +282,31 @@ FoldResult runFold(const std::vector<Molecule>& molecules, const FoldSplit& spli
         for (const KrrGridPoint& g : sel.grid)
             grid << g.sigma << ',' << g.lambda << ',' << g.valMae << ',' << g.valRmse << '\n';
         writeFileAtomically((fs::path(dir) / "krr_grid.csv").string(), grid.str());
+    } else if (model == CvModel::Paper) {
+        MoleculeSplits splits;
+        splits.train = train;
+        splits.val = val;
+        splits.test = test;
+        splits.trainIndex = split.train;
+        splits.valIndex = split.val;
+        splits.testIndex = split.test;
+        DeepConfig config = settings.paper;
+        config.seed = settings.seed;
+        DeepOptions options = settings.paperOptions;
+        options.checkpoint = (fs::path(dir) / "checkpoint.bin").string();
+        const DeepRun run = trainPaperRecipe(splits, config, options);
+        r.cancelled = run.result.cancelled;
+        r.testPred = run.result.testPred;
+        r.valMae = 0;
+        for (const DeepStats& h : run.result.history)
+            r.valMae = r.valMae == 0 ? h.valMae : std::min(r.valMae, h.valMae);
+        r.detail = "steps " + std::to_string(run.result.stepsDone) + ", best step " +
+                   std::to_string(run.result.bestStep) + ", d " +
+                   std::to_string(run.expansion.dim());
+        info["representation"] = "random-sorted, expanded";
+        info["steps_done"] = run.result.stepsDone;
+        if (!r.cancelled)
+            saveDeepRun(run, dir, "cv fold " + std::to_string(fold));
     } else {
         RepresentationOptions rep;
         rep.kind = Representation::Sorted;
@@ -318,7 +342,10 @@ FoldResult runFold(const std::vector<Molecule>& molecules, const FoldSplit& spli
         info["scale"] = scale;
         saveRun(run, dir, "cv fold " + std::to_string(fold));
     }
-    r.test = computeMetrics(r.testTrue, r.testPred);
+    if (r.testPred.size() != r.testTrue.size()) // cancelled before any evaluation
+        r.testPred.assign(r.testTrue.size(), NAN);
+    else
+        r.test = computeMetrics(r.testTrue, r.testPred);
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     writeFileAtomically((fs::path(dir) / "model.json").string(), info.dump(2) + "\n");
     writePredictions(r, (fs::path(dir) / "cv_predictions.csv").string());

@@ -6,6 +6,7 @@
 
 #include "qm7/analysis/krr.h"
 #include "qm7/chem/molecule.h"
+#include "qm7/train/deep_trainer.h"
 #include "qm7/train/metrics.h"
 #include "qm7/train/trainer.h"
 
@@ -60,6 +61,8 @@ struct CvSettings {
     KrrGrid krr;               ///< model krr: kernel and grid
     TrainConfig mlp;           ///< model mlp: the one-hidden-layer network (on sorted CMs)
     TrainOptions trainOptions; ///< observer / control for the network
+    DeepConfig paper;          ///< model paper: the deep network (defaults: the paper's recipe)
+    DeepOptions paperOptions;  ///< observer / control; the checkpoint is set per fold
 };
 
 /// What one fold produced (errors in kcal/mol).
@@ -84,9 +87,9 @@ FoldResult foldResultFromJson(const std::string& json);
 /// Throws MoleculeError naming the molecule when it does not fit the padding.
 std::vector<double> sortedCoulombFeatures(const std::vector<Molecule>& molecules, int atoms);
 
-/// Runs one fold of KRR or of the one-hidden-layer network and writes its run into dir:
-/// result.json, predictions.csv and the model (krr.bin, or model.pt with scale in
-/// model.json). Throws std::invalid_argument for CvModel::Paper (trained by the deep trainer).
+/// Runs one fold and writes its run into dir: result.json, cv_predictions.csv and the model
+/// (krr.bin; model.pt with the scale in model.json; or a deep run folder for the paper's
+/// network, which checkpoints into dir/checkpoint.bin and resumes from it when run again).
 FoldResult runFold(const std::vector<Molecule>& molecules, const FoldSplit& split, int fold,
                    CvModel model, const CvSettings& settings, const std::string& dir);
 
