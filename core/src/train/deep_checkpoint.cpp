@@ -76,8 +76,8 @@ std::string checkpointKey(const DeepConfig& c, const DeepShape& s) {
         k << w << ",";
     k << " act=" << activationName(c.activation) << " opt=" << optimizerName(c.optimizer)
       << " batch=" << c.batchSize << " lr=" << c.lr << " avg=" << c.averageWeights
-      << " seed=" << c.seed << " n=" << c.trainSize << " every=" << c.evalEvery
-      << " draws=" << c.evalDraws;
+      << " scale=" << c.scaleBackprop << " seed=" << c.seed << " n=" << c.trainSize
+      << " every=" << c.evalEvery << " draws=" << c.evalDraws;
     return k.str();
 }
 

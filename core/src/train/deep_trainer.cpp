@@ -270,6 +270,16 @@ DeepResult trainDeep(const DeepInputs& inputs, const DeepConfig& config,
     update.v = st.v.empty() ? nullptr : st.v.data();
     update.average = st.average.empty() ? nullptr : st.average.data();
     update.rates.resize(shape.layers());
+    // The SGD rate of each layer relative to the base rate: 1/sqrt(fan-in), times the product of
+    // sqrt(fan-in / fan-out) over the layers above (scaleBackprop).
+    std::vector<double> layerFactor(shape.layers());
+    for (std::size_t l = 0; l < shape.layers(); ++l) {
+        double f = 1.0 / std::sqrt(static_cast<double>(shape.fanIn(l)));
+        if (config.scaleBackprop)
+            for (std::size_t j = l + 1; j < shape.layers(); ++j)
+                f *= std::sqrt(static_cast<double>(shape.fanIn(j)) / shape.fanOut(j));
+        layerFactor[l] = f;
+    }
 
     DeepScratch scratch;
     const int B = config.batchSize, d = inputs.dim();
@@ -335,9 +345,8 @@ DeepResult trainDeep(const DeepInputs& inputs, const DeepConfig& config,
         inputs.fill(SplitKind::Train, idx.data(), B,
                     Rng::mix(config.seed, 4, static_cast<std::uint64_t>(st.step)), X.data());
         for (std::size_t l = 0; l < shape.layers(); ++l)
-            update.rates[l] = sgd ? config.lr * scheduleFactor(st.step) /
-                                        std::sqrt(static_cast<double>(shape.fanIn(l)))
-                                  : config.lr;
+            update.rates[l] =
+                sgd ? config.lr * scheduleFactor(st.step) * layerFactor[l] : config.lr;
         update.step = st.step + 1;
         update.averageFactor = 10.0 / (10.0 + static_cast<double>(st.step + 1));
         st.lossSum +=

@@ -48,6 +48,10 @@ struct DeepConfig {
     double lr = 1e-3;
     /// SGD: the weights tested are a running average, avg += a (w - avg), a = 10 / (10 + step).
     bool averageWeights = true;
+    /// SGD: as the paper's code, which scales the error passed down through layer j by
+    /// sqrt(fan-in_j / fan-out_j): layer l's rate is multiplied by the product of these factors
+    /// over the layers above it (x20 and x10 for the hidden layers of d -> 400 -> 100 -> 1).
+    bool scaleBackprop = true;
     std::uint64_t seed = 0;     ///< initialization, example order, draws
     long long evalEvery = 5000; ///< validation every k steps (and at the end); best kept
     int evalDraws = 10;         ///< predictions averaged over this many draws (random inputs)
