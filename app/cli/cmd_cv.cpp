@@ -37,6 +37,7 @@ struct CvCli {
     std::uint64_t seed = 0;
     int trainSize = 0;
     std::string kernel = "laplacian";
+    std::string representation = "sorted";
     std::vector<double> sigmas;
     std::vector<double> lambdas;
     bool noRefit = false;
@@ -126,6 +127,7 @@ int runCv(const CvCli& o) {
     try {
         model = parseCvModel(o.model);
         settings.krr.kernel = parseKrrKernel(o.kernel);
+        settings.representation = parseRepresentation(o.representation);
     } catch (const std::invalid_argument& e) {
         throw UsageError(e.what());
     }
@@ -141,6 +143,8 @@ int runCv(const CvCli& o) {
             throw UsageError("--checkpoint-minutes must be positive");
         settings.paperOptions.checkpointSeconds = 60 * o.checkpointMinutes;
     }
+    if (model == CvModel::Krr && settings.representation == Representation::RandomSorted)
+        throw UsageError("KRR takes a fixed representation: cm, sorted or eigen");
     if (!o.sigmas.empty())
         settings.krr.sigmas = o.sigmas;
     if (!o.lambdas.empty())
@@ -248,7 +252,7 @@ Command addCvCommand(CLI::App& app) {
     sub->add_option("--fold", o->fold, "Run only fold K (0-based; default all)");
     sub->add_option("--folds-from", o->foldsFrom,
                     "Take the folds from the P of this qm7.mat (same molecules, same order)");
-    sub->add_option("--model", o->model, "krr, mlp (one hidden layer, sorted CM) or paper")
+    sub->add_option("--model", o->model, "krr, mlp (one hidden layer) or paper")
         ->capture_default_str();
     sub->add_option("--val-fraction", o->valFraction,
                     "Part of the training folds kept for validation")
@@ -257,6 +261,9 @@ Command addCvCommand(CLI::App& app) {
         ->capture_default_str();
     sub->add_option("--train-size", o->trainSize,
                     "Use only n training molecules per fold (0 = all)")
+        ->capture_default_str();
+    sub->add_option("--representation", o->representation,
+                    "krr and mlp: cm, sorted, eigen or random-sorted (mlp; fresh draws per epoch)")
         ->capture_default_str();
     sub->add_option("--kernel", o->kernel, "KRR kernel: laplacian or gaussian")
         ->capture_default_str();

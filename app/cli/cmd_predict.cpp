@@ -61,8 +61,8 @@ std::string whyNot(const Molecule& m, const std::vector<int>& elements, int atom
     return "";
 }
 
-std::vector<Answer> predictSorted(const std::string& dir, const nlohmann::json& info,
-                                  const std::vector<Molecule>& molecules) {
+std::vector<Answer> predictFixed(const std::string& dir, const nlohmann::json& info,
+                                 const std::vector<Molecule>& molecules, int draws) {
     const std::string model = info.at("model").get<std::string>();
     const int atoms = info.at("atoms").get<int>();
     const auto elements = info.at("elements").get<std::vector<int>>();
@@ -78,23 +78,48 @@ std::vector<Answer> predictSorted(const std::string& dir, const nlohmann::json& 
     }
     if (good.empty())
         return answers;
-    std::vector<double> pred;
-    const std::vector<double> X = sortedCoulombFeatures(good, atoms);
-    if (model == "krr") {
-        pred = predictKrr(loadKrrModel((fs::path(dir) / "krr.bin").string()), X);
-    } else if (model == "mlp") {
-        const double scale = info.at("scale").get<double>();
-        std::vector<float> Xf(X.size());
-        for (std::size_t i = 0; i < X.size(); ++i)
-            Xf[i] = static_cast<float>(X[i] / scale);
-        const RunResult run = loadRun(dir);
-        const std::vector<float> p = predict(run.weights, run.scaler, Xf);
-        pred.assign(p.begin(), p.end());
-    } else {
-        throw UsageError(dir + "/model.json names an unknown model '" + model + "'");
+    Representation kind;
+    try {
+        kind = parseRepresentation(info.value("representation", std::string("sorted")));
+    } catch (const std::invalid_argument& e) {
+        throw UsageError(dir + "/model.json: " + e.what());
     }
-    for (std::size_t k = 0; k < where.size(); ++k)
-        answers[where[k]].energy = pred[k];
+    // Randomly sorted inputs: the mean over draws, their spread as the uncertainty.
+    const int n = kind == Representation::RandomSorted ? draws : 1;
+    KrrModel krr;
+    RunResult mlp;
+    if (model == "krr")
+        krr = loadKrrModel((fs::path(dir) / "krr.bin").string());
+    else if (model == "mlp")
+        mlp = loadRun(dir);
+    else
+        throw UsageError(dir + "/model.json names an unknown model '" + model + "'");
+    std::vector<double> sum(good.size(), 0.0), sumSq(good.size(), 0.0);
+    for (int draw = 0; draw < n; ++draw) {
+        const std::vector<double> X =
+            moleculeFeatures(good, kind, atoms, static_cast<std::uint64_t>(draw));
+        std::vector<double> pred;
+        if (model == "krr") {
+            pred = predictKrr(krr, X);
+        } else {
+            const double scale = info.at("scale").get<double>();
+            std::vector<float> Xf(X.size());
+            for (std::size_t i = 0; i < X.size(); ++i)
+                Xf[i] = static_cast<float>(X[i] / scale);
+            const std::vector<float> p = predict(mlp.weights, mlp.scaler, Xf);
+            pred.assign(p.begin(), p.end());
+        }
+        for (std::size_t k = 0; k < pred.size(); ++k) {
+            sum[k] += pred[k];
+            sumSq[k] += pred[k] * pred[k];
+        }
+    }
+    for (std::size_t k = 0; k < where.size(); ++k) {
+        const double mean = sum[k] / n;
+        answers[where[k]].energy = mean;
+        if (n > 1)
+            answers[where[k]].spread = std::sqrt(std::max(0.0, sumSq[k] / n - mean * mean));
+    }
     return answers;
 }
 
@@ -137,8 +162,9 @@ int runPredict(const PredictCli& o) {
         } catch (const nlohmann::json::exception& e) {
             throw UsageError(info.string() + " is damaged: " + e.what());
         }
-        answers = predictSorted(o.run, meta, molecules);
-        modelName = meta.value("model", std::string("?")) + " model (sorted Coulomb matrices)";
+        answers = predictFixed(o.run, meta, molecules, o.draws);
+        modelName = meta.value("model", std::string("?")) + " model (" +
+                    meta.value("representation", std::string("sorted")) + " Coulomb matrices)";
     }
 
     std::cout << "predicted atomization energies (kcal/mol) with the " << modelName << " of "

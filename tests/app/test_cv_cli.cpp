@@ -100,7 +100,8 @@ TEST(CvCli, BadArgumentsExitWithTwo) {
     const std::string dir = qm7::test::freshDir("cv_cli_bad");
     for (const std::string& args :
          std::vector<std::string>{"--fold 5", "--folds 1", "--model svm", "--kernel cosine",
-                                  "--from " + dir + "/no.xyz", "--val-fraction 1.5 --fold 0"}) {
+                                  "--from " + dir + "/no.xyz", "--val-fraction 1.5 --fold 0",
+                                  "--representation random-sorted", "--representation bag"}) {
         std::string out;
         EXPECT_EQ(
             qm7::test::runCommand(qm7::test::cliPath() + " cv " + args + " --out " + dir, &out), 2)
@@ -194,6 +195,50 @@ TEST(PredictCli, PaperNetworkFoldPredictsWithASpread) {
             spread = s > 0;
     }
     EXPECT_TRUE(spread) << out;
+}
+
+TEST(PredictCli, RandomSortedNetworkAveragesDraws) {
+    if (qm7::demoDataPath().empty())
+        GTEST_SKIP() << "the bundled demo data is absent";
+    const std::string dir = qm7::test::freshDir("predict_cli_random_sorted");
+    std::string out;
+    ASSERT_EQ(qm7::test::runCommand(qm7::test::cliPath() +
+                                        " cv --from demo --model mlp --representation "
+                                        "random-sorted --fold 0 --train-size 300 --epochs 3 "
+                                        "--hidden 16 --out " +
+                                        dir,
+                                    &out),
+              0)
+        << out;
+    EXPECT_NE(out.find("random-sorted, p 16"), std::string::npos) << out;
+    std::vector<qm7::Molecule> demo = qm7::readXyz(qm7::demoDataPath());
+    const std::vector<qm7::Molecule> one = {demo[1]}; // ethane: six H, two C
+    const std::string xyz = dir + "/one.xyz";
+    writeXyz(xyz, one);
+    for (const std::string draws : {"1", "8"}) {
+        ASSERT_EQ(qm7::test::runCommand(qm7::test::cliPath() + " predict --draws " + draws +
+                                            " --run " + dir + "/fold-0 --from " + xyz,
+                                        &out),
+                  0)
+            << out;
+        EXPECT_NE(out.find("random-sorted Coulomb matrices"), std::string::npos) << out;
+        std::istringstream in(out);
+        std::string line;
+        double spread = -1;
+        while (std::getline(in, line)) {
+            std::istringstream ls(line);
+            std::string index, name;
+            int atoms = 0;
+            double e = 0;
+            std::string s;
+            if (ls >> index >> name >> atoms >> e >> s && name == one[0].name)
+                spread = s == "-" ? -1 : std::stod(s);
+        }
+        if (draws == "1")
+            EXPECT_EQ(spread, -1) << out; // one draw: no spread
+        else
+            EXPECT_GT(spread, 0) << out; // eight orders of equal atoms: predictions differ
+    }
 }
 
 namespace {

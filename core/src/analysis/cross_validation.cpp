@@ -2,6 +2,7 @@
 #include "qm7/analysis/cross_validation.h"
 
 #include "qm7/analysis/deep_recipe.h"
+#include "qm7/chem/augmentation.h"
 #include "qm7/chem/dataset_builder.h"
 #include "qm7/chem/representation.h"
 #include "qm7/train/run_store.h"
@@ -15,6 +16,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -231,12 +233,17 @@ FoldResult foldResultFromJson(const std::string& text) {
     }
 }
 
-std::vector<double> sortedCoulombFeatures(const std::vector<Molecule>& molecules, int atoms) {
+std::vector<double> moleculeFeatures(const std::vector<Molecule>& molecules,
+                                     Representation representation, int atoms, std::uint64_t seed) {
     RepresentationOptions rep;
-    rep.kind = Representation::Sorted;
+    rep.kind = representation;
     rep.atoms = atoms;
-    const std::vector<float> f = computeFeatures(molecules, rep, 1.0, 0);
+    const std::vector<float> f = computeFeatures(molecules, rep, 1.0, seed);
     return {f.begin(), f.end()};
+}
+
+std::vector<double> sortedCoulombFeatures(const std::vector<Molecule>& molecules, int atoms) {
+    return moleculeFeatures(molecules, Representation::Sorted, atoms);
 }
 
 FoldResult runFold(const std::vector<Molecule>& molecules, const FoldSplit& split, int fold,
@@ -258,20 +265,24 @@ FoldResult runFold(const std::vector<Molecule>& molecules, const FoldSplit& spli
 
     json info;
     info["model"] = cvModelName(model);
-    info["representation"] = "sorted";
+    const Representation kind = settings.representation;
+    info["representation"] = representationName(kind);
     info["atoms"] = atoms;
     info["elements"] = elementsOf(train);
     fs::create_directories(dir);
 
     if (model == CvModel::Krr) {
-        const KrrSelection sel = selectKrr(
-            sortedCoulombFeatures(train, atoms), labels(train), sortedCoulombFeatures(val, atoms),
-            labels(val), featureSize(Representation::Sorted, atoms), settings.krr);
-        const std::vector<double> pred = predictKrr(sel.model, sortedCoulombFeatures(test, atoms));
+        if (kind == Representation::RandomSorted)
+            throw std::invalid_argument("KRR takes a fixed representation (cm, sorted or eigen)");
+        const KrrSelection sel = selectKrr(moleculeFeatures(train, kind, atoms), labels(train),
+                                           moleculeFeatures(val, kind, atoms), labels(val),
+                                           featureSize(kind, atoms), settings.krr);
+        const std::vector<double> pred = predictKrr(sel.model, moleculeFeatures(test, kind, atoms));
         r.testPred.assign(pred.begin(), pred.end());
         r.valMae = sel.best.valMae;
-        r.detail = krrKernelName(settings.krr.kernel) + ", sigma " + shortNumber(sel.best.sigma) +
-                   ", lambda " + shortNumber(sel.best.lambda);
+        r.detail = representationName(kind) + ", " + krrKernelName(settings.krr.kernel) +
+                   ", sigma " + shortNumber(sel.best.sigma) + ", lambda " +
+                   shortNumber(sel.best.lambda);
         info["kernel"] = krrKernelName(settings.krr.kernel);
         info["sigma"] = sel.best.sigma;
         info["lambda"] = sel.best.lambda;
@@ -309,12 +320,12 @@ FoldResult runFold(const std::vector<Molecule>& molecules, const FoldSplit& spli
             saveDeepRun(run, dir, "cv fold " + std::to_string(fold));
     } else {
         RepresentationOptions rep;
-        rep.kind = Representation::Sorted;
+        rep.kind = kind;
         rep.atoms = atoms;
         Dataset data;
         data.d = featureSize(rep.kind, atoms);
         data.atoms = atoms;
-        data.representation = "sorted";
+        data.representation = representationName(kind);
         data.train.X = computeFeatures(train, rep, 1.0, 0);
         double scale = 0;
         for (float v : data.train.X)
@@ -332,13 +343,23 @@ FoldResult runFold(const std::vector<Molecule>& molecules, const FoldSplit& spli
         data.test.y = r.testTrue;
         TrainConfig config = settings.mlp;
         config.seed = settings.seed;
-        const RunResult run = qm7::train(data, config, settings.trainOptions);
+        TrainOptions options = settings.trainOptions;
+        std::unique_ptr<RandomSortedAugmentation> augmentation;
+        if (kind == Representation::RandomSorted) {
+            MoleculeSplits splits;
+            splits.train = train;
+            splits.val = val;
+            splits.test = test;
+            augmentation = std::make_unique<RandomSortedAugmentation>(splits, atoms, scale);
+            options.augmentation = augmentation.get();
+        }
+        const RunResult run = qm7::train(data, config, options);
         r.cancelled = run.cancelled;
         r.testPred = run.testPred;
         const std::vector<float> valPred = predict(run.weights, run.scaler, data.val.X);
         r.valMae = computeMetrics(data.val.y, valPred).mae;
-        r.detail = "p " + std::to_string(config.hidden) + ", lr " + shortNumber(config.lr) +
-                   ", best epoch " + std::to_string(run.bestEpoch);
+        r.detail = representationName(kind) + ", p " + std::to_string(config.hidden) + ", lr " +
+                   shortNumber(config.lr) + ", best epoch " + std::to_string(run.bestEpoch);
         info["scale"] = scale;
         saveRun(run, dir, "cv fold " + std::to_string(fold));
     }

@@ -6,6 +6,7 @@
 
 #include "qm7/analysis/krr.h"
 #include "qm7/chem/molecule.h"
+#include "qm7/chem/representation.h"
 #include "qm7/train/deep_trainer.h"
 #include "qm7/train/metrics.h"
 #include "qm7/train/trainer.h"
@@ -55,7 +56,9 @@ CvModel parseCvModel(const std::string& name);
 
 /// Settings of one fold.
 struct CvSettings {
-    int atoms = 23;            ///< padding size N of the Coulomb matrices
+    int atoms = 23; ///< padding size N of the Coulomb matrices
+    /// krr and mlp: the input (random-sorted: mlp only, a fresh draw per epoch)
+    Representation representation = Representation::Sorted;
     double valFraction = 0.1;  ///< of the training folds, kept for validation
     std::uint64_t seed = 0;    ///< validation carve and training seed
     KrrGrid krr;               ///< model krr: kernel and grid
@@ -83,8 +86,13 @@ struct FoldResult {
 std::string foldResultToJson(const FoldResult& result);
 FoldResult foldResultFromJson(const std::string& json);
 
+/// Features of molecules in a representation (atomic units, unscaled), as doubles; seed picks
+/// the draw of random-sorted ones. Throws MoleculeError naming the molecule when it does not fit.
+std::vector<double> moleculeFeatures(const std::vector<Molecule>& molecules,
+                                     Representation representation, int atoms,
+                                     std::uint64_t seed = 0);
+
 /// Sorted Coulomb matrices (upper triangle, atomic units, unscaled) of molecules, as doubles.
-/// Throws MoleculeError naming the molecule when it does not fit the padding.
 std::vector<double> sortedCoulombFeatures(const std::vector<Molecule>& molecules, int atoms);
 
 /// Runs one fold and writes its run into dir: result.json, cv_predictions.csv and the model
