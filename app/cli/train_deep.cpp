@@ -62,6 +62,7 @@ DeepConfig deepConfigOf(const TrainConfig& c, const DeepCliOptions& o, int train
     d.seed = c.seed;
     d.trainSize = c.trainSize;
     d.evalDraws = o.draws;
+    d.centerInputs = o.center;
     return d;
 }
 
@@ -83,6 +84,8 @@ void addDeepOptions(CLI::App* sub, DeepCliOptions& o) {
     sub->add_flag("--paper", o.paper,
                   "The paper's recipe: --expand, 400,100, stanh, sgd, batch 25, 1,000,000 steps "
                   "(each can be overridden)");
+    sub->add_flag("--center", o.center,
+                  "With sgd: the paper code's centering of each layer's inputs (x - A)");
     sub->add_option("--split", o.split, "Train, validation, test sizes with --expand")
         ->capture_default_str();
     sub->add_option("--checkpoint-minutes", o.checkpointMinutes,
@@ -93,7 +96,8 @@ void addDeepOptions(CLI::App* sub, DeepCliOptions& o) {
 }
 
 bool wantsDeep(const DeepCliOptions& o, const TrainConfig& config) {
-    return o.paper || o.expand || o.steps > 0 || o.activation != "relu" || o.optimizer != "adam" ||
+    return o.paper || o.expand || o.center || o.steps > 0 || o.activation != "relu" ||
+           o.optimizer != "adam" ||
            (!o.layers.empty() && o.layers != std::to_string(config.hidden));
 }
 

@@ -17,6 +17,7 @@ struct DeepCliOptions {
     long long steps = 0; ///< 0 = epochs x batches per epoch (--paper: 1,000,000)
     bool expand = false;
     bool paper = false;
+    bool center = false;
     std::string split = "1500,500,1000";
     double checkpointMinutes = 3;
     int draws = 10;

@@ -189,6 +189,69 @@ TEST(DeepKernels, AdamStepsMatchTorchOptimAdam) {
     }
 }
 
+TEST(DeepKernels, CenteredLayersMatchAutogradAndTakeThePaperCodesStep) {
+    const int d = 8, rows = 7;
+    const DeepShape shape(d, {6, 4}, Activation::ScaledTanh, true);
+    const std::vector<float> X = randomVector(static_cast<std::size_t>(rows) * d, 11);
+    const std::vector<float> y = randomVector(rows, 12);
+    std::vector<float> params = randomVector(shape.size(), 13, 0.5);
+    std::vector<float> grad(shape.size(), NAN);
+    DeepScratch scratch;
+    detail::deepGradient(shape, params.data(), X.data(), y.data(), rows, false, grad.data(),
+                         scratch);
+    // LibTorch: layer l computes (x - A_l) W_l^T + b_l, A_l held constant.
+    std::vector<torch::Tensor> W, b;
+    torch::Tensor h = tensorOf(X.data(), {rows, d});
+    for (std::size_t l = 0; l < shape.layers(); ++l) {
+        W.push_back(
+            tensorOf(params.data() + shape.weightOffset(l), {shape.fanOut(l), shape.fanIn(l)})
+                .requires_grad_(true));
+        b.push_back(
+            tensorOf(params.data() + shape.biasOffset(l), {shape.fanOut(l)}).requires_grad_(true));
+        const torch::Tensor A = tensorOf(params.data() + shape.centerOffset(l), {shape.fanIn(l)});
+        // The centering step of A: -(x - A) summed over the batch.
+        const torch::Tensor step = -(h.detach() - A).sum(0);
+        EXPECT_TRUE(torch::allclose(tensorOf(grad.data() + shape.centerOffset(l), {shape.fanIn(l)}),
+                                    step, 1e-4, 1e-4));
+        h = torch::addmm(b[l], h - A, W[l].t());
+        if (l + 1 < shape.layers())
+            h = 1.5 * torch::tanh(h / 1.5);
+    }
+    (0.5 * (h.reshape({rows}) - tensorOf(y.data(), {rows})).pow(2).sum()).backward();
+    for (std::size_t l = 0; l < shape.layers(); ++l) {
+        EXPECT_TRUE(torch::allclose(
+            tensorOf(grad.data() + shape.weightOffset(l), {shape.fanOut(l), shape.fanIn(l)}),
+            W[l].grad(), 1e-4, 1e-5));
+        EXPECT_TRUE(torch::allclose(tensorOf(grad.data() + shape.biasOffset(l), {shape.fanOut(l)}),
+                                    b[l].grad(), 1e-4, 1e-5));
+    }
+    // One SGD step: W -= r gW, A -= c DA, b -= r gb + c W DA (W before the step).
+    detail::DeepUpdate u;
+    u.optimizer = Optimizer::Sgd;
+    u.rates = {0.05, 0.2, 0.1};
+    u.centerRates = {0.01, 0.03, 0.02};
+    const std::vector<float> before = params;
+    detail::deepTrainStep(shape, params.data(), u, X.data(), y.data(), rows, scratch);
+    for (std::size_t l = 0; l < shape.layers(); ++l) {
+        const int in = shape.fanIn(l), out = shape.fanOut(l);
+        const float r = static_cast<float>(u.rates[l]), c = static_cast<float>(u.centerRates[l]);
+        for (int j = 0; j < out; ++j) {
+            double wda = 0;
+            for (int k = 0; k < in; ++k) {
+                const std::size_t w = shape.weightOffset(l) + static_cast<std::size_t>(j) * in + k;
+                ASSERT_NEAR(params[w], before[w] - r * grad[w], 1e-5);
+                wda += before[w] * grad[shape.centerOffset(l) + static_cast<std::size_t>(k)];
+            }
+            const std::size_t bj = shape.biasOffset(l) + static_cast<std::size_t>(j);
+            ASSERT_NEAR(params[bj], before[bj] - r * grad[bj] - c * wda, 1e-4) << "layer " << l;
+        }
+        for (int k = 0; k < in; ++k) {
+            const std::size_t a = shape.centerOffset(l) + static_cast<std::size_t>(k);
+            ASSERT_NEAR(params[a], before[a] - c * grad[a], 1e-5);
+        }
+    }
+}
+
 /// A small regression problem: y = 100 sum(sin x) + 1000.
 Dataset syntheticData(int d, int train, int val, int test) {
     Dataset data;
@@ -272,6 +335,28 @@ TEST(DeepTrainer, LearnsAndResumesFromACheckpointBitForBit) {
     DeepConfig other = c;
     other.seed = 1;
     EXPECT_FALSE(trainDeep(inputs, other, again).resumed);
+}
+
+TEST(DeepTrainer, CenteredRunExportsPlainBiasesThatPredictTheSame) {
+    const Dataset data = syntheticData(6, 200, 50, 50);
+    const DatasetInputs inputs(data);
+    DeepConfig c;
+    c.layers = {12, 6};
+    c.steps = 400;
+    c.batchSize = 10;
+    c.lr = 0.02;
+    c.evalEvery = 200;
+    c.centerInputs = true;
+    const DeepResult r = trainDeep(inputs, c);
+    ASSERT_EQ(r.testPred.size(), data.test.y.size());
+    const std::vector<float> plain = predictDeep(r.model, data.test.X);
+    for (std::size_t i = 0; i < plain.size(); ++i)
+        EXPECT_NEAR(plain[i], r.testPred[i], 1e-3 * (1 + std::abs(r.testPred[i])));
+    const LabelScaler s = LabelScaler::fit(data.test.y);
+    EXPECT_LT(r.test.rmse, 0.5 * s.std) << "the centered network did not learn";
+    DeepConfig adam = c;
+    adam.optimizer = Optimizer::Adam;
+    EXPECT_FALSE(adam.validate().empty());
 }
 
 TEST(DeepTrainer, ModelPtLoadsInPythonWithTheDocumentedKeys) {

@@ -33,6 +33,7 @@ json configJson(const DeepConfig& c, const std::string& source, int d) {
                 {"lr", c.lr},
                 {"average_weights", c.averageWeights},
                 {"scale_backprop", c.scaleBackprop},
+                {"center_inputs", c.centerInputs},
                 {"seed", c.seed},
                 {"eval_every", c.evalEvery},
                 {"eval_draws", c.evalDraws},
@@ -49,6 +50,7 @@ DeepConfig configOf(const json& j) {
     c.lr = j.at("lr").get<double>();
     c.averageWeights = j.at("average_weights").get<bool>();
     c.scaleBackprop = j.value("scale_backprop", true);
+    c.centerInputs = j.value("center_inputs", false);
     c.seed = j.at("seed").get<std::uint64_t>();
     c.evalEvery = j.at("eval_every").get<long long>();
     c.evalDraws = j.at("eval_draws").get<int>();

@@ -78,6 +78,8 @@ std::string checkpointKey(const DeepConfig& c, const DeepShape& s) {
       << " batch=" << c.batchSize << " lr=" << c.lr << " avg=" << c.averageWeights
       << " scale=" << c.scaleBackprop << " seed=" << c.seed << " n=" << c.trainSize
       << " every=" << c.evalEvery << " draws=" << c.evalDraws;
+    if (c.centerInputs) // only when on: the keys of runs without it stay as they were
+        k << " center=1";
     return k.str();
 }
 

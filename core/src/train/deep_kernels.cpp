@@ -90,9 +90,21 @@ void forwardPass(const DeepShape& s, const float* params, const float* X, int ro
     if (scratch.act.size() < L - 1)
         scratch.act.resize(L - 1);
     ensureSize(scratch.out, static_cast<std::size_t>(rows));
+    if (s.centered && scratch.centeredIn.size() < L)
+        scratch.centeredIn.resize(L);
     const float* in = X;
     for (std::size_t l = 0; l < L; ++l) {
         const int fanIn = s.fanIn(l), fanOut = s.fanOut(l);
+        if (s.centered) {
+            std::vector<float>& c = scratch.centeredIn[l];
+            ensureSize(c, static_cast<std::size_t>(rows) * fanIn);
+            const float* A = params + s.centerOffset(l);
+            for (int i = 0; i < rows; ++i)
+                for (int k = 0; k < fanIn; ++k)
+                    c[static_cast<std::size_t>(i) * fanIn + k] =
+                        in[static_cast<std::size_t>(i) * fanIn + k] - A[k];
+            in = c.data();
+        }
         float* z = scratch.out.data();
         if (l + 1 < L) {
             ensureSize(scratch.act[l], static_cast<std::size_t>(rows) * fanOut);
@@ -122,10 +134,13 @@ double outputGradient(int rows, const float* out, const float* y, bool meanLoss,
     return sse / rows;
 }
 
+enum class Part { Weight, Bias, Center };
+
 /// Backward pass from dL/dout in scratch.dout. For each layer, from the last: the error of the
 /// layer below is formed first (with this layer's weights before their update), then
-/// consume(offset, gradient, n) receives the weight gradient tile by tile and then the bias
-/// gradient; it may update those parameters at once.
+/// consume(offset, gradient, n, layer, part, extra) receives the weight gradient tile by tile,
+/// the bias gradient (with centering, extra = W times the centering step, formed before W
+/// changes) and the centering step of A; it may update those parameters at once.
 template <typename Consume>
 void backwardPass(const DeepShape& s, const float* params, const float* X, int rows,
                   DeepScratch& scratch, const Consume& consume) {
@@ -135,14 +150,27 @@ void backwardPass(const DeepShape& s, const float* params, const float* X, int r
     std::vector<float> gb;
     for (std::size_t l = L; l-- > 0;) {
         const int fanIn = s.fanIn(l), fanOut = s.fanOut(l);
-        const float* prev = l == 0 ? X : scratch.act[l - 1].data();
+        const float* raw = l == 0 ? X : scratch.act[l - 1].data();
+        const float* prev = s.centered ? scratch.centeredIn[l].data() : raw;
         const float* delta = scratch.delta.data();
         if (l > 0) {
             ensureSize(scratch.deltaPrev, static_cast<std::size_t>(rows) * fanIn);
             sgemm()(kRowMajor, kNoTrans, kNoTrans, rows, fanIn, fanOut, 1.0f, delta, fanOut,
                     params + s.weightOffset(l), fanIn, 0.0f, scratch.deltaPrev.data(), fanIn);
-            multiplyDerivative(s.activation, static_cast<std::size_t>(rows) * fanIn, prev,
+            multiplyDerivative(s.activation, static_cast<std::size_t>(rows) * fanIn, raw,
                                scratch.deltaPrev.data());
+        }
+        if (s.centered) {
+            // The centering step DA = -(x - A) summed over the batch, and W DA (before W moves).
+            scratch.centerStep.assign(static_cast<std::size_t>(fanIn), 0.0f);
+            for (int i = 0; i < rows; ++i)
+                for (int k = 0; k < fanIn; ++k)
+                    scratch.centerStep[static_cast<std::size_t>(k)] -=
+                        prev[static_cast<std::size_t>(i) * fanIn + k];
+            scratch.biasExtra.resize(static_cast<std::size_t>(fanOut));
+            sgemm()(kRowMajor, kNoTrans, kNoTrans, fanOut, 1, fanIn, 1.0f,
+                    params + s.weightOffset(l), fanIn, scratch.centerStep.data(), 1, 0.0f,
+                    scratch.biasExtra.data(), 1);
         }
         const int tileRows = std::max(1, std::min(fanOut, kTileFloats / fanIn));
         ensureSize(scratch.tile, static_cast<std::size_t>(tileRows) * fanIn);
@@ -151,13 +179,17 @@ void backwardPass(const DeepShape& s, const float* params, const float* X, int r
             sgemm()(kRowMajor, kTrans, kNoTrans, t, fanIn, rows, 1.0f, delta + r0, fanOut, prev,
                     fanIn, 0.0f, scratch.tile.data(), fanIn);
             consume(s.weightOffset(l) + static_cast<std::size_t>(r0) * fanIn, scratch.tile.data(),
-                    static_cast<std::size_t>(t) * fanIn, l);
+                    static_cast<std::size_t>(t) * fanIn, l, Part::Weight, nullptr);
         }
         gb.assign(static_cast<std::size_t>(fanOut), 0.0f);
         for (int i = 0; i < rows; ++i)
             for (int j = 0; j < fanOut; ++j)
                 gb[static_cast<std::size_t>(j)] += delta[static_cast<std::size_t>(i) * fanOut + j];
-        consume(s.biasOffset(l), gb.data(), gb.size(), l);
+        consume(s.biasOffset(l), gb.data(), gb.size(), l, Part::Bias,
+                s.centered ? scratch.biasExtra.data() : nullptr);
+        if (s.centered)
+            consume(s.centerOffset(l), scratch.centerStep.data(), scratch.centerStep.size(), l,
+                    Part::Center, nullptr);
         if (l > 0)
             std::swap(scratch.delta, scratch.deltaPrev);
     }
@@ -165,13 +197,14 @@ void backwardPass(const DeepShape& s, const float* params, const float* X, int r
 
 } // namespace
 
-DeepShape::DeepShape(int d_, const std::vector<int>& layers, Activation a)
-    : d(d_), widths(layers), activation(a) {
+DeepShape::DeepShape(int d_, const std::vector<int>& layers, Activation a, bool c)
+    : d(d_), widths(layers), activation(a), centered(c) {
     widths.push_back(1);
     std::size_t at = 0;
     for (std::size_t l = 0; l < widths.size(); ++l) {
         m_offsets.push_back(at);
-        at += static_cast<std::size_t>(fanIn(l)) * fanOut(l) + fanOut(l);
+        at += static_cast<std::size_t>(fanIn(l)) * fanOut(l) + fanOut(l) +
+              (centered ? static_cast<std::size_t>(fanIn(l)) : 0);
     }
     m_offsets.push_back(at);
 }
@@ -190,9 +223,8 @@ double deepGradient(const DeepShape& s, const float* params, const float* X, con
     ensureSize(scratch.dout, static_cast<std::size_t>(rows));
     const double loss = outputGradient(rows, scratch.out.data(), y, meanLoss, scratch.dout.data());
     backwardPass(s, params, X, rows, scratch,
-                 [&](std::size_t at, const float* g, std::size_t n, std::size_t) {
-                     std::copy_n(g, n, grad + at);
-                 });
+                 [&](std::size_t at, const float* g, std::size_t n, std::size_t, Part,
+                     const float*) { std::copy_n(g, n, grad + at); });
     return loss;
 }
 
@@ -207,11 +239,24 @@ double deepTrainStep(const DeepShape& s, float* params, const DeepUpdate& u, con
     adam.step = u.step;
     if (u.optimizer == Optimizer::Adam)
         adam.lr = u.rates.empty() ? 1e-3 : u.rates[0];
+    std::vector<float> biasGrad;
     backwardPass(s, params, X, rows, scratch,
-                 [&](std::size_t at, const float* g, std::size_t n, std::size_t l) {
+                 [&](std::size_t at, const float* g, std::size_t n, std::size_t l, Part part,
+                     const float* extra) {
                      float* avg = u.average ? u.average + at : nullptr;
                      if (u.optimizer == Optimizer::Sgd) {
-                         sgdUpdate(params + at, g, n, static_cast<float>(u.rates[l]), avg, a);
+                         float rate = static_cast<float>(u.rates[l]);
+                         if (part == Part::Center) {
+                             rate = static_cast<float>(u.centerRates[l]);
+                         } else if (extra) {
+                             // b -= rate g + centerRate W DA, as one step at rate.
+                             const double ratio = u.centerRates[l] / u.rates[l];
+                             biasGrad.assign(g, g + n);
+                             for (std::size_t i = 0; i < n; ++i)
+                                 biasGrad[i] += static_cast<float>(ratio * extra[i]);
+                             g = biasGrad.data();
+                         }
+                         sgdUpdate(params + at, g, n, rate, avg, a);
                          return;
                      }
                      adamUpdate(params + at, u.m + at, u.v + at, g, n, adam);

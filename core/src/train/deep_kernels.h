@@ -21,8 +21,12 @@ struct DeepShape {
     std::vector<int> widths; ///< hidden widths, then 1
     Activation activation = Activation::ScaledTanh;
 
+    /// With centering (the paper code's Linear layer), layer l computes (x - A_l) W_l^T + b_l and
+    /// its parameters are [W_l | b_l | A_l (fan-in)].
+    bool centered = false;
+
     DeepShape() = default;
-    DeepShape(int d, const std::vector<int>& layers, Activation activation);
+    DeepShape(int d, const std::vector<int>& layers, Activation activation, bool centered = false);
     std::size_t layers() const { return widths.size(); }
     int fanIn(std::size_t l) const { return l == 0 ? d : widths[l - 1]; }
     int fanOut(std::size_t l) const { return widths[l]; }
@@ -30,6 +34,7 @@ struct DeepShape {
     std::size_t biasOffset(std::size_t l) const {
         return m_offsets[l] + static_cast<std::size_t>(fanIn(l)) * fanOut(l);
     }
+    std::size_t centerOffset(std::size_t l) const { return biasOffset(l) + fanOut(l); }
     std::size_t size() const { return m_offsets.back(); }
 
   private:
@@ -41,7 +46,9 @@ struct DeepScratch {
     std::vector<std::vector<float>> act; ///< per hidden layer: rows x width activations
     std::vector<float> delta, deltaPrev; ///< dL/dZ of the current and previous layer
     std::vector<float> out, dout;
-    std::vector<float> tile; ///< a tile of a weight gradient
+    std::vector<float> tile;                    ///< a tile of a weight gradient
+    std::vector<std::vector<float>> centeredIn; ///< per layer with centering: its input - A
+    std::vector<float> centerStep, biasExtra;   ///< centering: -(x - A) summed, W times it
 };
 
 /// How the parameters are updated from their gradients.
@@ -49,6 +56,9 @@ struct DeepUpdate {
     Optimizer optimizer = Optimizer::Sgd;
     /// SGD: layer l's rate. Adam: the same rate for all layers (lr).
     std::vector<double> rates;
+    /// Centering (SGD only): layer l's rate for A_l and for the compensating W_l A-step term of
+    /// b_l (the rate without the back-propagation scaling).
+    std::vector<double> centerRates;
     long long step = 1; ///< 1-based count of this update (Adam's bias correction, the average)
     float* m = nullptr; ///< Adam's moments (size())
     float* v = nullptr;
@@ -63,7 +73,8 @@ void deepForward(const DeepShape& shape, const float* params, const float* X, in
                  DeepScratch& scratch);
 
 /// Gradient of the loss (meanLoss: the batch MSE; else 1/2 the sum of squared errors) with
-/// respect to all parameters, into grad (size()); returns the batch MSE.
+/// respect to all parameters, into grad (size()); returns the batch MSE. With centering, A's
+/// entries receive the centering step -(x - A) summed over the batch (not a gradient).
 double deepGradient(const DeepShape& shape, const float* params, const float* X, const float* y,
                     int rows, bool meanLoss, float* grad, DeepScratch& scratch);
 

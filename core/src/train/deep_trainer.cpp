@@ -96,6 +96,8 @@ std::string DeepConfig::validate() const {
         why << "evaluation draws " << evalDraws << " must be between 1 and 1000";
     else if (trainSize < 0)
         why << "training size " << trainSize << " must be 0 (all) or positive";
+    else if (centerInputs && optimizer != Optimizer::Sgd)
+        why << "centering is part of the paper's SGD: use it with the sgd optimizer";
     return why.str();
 }
 
@@ -167,6 +169,16 @@ DeepModel modelOf(const DeepShape& shape, const std::vector<int>& layers, const 
         const float* b = params + shape.biasOffset(l);
         m.weights.emplace_back(w, b);
         m.biases.emplace_back(b, b + shape.fanOut(l));
+        if (shape.centered) { // (x - A) W^T + b = x W^T + (b - W A)
+            const float* A = params + shape.centerOffset(l);
+            for (int j = 0; j < shape.fanOut(l); ++j) {
+                double s = 0;
+                for (int k = 0; k < shape.fanIn(l); ++k)
+                    s += static_cast<double>(w[static_cast<std::size_t>(j) * shape.fanIn(l) + k]) *
+                         A[k];
+                m.biases.back()[static_cast<std::size_t>(j)] -= static_cast<float>(s);
+            }
+        }
     }
     return m;
 }
@@ -228,7 +240,7 @@ DeepResult trainDeep(const DeepInputs& inputs, const DeepConfig& config,
                                     " exceeds the " + std::to_string(available) + " training rows");
     const BlasThreadsGuard blasGuard;
     const auto start = Clock::now();
-    const DeepShape shape(inputs.dim(), config.layers, config.activation);
+    const DeepShape shape(inputs.dim(), config.layers, config.activation, config.centerInputs);
     const std::vector<int> rows = trainingRows(available, config.trainSize, config.seed);
     const std::vector<float>& yAll = inputs.labels(SplitKind::Train);
     std::vector<float> yUsed;
@@ -270,6 +282,7 @@ DeepResult trainDeep(const DeepInputs& inputs, const DeepConfig& config,
     update.v = st.v.empty() ? nullptr : st.v.data();
     update.average = st.average.empty() ? nullptr : st.average.data();
     update.rates.resize(shape.layers());
+    update.centerRates.resize(shape.layers());
     // The SGD rate of each layer relative to the base rate: 1/sqrt(fan-in), times the product of
     // sqrt(fan-in / fan-out) over the layers above (scaleBackprop).
     std::vector<double> layerFactor(shape.layers());
@@ -347,6 +360,9 @@ DeepResult trainDeep(const DeepInputs& inputs, const DeepConfig& config,
         for (std::size_t l = 0; l < shape.layers(); ++l)
             update.rates[l] =
                 sgd ? config.lr * scheduleFactor(st.step) * layerFactor[l] : config.lr;
+        for (std::size_t l = 0; l < shape.layers(); ++l)
+            update.centerRates[l] = config.lr * scheduleFactor(st.step) /
+                                    std::sqrt(static_cast<double>(shape.fanIn(l)));
         update.step = st.step + 1;
         update.averageFactor = 10.0 / (10.0 + static_cast<double>(st.step + 1));
         st.lossSum +=

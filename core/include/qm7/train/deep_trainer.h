@@ -52,6 +52,10 @@ struct DeepConfig {
     /// sqrt(fan-in_j / fan-out_j): layer l's rate is multiplied by the product of these factors
     /// over the layers above it (x20 and x10 for the hidden layers of d -> 400 -> 100 -> 1).
     bool scaleBackprop = true;
+    /// SGD: the paper code's centering: each layer computes (x - A) W^T + b, A following the
+    /// mean of its inputs with the layer's rate (b compensates, so the step of A does not change
+    /// the function). model.pt holds the equivalent plain biases b - W A.
+    bool centerInputs = false;
     std::uint64_t seed = 0;     ///< initialization, example order, draws
     long long evalEvery = 5000; ///< validation every k steps (and at the end); best kept
     int evalDraws = 10;         ///< predictions averaged over this many draws (random inputs)
