@@ -185,6 +185,8 @@ int runCv(const CvCli& o) {
     TrainControl& control = interruptControl();
     settings.trainOptions.control = &control;
     std::vector<double> maes, rmses, seconds;
+    std::ostringstream csv;
+    csv << "fold,model,train,val,test,test_mae,test_rmse,seconds,chosen\n";
     bool cancelled = false;
     for (int k = 0; k < o.folds; ++k) {
         if (o.fold >= 0 && k != o.fold)
@@ -213,6 +215,9 @@ int runCv(const CvCli& o) {
         }
         printRow(std::cout, r, fromDisk);
         std::cout.flush();
+        csv << r.fold << ',' << o.model << ',' << r.trainRows << ',' << r.valRows << ','
+            << r.testRows << ',' << r.test.mae << ',' << r.test.rmse << ',' << r.seconds << ",\""
+            << r.detail << "\"\n";
         maes.push_back(r.test.mae);
         rmses.push_back(r.test.rmse);
         seconds.push_back(r.seconds);
@@ -223,6 +228,11 @@ int runCv(const CvCli& o) {
                   << " MAE, " << format("%.2f", rmse.mean) << " ± " << format("%.2f", rmse.std)
                   << " RMSE kcal/mol over " << maes.size() << " fold(s); "
                   << format("%.1f", time.mean) << " s per fold\n\n";
+        csv << "mean,,"
+            << ",,," << mae.mean << ',' << rmse.mean << ',' << time.mean << ",\n";
+        csv << "std,,"
+            << ",,," << mae.std << ',' << rmse.std << ',' << time.std << ",\n";
+        writeFileAtomically((fs::path(out) / "cv.csv").string(), csv.str());
         std::cout << "published anchors (official qm7.mat, 7165 molecules, 5 folds):\n";
         for (const CvAnchor& a : publishedAnchors()) {
             std::cout << "  " << a.method << ": MAE "

@@ -81,6 +81,12 @@ TEST(CvCli, KrrTablePartitionAndResume) {
     EXPECT_NE(out.find("3.51"), std::string::npos) << out; // the paper's anchor beside ours
     EXPECT_TRUE(fs::exists(fs::path(dir) / "partition.json"));
     EXPECT_TRUE(fs::exists(fs::path(dir) / "fold-0" / "result.json"));
+    std::ifstream csv(fs::path(dir) / "cv.csv");
+    std::string header, row;
+    std::getline(csv, header);
+    EXPECT_EQ(header, "fold,model,train,val,test,test_mae,test_rmse,seconds,chosen");
+    std::getline(csv, row);
+    EXPECT_EQ(row.rfind("0,krr,600,", 0), 0u) << row;
     // The same command again reads the finished fold instead of fitting it again.
     std::string again;
     ASSERT_EQ(qm7::test::runCommand(qm7::test::cliPath() +
