@@ -94,7 +94,10 @@ CvPartition choosePartition(const CvCli& o, const MoleculeSource& source, const 
         p.origin = "P of " + fs::path(matPath).filename().string();
         p.molecules = n;
         try {
-            validatePartition(p);
+            const int unused = validatePartition(p);
+            if (unused > 0)
+                std::cerr << "note: " << unused << " molecule(s) of " << o.from
+                          << " are in no fold of " << matPath << " and are not used\n";
         } catch (const std::invalid_argument& e) {
             throw UsageError("the folds P of " + matPath + " do not fit " + o.from + ": " +
                              e.what());

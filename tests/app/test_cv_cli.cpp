@@ -102,6 +102,25 @@ TEST(CvCli, KrrTablePartitionAndResume) {
         << again;
 }
 
+TEST(CvCli, FoldsFromTheLayoutMatOfTheDemoMolecules) {
+    QM7_SKIP_WITHOUT_SHARED("qm7-layout.mat");
+    if (qm7::demoDataPath().empty())
+        GTEST_SKIP() << "the bundled demo data is absent";
+    const std::string dir = qm7::test::freshDir("cv_cli_layout");
+    std::string out;
+    ASSERT_EQ(qm7::test::runCommand(qm7::test::cliPath() + " cv --from demo --folds-from " +
+                                        qm7::test::sharedData("qm7-layout.mat") +
+                                        " --fold 2 --train-size 300 --sigmas 4000 --lambdas "
+                                        "1e-8 --out " +
+                                        dir,
+                                    &out),
+              0)
+        << out;
+    EXPECT_NE(out.find("P of qm7-layout.mat"), std::string::npos) << out;
+    EXPECT_NE(out.find("1 molecule(s) of demo are in no fold"), std::string::npos) << out;
+    EXPECT_NE(out.find("   2    300   568  1420 "), std::string::npos) << out; // P's fold 2
+}
+
 TEST(CvCli, BadArgumentsExitWithTwo) {
     const std::string dir = qm7::test::freshDir("cv_cli_bad");
     for (const std::string& args :

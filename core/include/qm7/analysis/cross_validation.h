@@ -29,9 +29,10 @@ struct CvPartition {
 /// Throws std::invalid_argument when k < 2 or n < k.
 CvPartition seededPartition(int molecules, int folds, std::uint64_t seed);
 
-/// Checks that folds are disjoint, cover 0..molecules-1 and number at least 2; throws
-/// std::invalid_argument naming the problem.
-void validatePartition(const CvPartition& partition);
+/// Checks that there are at least 2 non-empty folds of indices in 0..molecules-1 and that no
+/// molecule is in two folds; throws std::invalid_argument naming the problem. Returns how many
+/// molecules are in no fold (they are not used; qm7-layout.mat's P leaves one of 7101 out).
+int validatePartition(const CvPartition& partition);
 
 /// partition.json text and back (throws std::runtime_error for damaged text).
 std::string partitionToJson(const CvPartition& partition);
