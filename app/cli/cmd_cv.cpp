@@ -200,7 +200,10 @@ int runCv(const CvCli& o) {
         bool fromDisk = false;
         if (fs::exists(resultFile)) {
             r = foldResultFromJson(readFile(resultFile.string()));
-            fromDisk = r.model == model && !r.cancelled;
+            if (r.model != model)
+                throw UsageError(dir + " holds a " + cvModelName(r.model) + " result, not " +
+                                 o.model + ": use another --out");
+            fromDisk = !r.cancelled;
         }
         if (!fromDisk) {
             FoldSplit split = foldSplit(partition, k, o.valFraction, o.seed);

@@ -95,6 +95,13 @@ TEST(CvCli, KrrTablePartitionAndResume) {
               0)
         << again;
     EXPECT_NE(again.find("(from disk)"), std::string::npos) << again;
+    // Another model cannot write over the finished fold.
+    EXPECT_EQ(qm7::test::runCommand(qm7::test::cliPath() +
+                                        " cv --from demo --model mlp --fold 0 --out " + dir,
+                                    &again),
+              2)
+        << again;
+    EXPECT_NE(again.find("holds a krr result"), std::string::npos) << again;
     // A different number of folds does not fit the saved partition.
     EXPECT_EQ(qm7::test::runCommand(
                   qm7::test::cliPath() + " cv --from demo --folds 4 --fold 0 --out " + dir, &again),
