@@ -48,6 +48,26 @@ struct CvCli {
     double checkpointMinutes = 3;
 };
 
+/// A progress line for the one-hidden-layer network (on stderr).
+class MlpProgress : public TrainObserver {
+  public:
+    MlpProgress(int fold, int epochs) : m_bar("fold " + std::to_string(fold)), m_epochs(epochs) {}
+    void onEpoch(const EpochStats& s) override {
+        std::string extra = "epoch " + std::to_string(s.epoch) + "/" + std::to_string(m_epochs);
+        if (s.evaluated)
+            m_valRmse = s.valRmse;
+        if (m_valRmse > 0)
+            extra += "  val RMSE " + format("%.2f", m_valRmse) + " kcal/mol";
+        m_bar.update(s.epoch, m_epochs, extra);
+    }
+    void finish() { m_bar.finish(); }
+
+  private:
+    ProgressBar m_bar;
+    int m_epochs;
+    double m_valRmse = 0;
+};
+
 /// A progress line for the paper's network (on stderr).
 class PaperProgress : public DeepObserver {
   public:
@@ -210,10 +230,13 @@ int runCv(const CvCli& o) {
             if (o.trainSize > 0 && o.trainSize < static_cast<int>(split.train.size()))
                 split.train.resize(static_cast<std::size_t>(o.trainSize));
             PaperProgress progress(k);
+            MlpProgress mlpProgress(k, o.config.epochs);
+            settings.trainOptions.observer = &mlpProgress;
             settings.paperOptions.observer = &progress;
             settings.paperOptions.control = &control;
             r = runFold(source.molecules, split, k, model, settings, dir);
             progress.finish();
+            mlpProgress.finish();
         }
         if (r.cancelled || interrupted()) {
             cancelled = true;
