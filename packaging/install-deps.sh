@@ -7,7 +7,7 @@ packages=(
   # build
   build-essential cmake ninja-build git pkg-config clang-format
   # numerics
-  libtorch-dev libopenblas0-pthread libgsl-dev libmatio-dev zlib1g-dev
+  libtorch-dev libopenblas0-pthread libgsl-dev libeigen3-dev libmatio-dev zlib1g-dev
   # GUI and plots
   qt6-base-dev qt6-charts-dev libqt6opengl6-dev qt6-svg-dev libqt6svg6 libqcustomplot-dev
   # command line, configs, downloads

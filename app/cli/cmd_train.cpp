@@ -1,5 +1,6 @@
 // qm7 train: one training run with a live progress bar; writes a run folder.
 #include "commands.h"
+#include "train_deep.h"
 
 #include "qm7/io/dataset.h"
 #include "qm7/train/run_store.h"
@@ -17,6 +18,7 @@ struct TrainOptionsCli {
     std::string out;
     TrainConfig config;
     int threads = 0; ///< training threads, 0 = all cores
+    DeepCliOptions deep;
 };
 
 /// Draws the progress bar from the trainer's callbacks.
@@ -47,6 +49,8 @@ class TrainProgress : public TrainObserver {
 };
 
 int runTrain(const TrainOptionsCli& o) {
+    if (wantsDeep(o.deep, o.config))
+        return runTrainDeep(o.data, o.out, o.config, o.deep, o.threads);
     const std::string why = o.config.validate();
     if (!why.empty())
         throw UsageError(why);
@@ -102,6 +106,7 @@ Command addTrainCommand(CLI::App& app) {
                     "Use only the first n of a seeded permutation of the training rows (0 = all)")
         ->capture_default_str();
     addTrainingOptions(sub, o->config, o->threads);
+    addDeepOptions(sub, o->deep);
     return {sub, [o] { return runTrain(*o); }};
 }
 

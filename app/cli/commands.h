@@ -16,5 +16,7 @@ Command addCurveCommand(CLI::App& app);
 Command addHomeworkCommand(CLI::App& app);
 Command addCollectCommand(CLI::App& app); // issue 13
 Command addSlurmCommand(CLI::App& app);   // issue 13
+Command addCvCommand(CLI::App& app);
+Command addPredictCommand(CLI::App& app);
 
 } // namespace qm7::cli

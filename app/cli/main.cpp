@@ -20,7 +20,7 @@ int main(int argc, char** argv) {
         addInfoCommand(app),       addTrainCommand(app),    addBuildDatasetCommand(app),
         addInvarianceCommand(app), addFetchCommand(app),    addSweepCommand(app),
         addCurveCommand(app),      addHomeworkCommand(app), addCollectCommand(app),
-        addSlurmCommand(app), // issue 13
+        addSlurmCommand(app),      addCvCommand(app),       addPredictCommand(app),
     };
     setCommandLine(argc, argv);
 

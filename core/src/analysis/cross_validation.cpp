@@ -1,0 +1,404 @@
+// K-fold cross-validation: folds, validation carve, one fold of KRR or of the network.
+#include "qm7/analysis/cross_validation.h"
+
+#include "qm7/analysis/deep_recipe.h"
+#include "qm7/chem/augmentation.h"
+#include "qm7/chem/dataset_builder.h"
+#include "qm7/chem/representation.h"
+#include "qm7/train/run_store.h"
+#include "qm7/util/atomic_file.h"
+#include "qm7/util/rng.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+
+namespace qm7 {
+
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+void shuffle(std::vector<int>& v, Rng& rng) {
+    for (std::size_t i = v.size(); i > 1; --i)
+        std::swap(v[i - 1], v[rng.below(i)]);
+}
+
+template <typename T> std::vector<T> pick(const std::vector<T>& all, const std::vector<int>& idx) {
+    std::vector<T> out;
+    out.reserve(idx.size());
+    for (int i : idx)
+        out.push_back(all[static_cast<std::size_t>(i)]);
+    return out;
+}
+
+std::vector<double> labels(const std::vector<Molecule>& molecules) {
+    std::vector<double> y;
+    y.reserve(molecules.size());
+    for (const Molecule& m : molecules)
+        y.push_back(m.energy);
+    return y;
+}
+
+std::string shortNumber(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", v);
+    return buf;
+}
+
+/// The elements present in molecules, ascending.
+std::vector<int> elementsOf(const std::vector<Molecule>& molecules) {
+    std::set<int> z;
+    for (const Molecule& m : molecules)
+        z.insert(m.Z.begin(), m.Z.end());
+    return {z.begin(), z.end()};
+}
+
+void writePredictions(const FoldResult& r, const std::string& path) {
+    std::ostringstream out;
+    out << "molecule,true_kcal_mol,predicted_kcal_mol\n";
+    out.precision(9);
+    for (std::size_t i = 0; i < r.testTrue.size(); ++i)
+        out << r.testIndex[i] << ',' << r.testTrue[i] << ',' << r.testPred[i] << '\n';
+    writeFileAtomically(path, out.str());
+}
+
+} // namespace
+
+CvPartition seededPartition(int molecules, int folds, std::uint64_t seed) {
+    if (folds < 2)
+        throw std::invalid_argument("cross-validation needs at least 2 folds");
+    if (molecules < folds)
+        throw std::invalid_argument("cannot split " + std::to_string(molecules) +
+                                    " molecules into " + std::to_string(folds) + " folds");
+    std::vector<int> order(static_cast<std::size_t>(molecules));
+    for (int i = 0; i < molecules; ++i)
+        order[static_cast<std::size_t>(i)] = i;
+    Rng rng(Rng::mix(seed, 0xC5F01D5ULL));
+    shuffle(order, rng);
+    CvPartition p;
+    p.origin = "seeded";
+    p.seed = seed;
+    p.molecules = molecules;
+    p.folds.resize(static_cast<std::size_t>(folds));
+    for (int i = 0; i < molecules; ++i)
+        p.folds[static_cast<std::size_t>(i % folds)].push_back(order[static_cast<std::size_t>(i)]);
+    for (auto& f : p.folds)
+        std::sort(f.begin(), f.end());
+    return p;
+}
+
+int validatePartition(const CvPartition& partition) {
+    if (partition.folds.size() < 2)
+        throw std::invalid_argument("cross-validation needs at least 2 folds");
+    std::vector<char> seen(static_cast<std::size_t>(std::max(partition.molecules, 0)), 0);
+    std::size_t count = 0;
+    for (std::size_t k = 0; k < partition.folds.size(); ++k) {
+        if (partition.folds[k].empty())
+            throw std::invalid_argument("fold " + std::to_string(k) + " is empty");
+        for (int i : partition.folds[k]) {
+            if (i < 0 || i >= partition.molecules)
+                throw std::invalid_argument("fold " + std::to_string(k) + " names molecule " +
+                                            std::to_string(i) + ", outside 0.." +
+                                            std::to_string(partition.molecules - 1));
+            if (seen[static_cast<std::size_t>(i)]++)
+                throw std::invalid_argument("molecule " + std::to_string(i) + " is in two folds");
+            ++count;
+        }
+    }
+    return partition.molecules - static_cast<int>(count);
+}
+
+std::string partitionToJson(const CvPartition& p) {
+    json j;
+    j["origin"] = p.origin;
+    j["seed"] = p.seed;
+    j["molecules"] = p.molecules;
+    j["folds"] = p.folds;
+    return j.dump() + "\n";
+}
+
+CvPartition partitionFromJson(const std::string& text) {
+    try {
+        const json j = json::parse(text);
+        CvPartition p;
+        p.origin = j.at("origin").get<std::string>();
+        p.seed = j.at("seed").get<std::uint64_t>();
+        p.molecules = j.at("molecules").get<int>();
+        p.folds = j.at("folds").get<std::vector<std::vector<int>>>();
+        validatePartition(p);
+        return p;
+    } catch (const std::exception& e) {
+        throw std::runtime_error(std::string("damaged partition: ") + e.what());
+    }
+}
+
+FoldSplit foldSplit(const CvPartition& partition, int k, double valFraction, std::uint64_t seed) {
+    const int folds = static_cast<int>(partition.folds.size());
+    if (k < 0 || k >= folds)
+        throw std::invalid_argument("fold " + std::to_string(k) + " does not exist (0.." +
+                                    std::to_string(folds - 1) + ")");
+    if (!(valFraction > 0) || !(valFraction < 1))
+        throw std::invalid_argument("the validation fraction must be between 0 and 1");
+    FoldSplit s;
+    s.test = partition.folds[static_cast<std::size_t>(k)];
+    std::vector<int> rest;
+    for (int f = 0; f < folds; ++f)
+        if (f != k)
+            rest.insert(rest.end(), partition.folds[static_cast<std::size_t>(f)].begin(),
+                        partition.folds[static_cast<std::size_t>(f)].end());
+    std::sort(rest.begin(), rest.end());
+    Rng rng(Rng::mix(seed, 0x7A11DULL, static_cast<std::uint64_t>(k)));
+    shuffle(rest, rng);
+    const auto nVal = static_cast<std::size_t>(std::lround(valFraction * double(rest.size())));
+    if (nVal < 1 || nVal >= rest.size())
+        throw std::invalid_argument("the validation fraction leaves no training or validation "
+                                    "molecules");
+    s.val.assign(rest.begin(), rest.begin() + static_cast<long>(nVal));
+    s.train.assign(rest.begin() + static_cast<long>(nVal), rest.end());
+    return s;
+}
+
+std::string cvModelName(CvModel model) {
+    switch (model) {
+    case CvModel::Krr:
+        return "krr";
+    case CvModel::Mlp:
+        return "mlp";
+    case CvModel::Paper:
+        return "paper";
+    }
+    return "krr";
+}
+
+CvModel parseCvModel(const std::string& name) {
+    for (CvModel m : {CvModel::Krr, CvModel::Mlp, CvModel::Paper})
+        if (cvModelName(m) == name)
+            return m;
+    throw std::invalid_argument("unknown model '" + name + "': choose krr, mlp or paper");
+}
+
+std::string foldResultToJson(const FoldResult& r) {
+    json j;
+    j["fold"] = r.fold;
+    j["model"] = cvModelName(r.model);
+    j["test_mae"] = r.test.mae;
+    j["test_rmse"] = r.test.rmse;
+    j["test_mse"] = r.test.mse;
+    j["test_r2"] = r.test.r2;
+    j["test_max_error"] = r.test.maxError;
+    j["val_mae"] = r.valMae;
+    j["train_rows"] = r.trainRows;
+    j["val_rows"] = r.valRows;
+    j["test_rows"] = r.testRows;
+    j["seconds"] = r.seconds;
+    j["detail"] = r.detail;
+    j["cancelled"] = r.cancelled;
+    return j.dump(2) + "\n";
+}
+
+FoldResult foldResultFromJson(const std::string& text) {
+    try {
+        const json j = json::parse(text);
+        FoldResult r;
+        r.fold = j.at("fold").get<int>();
+        r.model = parseCvModel(j.at("model").get<std::string>());
+        r.test.mae = j.at("test_mae").get<double>();
+        r.test.rmse = j.at("test_rmse").get<double>();
+        r.test.mse = j.at("test_mse").get<double>();
+        r.test.r2 = j.at("test_r2").get<double>();
+        r.test.maxError = j.at("test_max_error").get<double>();
+        r.valMae = j.at("val_mae").get<double>();
+        r.trainRows = j.at("train_rows").get<int>();
+        r.valRows = j.at("val_rows").get<int>();
+        r.testRows = j.at("test_rows").get<int>();
+        r.test.n = static_cast<std::size_t>(r.testRows);
+        r.seconds = j.at("seconds").get<double>();
+        r.detail = j.at("detail").get<std::string>();
+        r.cancelled = j.value("cancelled", false);
+        return r;
+    } catch (const std::exception& e) {
+        throw std::runtime_error(std::string("damaged fold result: ") + e.what());
+    }
+}
+
+std::vector<double> moleculeFeatures(const std::vector<Molecule>& molecules,
+                                     Representation representation, int atoms, std::uint64_t seed) {
+    RepresentationOptions rep;
+    rep.kind = representation;
+    rep.atoms = atoms;
+    const std::vector<float> f = computeFeatures(molecules, rep, 1.0, seed);
+    return {f.begin(), f.end()};
+}
+
+std::vector<double> sortedCoulombFeatures(const std::vector<Molecule>& molecules, int atoms) {
+    return moleculeFeatures(molecules, Representation::Sorted, atoms);
+}
+
+FoldResult runFold(const std::vector<Molecule>& molecules, const FoldSplit& split, int fold,
+                   CvModel model, const CvSettings& settings, const std::string& dir) {
+    const auto start = std::chrono::steady_clock::now();
+    const auto train = pick(molecules, split.train);
+    const auto val = pick(molecules, split.val);
+    const auto test = pick(molecules, split.test);
+    FoldResult r;
+    r.fold = fold;
+    r.model = model;
+    r.trainRows = static_cast<int>(train.size());
+    r.valRows = static_cast<int>(val.size());
+    r.testRows = static_cast<int>(test.size());
+    r.testIndex = split.test;
+    const int atoms = settings.atoms;
+    const std::vector<double> yTest = labels(test);
+    r.testTrue.assign(yTest.begin(), yTest.end());
+
+    json info;
+    info["model"] = cvModelName(model);
+    const Representation kind = settings.representation;
+    info["representation"] = representationName(kind);
+    info["atoms"] = atoms;
+    info["elements"] = elementsOf(train);
+    fs::create_directories(dir);
+
+    if (model == CvModel::Krr) {
+        if (kind == Representation::RandomSorted)
+            throw std::invalid_argument("KRR takes a fixed representation (cm, sorted or eigen)");
+        const KrrSelection sel = selectKrr(moleculeFeatures(train, kind, atoms), labels(train),
+                                           moleculeFeatures(val, kind, atoms), labels(val),
+                                           featureSize(kind, atoms), settings.krr);
+        const std::vector<double> pred = predictKrr(sel.model, moleculeFeatures(test, kind, atoms));
+        r.testPred.assign(pred.begin(), pred.end());
+        r.valMae = sel.best.valMae;
+        r.detail = representationName(kind) + ", " + krrKernelName(settings.krr.kernel) +
+                   ", sigma " + shortNumber(sel.best.sigma) + ", lambda " +
+                   shortNumber(sel.best.lambda);
+        info["kernel"] = krrKernelName(settings.krr.kernel);
+        info["sigma"] = sel.best.sigma;
+        info["lambda"] = sel.best.lambda;
+        info["refit"] = settings.krr.refit;
+        saveKrrModel(sel.model, (fs::path(dir) / "krr.bin").string());
+        std::ostringstream grid;
+        grid << "sigma,lambda,val_mae,val_rmse\n";
+        for (const KrrGridPoint& g : sel.grid)
+            grid << g.sigma << ',' << g.lambda << ',' << g.valMae << ',' << g.valRmse << '\n';
+        writeFileAtomically((fs::path(dir) / "krr_grid.csv").string(), grid.str());
+    } else if (model == CvModel::Paper) {
+        MoleculeSplits splits;
+        splits.train = train;
+        splits.val = val;
+        splits.test = test;
+        splits.trainIndex = split.train;
+        splits.valIndex = split.val;
+        splits.testIndex = split.test;
+        DeepConfig config = settings.paper;
+        config.seed = settings.seed;
+        DeepOptions options = settings.paperOptions;
+        options.checkpoint = (fs::path(dir) / "checkpoint.bin").string();
+        const DeepRun run = trainPaperRecipe(splits, config, options);
+        r.cancelled = run.result.cancelled;
+        r.testPred = run.result.testPred;
+        r.valMae = 0;
+        for (const DeepStats& h : run.result.history)
+            r.valMae = r.valMae == 0 ? h.valMae : std::min(r.valMae, h.valMae);
+        r.detail = "steps " + std::to_string(run.result.stepsDone) + ", best step " +
+                   std::to_string(run.result.bestStep) + ", d " +
+                   std::to_string(run.expansion.dim());
+        info["representation"] = "random-sorted, expanded";
+        info["steps_done"] = run.result.stepsDone;
+        if (!r.cancelled)
+            saveDeepRun(run, dir, "cv fold " + std::to_string(fold));
+    } else {
+        RepresentationOptions rep;
+        rep.kind = kind;
+        rep.atoms = atoms;
+        Dataset data;
+        data.d = featureSize(rep.kind, atoms);
+        data.atoms = atoms;
+        data.representation = representationName(kind);
+        data.train.X = computeFeatures(train, rep, 1.0, 0);
+        double scale = 0;
+        for (float v : data.train.X)
+            scale = std::max(scale, static_cast<double>(std::fabs(v)));
+        scale = scale > 0 ? scale : 1.0;
+        for (float& v : data.train.X)
+            v = static_cast<float>(v / scale);
+        data.val.X = computeFeatures(val, rep, scale, 0);
+        data.test.X = computeFeatures(test, rep, scale, 0);
+        const auto toFloat = [](const std::vector<double>& y) {
+            return std::vector<float>(y.begin(), y.end());
+        };
+        data.train.y = toFloat(labels(train));
+        data.val.y = toFloat(labels(val));
+        data.test.y = r.testTrue;
+        TrainConfig config = settings.mlp;
+        config.seed = settings.seed;
+        TrainOptions options = settings.trainOptions;
+        std::unique_ptr<RandomSortedAugmentation> augmentation;
+        if (kind == Representation::RandomSorted) {
+            MoleculeSplits splits;
+            splits.train = train;
+            splits.val = val;
+            splits.test = test;
+            augmentation = std::make_unique<RandomSortedAugmentation>(splits, atoms, scale);
+            options.augmentation = augmentation.get();
+        }
+        const RunResult run = qm7::train(data, config, options);
+        r.cancelled = run.cancelled;
+        r.testPred = run.testPred;
+        const std::vector<float> valPred = predict(run.weights, run.scaler, data.val.X);
+        r.valMae = computeMetrics(data.val.y, valPred).mae;
+        r.detail = representationName(kind) + ", p " + std::to_string(config.hidden) + ", lr " +
+                   shortNumber(config.lr) + ", best epoch " + std::to_string(run.bestEpoch);
+        info["scale"] = scale;
+        saveRun(run, dir, "cv fold " + std::to_string(fold));
+    }
+    if (r.testPred.size() != r.testTrue.size()) // cancelled before any evaluation
+        r.testPred.assign(r.testTrue.size(), NAN);
+    else
+        r.test = computeMetrics(r.testTrue, r.testPred);
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    writeFileAtomically((fs::path(dir) / "model.json").string(), info.dump(2) + "\n");
+    writePredictions(r, (fs::path(dir) / "cv_predictions.csv").string());
+    if (!r.cancelled)
+        writeFileAtomically((fs::path(dir) / "result.json").string(), foldResultToJson(r));
+    return r;
+}
+
+MeanStd meanStd(const std::vector<double>& values) {
+    MeanStd m;
+    if (values.empty())
+        return m;
+    for (double v : values)
+        m.mean += v;
+    m.mean /= static_cast<double>(values.size());
+    if (values.size() > 1) {
+        double s = 0;
+        for (double v : values)
+            s += (v - m.mean) * (v - m.mean);
+        m.std = std::sqrt(s / static_cast<double>(values.size() - 1));
+    }
+    return m;
+}
+
+std::vector<CvAnchor> publishedAnchors() {
+    return {
+        {"mean predictor", 179, 223, "issue 12 (QM7 label spread)"},
+        {"KRR, Rupp et al. 2012", 10, 0, "Rupp et al., PRL 108, 058301 (2012)"},
+        {"MLP, sorted CM", 0, 16.06, "Montavon et al., NeurIPS 2012 (as quoted in issue 12)"},
+        {"KRR (Gaussian), random-sorted CM", 0, 11.40,
+         "Montavon et al., NeurIPS 2012 (as quoted in issue 12)"},
+        {"MLP, random-sorted + expanded", 3.51, 5.96,
+         "Montavon et al., NeurIPS 2012 (as quoted in issue 12)"},
+    };
+}
+
+} // namespace qm7
