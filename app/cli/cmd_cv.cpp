@@ -46,6 +46,7 @@ struct CvCli {
     long long steps = 0;
     long long evalSteps = 0;
     double checkpointMinutes = 3;
+    std::string select = "final";
 };
 
 /// A progress line for the one-hidden-layer network (on stderr).
@@ -165,6 +166,11 @@ int runCv(const CvCli& o) {
         if (!(o.checkpointMinutes > 0))
             throw UsageError("--checkpoint-minutes must be positive");
         settings.paperOptions.checkpointSeconds = 60 * o.checkpointMinutes;
+        try {
+            settings.paperOptions.select = parseSelect(o.select);
+        } catch (const std::invalid_argument& e) {
+            throw UsageError(e.what());
+        }
     }
     if (model == CvModel::Krr && settings.representation == Representation::RandomSorted)
         throw UsageError("KRR takes a fixed representation: cm, sorted or eigen");
@@ -314,8 +320,11 @@ Command addCvCommand(CLI::App& app) {
         "--no-refit", o->noRefit,
         "KRR: keep the model fitted on the training part only (no refit with validation)");
     sub->add_option("--steps", o->steps, "paper: minibatch steps (default the paper's 1,000,000)");
-    sub->add_option("--eval-steps", o->evalSteps,
-                    "paper: validate every k steps, keeping the best (default 5000)");
+    sub->add_option("--eval-steps", o->evalSteps, "paper: validate every k steps (default 5000)");
+    sub->add_option("--select", o->select,
+                    "paper: weights tested: final (the running average at the last step, as the "
+                    "paper's code) or best-val-mse")
+        ->capture_default_str();
     sub->add_option("--checkpoint-minutes", o->checkpointMinutes,
                     "paper: write a checkpoint this often; a rerun resumes from it")
         ->capture_default_str();

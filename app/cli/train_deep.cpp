@@ -91,6 +91,9 @@ void addDeepOptions(CLI::App* sub, DeepCliOptions& o) {
     sub->add_option("--checkpoint-minutes", o.checkpointMinutes,
                     "Checkpoint interval; a killed run resumes from out/checkpoint.bin")
         ->capture_default_str();
+    sub->add_option("--select", o.select,
+                    "Weights tested: final (the running average at the last step, as the paper's "
+                    "code) or best-val-mse (default: final with --paper, else best-val-mse)");
     sub->add_option("--draws", o.draws, "Random draws averaged per prediction")
         ->capture_default_str();
 }
@@ -110,6 +113,8 @@ int runTrainDeep(const std::string& data, const std::string& outDir, const Train
             parseLayers(o.layers);
         parseActivation(o.activation);
         parseOptimizer(o.optimizer);
+        if (!o.select.empty())
+            parseSelect(o.select);
     } catch (const std::invalid_argument& e) {
         throw UsageError(e.what());
     }
@@ -177,6 +182,9 @@ int runTrainDeep(const std::string& data, const std::string& outDir, const Train
     options.threads = threads;
     options.checkpoint = out + "/checkpoint.bin";
     options.checkpointSeconds = o.checkpointMinutes * 60;
+    options.select = !o.select.empty() ? parseSelect(o.select)
+                     : o.paper         ? DeepSelect::Final
+                                       : DeepSelect::BestValMse;
     try {
         run.result = trainDeep(*inputs, deep, options);
     } catch (const std::invalid_argument& e) {
@@ -193,9 +201,10 @@ int runTrainDeep(const std::string& data, const std::string& outDir, const Train
     }
     char line[256];
     std::snprintf(line, sizeof line,
-                  "test MAE %.2f kcal/mol, RMSE %.2f kcal/mol, R^2 %.4f (best validation at "
-                  "step %lld; %.1f s)\n",
+                  "test MAE %.2f kcal/mol, RMSE %.2f kcal/mol, R^2 %.4f (%s weights of step "
+                  "%lld, lowest validation MSE at step %lld; %.1f s)\n",
                   run.result.test.mae, run.result.test.rmse, run.result.test.r2,
+                  selectName(run.result.select).c_str(), run.result.selectedStep,
                   run.result.bestStep, run.result.seconds);
     std::cout << line << "run written to " << out << "\n";
     return kOk;

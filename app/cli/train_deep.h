@@ -21,6 +21,7 @@ struct DeepCliOptions {
     std::string split = "1500,500,1000";
     double checkpointMinutes = 3;
     int draws = 10;
+    std::string select; ///< "" = final with --paper, else best-val-mse
     CLI::App* app = nullptr;
 };
 

@@ -337,6 +337,55 @@ TEST(DeepTrainer, LearnsAndResumesFromACheckpointBitForBit) {
     EXPECT_FALSE(trainDeep(inputs, other, again).resumed);
 }
 
+TEST(DeepTrainer, SelectFinalTestsTheLastAveragedWeightsEvenWhenValidationPeakedEarly) {
+    Dataset data = syntheticData(6, 200, 50, 50);
+    for (float& y : data.val.y) // validation labels flipped: its MSE grows as the network learns
+        y = 2000 - y;
+    const DatasetInputs inputs(data);
+    DeepConfig c;
+    c.layers = {12, 6};
+    c.activation = Activation::Tanh;
+    c.steps = 600;
+    c.batchSize = 10;
+    c.lr = 0.02;
+    c.evalEvery = 600; // one evaluation, at the end: the best weights are the final ones
+    const DeepResult once = trainDeep(inputs, c);
+    c.evalEvery = 100;
+    const DeepResult best = trainDeep(inputs, c); // default selection: lowest validation MSE
+    EXPECT_EQ(best.select, DeepSelect::BestValMse);
+    EXPECT_LT(best.bestStep, 600) << "the flipped validation labels should peak early";
+    EXPECT_EQ(best.selectedStep, best.bestStep);
+    EXPECT_NE(best.testPred, once.testPred);
+
+    const std::string dir = test::freshDir("deep_select");
+    DeepOptions options;
+    options.select = DeepSelect::Final;
+    const DeepResult final = trainDeep(inputs, c, options);
+    EXPECT_EQ(final.select, DeepSelect::Final);
+    EXPECT_EQ(final.selectedStep, 600);
+    EXPECT_EQ(final.bestStep, best.bestStep);
+    EXPECT_EQ(final.testPred, once.testPred);
+    ASSERT_EQ(final.model.weights.size(), once.model.weights.size());
+    for (std::size_t l = 0; l < once.model.weights.size(); ++l)
+        EXPECT_EQ(final.model.weights[l], once.model.weights[l]) << "layer " << l;
+
+    // A finished checkpoint (trained with the other selection) resumed with Final: no step is
+    // taken, the final averaged weights are tested.
+    DeepOptions withCheckpoint;
+    withCheckpoint.checkpoint = dir + "/checkpoint.bin";
+    const DeepResult first = trainDeep(inputs, c, withCheckpoint);
+    EXPECT_EQ(first.testPred, best.testPred);
+    withCheckpoint.select = DeepSelect::Final;
+    const DeepResult again = trainDeep(inputs, c, withCheckpoint);
+    EXPECT_TRUE(again.resumed);
+    EXPECT_EQ(again.stepsDone, 600);
+    EXPECT_EQ(again.history.size(), best.history.size());
+    EXPECT_EQ(again.testPred, once.testPred);
+    EXPECT_EQ(parseSelect("final"), DeepSelect::Final);
+    EXPECT_EQ(selectName(parseSelect("best-val-mse")), "best-val-mse");
+    EXPECT_THROW(parseSelect("best"), std::invalid_argument);
+}
+
 TEST(DeepTrainer, CenteredRunExportsPlainBiasesThatPredictTheSame) {
     const Dataset data = syntheticData(6, 200, 50, 50);
     const DatasetInputs inputs(data);

@@ -309,11 +309,14 @@ FoldResult runFold(const std::vector<Molecule>& molecules, const FoldSplit& spli
         r.valMae = 0;
         for (const DeepStats& h : run.result.history)
             r.valMae = r.valMae == 0 ? h.valMae : std::min(r.valMae, h.valMae);
-        r.detail = "steps " + std::to_string(run.result.stepsDone) + ", best step " +
-                   std::to_string(run.result.bestStep) + ", d " +
-                   std::to_string(run.expansion.dim());
+        r.detail =
+            "steps " + std::to_string(run.result.stepsDone) + ", " + selectName(run.result.select) +
+            " weights of step " + std::to_string(run.result.selectedStep) + " (lowest val MSE at " +
+            std::to_string(run.result.bestStep) + "), d " + std::to_string(run.expansion.dim());
         info["representation"] = "random-sorted, expanded";
         info["steps_done"] = run.result.stepsDone;
+        info["select"] = selectName(run.result.select);
+        info["selected_step"] = run.result.selectedStep;
         if (!r.cancelled)
             saveDeepRun(run, dir, "cv fold " + std::to_string(fold));
     } else {

@@ -130,6 +130,8 @@ void saveDeepRun(const DeepRun& run, const std::string& dir, const std::string& 
                          {"rmse_kcal", r.test.rmse},
                          {"r2", r.test.r2}}},
                        {"best_step", r.bestStep},
+                       {"select", selectName(r.select)},
+                       {"selected_step", r.selectedStep},
                        {"steps_done", r.stepsDone},
                        {"cancelled", r.cancelled},
                        {"seconds", r.seconds}};

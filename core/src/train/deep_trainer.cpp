@@ -52,6 +52,18 @@ Optimizer parseOptimizer(const std::string& t) {
     throw std::invalid_argument("unknown optimizer '" + t + "': choose adam or sgd");
 }
 
+std::string selectName(DeepSelect s) {
+    return s == DeepSelect::Final ? "final" : "best-val-mse";
+}
+
+DeepSelect parseSelect(const std::string& t) {
+    if (t == "final")
+        return DeepSelect::Final;
+    if (t == "best-val-mse")
+        return DeepSelect::BestValMse;
+    throw std::invalid_argument("unknown selection '" + t + "': choose final or best-val-mse");
+}
+
 std::vector<int> parseLayers(const std::string& text) {
     std::vector<int> layers;
     std::stringstream in(text);
@@ -388,7 +400,11 @@ DeepResult trainDeep(const DeepInputs& inputs, const DeepConfig& config,
         evaluate(); // cancelled before the first evaluation: test the weights as they are
     res.history = st.history;
     res.bestStep = st.bestStep;
-    const std::vector<float>& bestParams = st.best.empty() ? st.params : st.best;
+    res.select = options.select;
+    const bool final = options.select == DeepSelect::Final || st.best.empty();
+    const std::vector<float>& bestParams =
+        final ? (st.average.empty() ? st.params : st.average) : st.best;
+    res.selectedStep = final ? st.step : st.bestStep;
     res.model = modelOf(shape, config.layers, bestParams.data(), scaler);
     const std::vector<int> testRows = allRows(inputs.rows(SplitKind::Test));
     if (!testRows.empty() && st.step > 0) {

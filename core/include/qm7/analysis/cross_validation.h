@@ -66,7 +66,13 @@ struct CvSettings {
     TrainConfig mlp;           ///< model mlp: the one-hidden-layer network (on sorted CMs)
     TrainOptions trainOptions; ///< observer / control for the network
     DeepConfig paper;          ///< model paper: the deep network (defaults: the paper's recipe)
-    DeepOptions paperOptions;  ///< observer / control; the checkpoint is set per fold
+    /// observer / control / select (default final: the paper code tests the final averaged
+    /// weights); the checkpoint is set per fold
+    DeepOptions paperOptions = [] {
+        DeepOptions o;
+        o.select = DeepSelect::Final;
+        return o;
+    }();
 };
 
 /// What one fold produced (errors in kcal/mol).

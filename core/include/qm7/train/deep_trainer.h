@@ -31,6 +31,12 @@ Activation parseActivation(const std::string& text);
 /// "adam", "sgd".
 std::string optimizerName(Optimizer o);
 Optimizer parseOptimizer(const std::string& text);
+/// Which weights a deep run tests and saves: the final ones (the averaged ones for SGD with
+/// averaging, as the paper's code does) or those of the lowest validation MSE.
+enum class DeepSelect { Final, BestValMse };
+/// "final", "best-val-mse"; parse throws std::invalid_argument naming the choices.
+std::string selectName(DeepSelect s);
+DeepSelect parseSelect(const std::string& text);
 /// "400,100" -> {400, 100}; throws std::invalid_argument for anything else.
 std::vector<int> parseLayers(const std::string& text);
 
@@ -124,8 +130,10 @@ struct DeepStats {
 struct DeepResult {
     DeepConfig config;
     std::vector<DeepStats> history;
-    DeepModel model; ///< best validation weights (the averaged ones for SGD with averaging)
-    long long bestStep = 0;
+    DeepModel model; ///< the selected weights (the averaged ones for SGD with averaging)
+    DeepSelect select = DeepSelect::BestValMse; ///< how model was chosen
+    long long bestStep = 0;     ///< step of the lowest validation MSE (whatever the selection)
+    long long selectedStep = 0; ///< step of the weights in model (stepsDone for Final)
     long long stepsDone = 0;
     Metrics test;                                      ///< kcal/mol
     std::vector<float> testTrue, testPred, testSpread; ///< kcal/mol; spread = std over draws
@@ -149,6 +157,9 @@ struct DeepOptions {
     /// when it exists at the start with the same config, training resumes from it.
     std::string checkpoint;
     double checkpointSeconds = 180;
+    /// The weights tested and returned. Not part of the checkpoint key: a finished run's
+    /// checkpoint can be resumed with another selection (it is then only tested).
+    DeepSelect select = DeepSelect::BestValMse;
     /// Reserved: a step runs on the calling thread with single-threaded BLAS (on a shared
     /// machine that is faster than OpenBLAS's pool); several runs go side by side instead.
     int threads = 0;
