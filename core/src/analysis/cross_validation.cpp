@@ -376,22 +376,6 @@ FoldResult runFold(const std::vector<Molecule>& molecules, const FoldSplit& spli
     return r;
 }
 
-MeanStd meanStd(const std::vector<double>& values) {
-    MeanStd m;
-    if (values.empty())
-        return m;
-    for (double v : values)
-        m.mean += v;
-    m.mean /= static_cast<double>(values.size());
-    if (values.size() > 1) {
-        double s = 0;
-        for (double v : values)
-            s += (v - m.mean) * (v - m.mean);
-        m.std = std::sqrt(s / static_cast<double>(values.size() - 1));
-    }
-    return m;
-}
-
 std::vector<CvAnchor> publishedAnchors() {
     return {
         {"mean predictor", 179, 223, "issue 12 (QM7 label spread)"},

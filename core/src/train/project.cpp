@@ -292,21 +292,6 @@ class ClaimObserver : public TrainObserver {
     std::mutex m_mutex;
 };
 
-bool finishedSame(const std::string& dir, const TrainConfig& config, RunResult* out) {
-    if (!hasFinishedRun(dir))
-        return false;
-    try {
-        RunResult r = loadRun(dir);
-        if (!sameRun(r.config, config))
-            return false;
-        if (out)
-            *out = std::move(r);
-        return true;
-    } catch (const std::exception&) {
-        return false;
-    }
-}
-
 } // namespace
 
 std::vector<RunResult> trainSlice(const Dataset& data, const std::vector<TrainConfig>& configs,
@@ -326,7 +311,7 @@ std::vector<RunResult> trainSlice(const Dataset& data, const std::vector<TrainCo
         if (!slice.contains(i))
             continue;
         ++report.inSlice;
-        if (finishedSame(dirs[i], configs[i], &results[i])) {
+        if (loadFinishedRun(dirs[i], configs[i], &results[i])) {
             ++report.reused;
             continue;
         }
@@ -336,7 +321,7 @@ std::vector<RunResult> trainSlice(const Dataset& data, const std::vector<TrainCo
             continue;
         }
         // Another task may have finished it between our check and our claim.
-        if (finishedSame(dirs[i], configs[i], &results[i])) {
+        if (loadFinishedRun(dirs[i], configs[i], &results[i])) {
             releaseClaim(dirs[i], me);
             ++report.reused;
             continue;

@@ -22,20 +22,6 @@ struct Suspend {
     ~Suspend() { g_project = saved; }
 };
 
-bool loadFinished(const std::string& dir, const TrainConfig& config, RunResult& out) {
-    if (!hasFinishedRun(dir))
-        return false;
-    try {
-        RunResult r = loadRun(dir);
-        if (!sameRun(r.config, config))
-            return false;
-        out = std::move(r);
-        return true;
-    } catch (const std::exception&) {
-        return false;
-    }
-}
-
 void add(SliceReport& sum, const SliceReport& r, bool first) {
     if (first) {
         sum.inSlice += r.inSlice;
@@ -71,7 +57,7 @@ std::vector<RunResult> trainInProject(ProjectContext& context, const Dataset& da
         int missing = 0;
         std::string first;
         for (std::size_t i = 0; i < configs.size(); ++i)
-            if (!loadFinished(dirs[i], configs[i], results[i]) && missing++ == 0)
+            if (!loadFinishedRun(dirs[i], configs[i], &results[i]) && missing++ == 0)
                 first = dirs[i];
         context.report.reused += static_cast<int>(configs.size()) - missing;
         if (missing > 0)
@@ -89,7 +75,7 @@ std::vector<RunResult> trainInProject(ProjectContext& context, const Dataset& da
     auto unfinished = [&] {
         int n = 0;
         for (std::size_t i = 0; i < configs.size(); ++i)
-            if (results[i].epochsDone == 0 && !loadFinished(dirs[i], configs[i], results[i]))
+            if (results[i].epochsDone == 0 && !loadFinishedRun(dirs[i], configs[i], &results[i]))
                 ++n;
         return n;
     };

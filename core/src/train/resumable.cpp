@@ -14,6 +14,21 @@ bool sameRun(const TrainConfig& a, const TrainConfig& b) {
            a.trainSize == b.trainSize;
 }
 
+bool loadFinishedRun(const std::string& dir, const TrainConfig& config, RunResult* out) {
+    if (!hasFinishedRun(dir))
+        return false;
+    try {
+        RunResult r = loadRun(dir);
+        if (!sameRun(r.config, config))
+            return false;
+        if (out)
+            *out = std::move(r);
+        return true;
+    } catch (const std::exception&) {
+        return false; // a damaged folder is trained again
+    }
+}
+
 namespace {
 
 /// Maps a chunk's run indices and progress onto the whole job, and saves runs as they end.
@@ -77,19 +92,7 @@ std::vector<RunResult> trainResumable(const Dataset& data, const std::vector<Tra
     std::vector<RunResult> results(configs.size());
     std::vector<int> todo;
     for (std::size_t i = 0; i < configs.size(); ++i) {
-        bool done = false;
-        if (hasFinishedRun(dirs[i])) {
-            try {
-                RunResult r = loadRun(dirs[i]);
-                if (sameRun(r.config, configs[i])) {
-                    results[i] = std::move(r);
-                    done = true;
-                }
-            } catch (const std::exception&) {
-                done = false; // a damaged folder is trained again
-            }
-        }
-        if (!done)
+        if (!loadFinishedRun(dirs[i], configs[i], &results[i]))
             todo.push_back(static_cast<int>(i));
     }
     if (reused)

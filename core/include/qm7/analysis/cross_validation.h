@@ -4,6 +4,7 @@
 /// beside the results), a validation part carved from the training folds, and one fold of
 /// kernel ridge regression or of the one-hidden-layer network, with its result on disk.
 
+#include "qm7/util/series.h"
 #include "qm7/analysis/krr.h"
 #include "qm7/chem/molecule.h"
 #include "qm7/chem/representation.h"
@@ -107,12 +108,6 @@ std::vector<double> sortedCoulombFeatures(const std::vector<Molecule>& molecules
 /// network, which checkpoints into dir/checkpoint.bin and resumes from it when run again).
 FoldResult runFold(const std::vector<Molecule>& molecules, const FoldSplit& split, int fold,
                    CvModel model, const CvSettings& settings, const std::string& dir);
-
-/// Mean and sample standard deviation of values (std 0 for fewer than two).
-struct MeanStd {
-    double mean = 0, std = 0;
-};
-MeanStd meanStd(const std::vector<double>& values);
 
 /// A published figure to print beside ours.
 struct CvAnchor {

@@ -14,6 +14,10 @@ namespace qm7 {
 /// True when two configs describe the same run.
 bool sameRun(const TrainConfig& a, const TrainConfig& b);
 
+/// True when dir holds a finished run of config (a damaged folder counts as not finished); the
+/// run is read into *out when out is given.
+bool loadFinishedRun(const std::string& dir, const TrainConfig& config, RunResult* out);
+
 /// Trains configs[i] into dirs[i] unless dirs[i] already holds that finished run.
 /// Runs are trained whole, one per worker thread, longest first, so that they finish, and are
 /// saved, one after another (at most `chunk` runs per training call; 0 = no limit). The observer
