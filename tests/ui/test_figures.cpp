@@ -13,6 +13,7 @@
 
 #include <QAreaSeries>
 #include <QChart>
+#include <QGraphicsTextItem>
 #include <QChartView>
 #include <QComboBox>
 #include <QHeaderView>
@@ -251,4 +252,48 @@ TEST(HistogramView, EverySplitStaysVisibleAndNoNegativeZero) {
     EXPECT_EQ(qm7::ui::fixedNumber(-0.001, 2), QStringLiteral("0.00"));
     EXPECT_EQ(qm7::ui::formatNumber(-1e-9, 2), QStringLiteral("-1e-09"));
     EXPECT_EQ(qm7::ui::fixedNumber(-0.006, 2), QStringLiteral("-0.01"));
+}
+
+TEST(HistogramView, SwitchingUnitsLeavesOneAxisEachWay) {
+    auto data = std::make_shared<qm7::Dataset>();
+    data->d = 1;
+    data->atoms = 1;
+    for (int i = 0; i < 50; ++i) {
+        data->train.y.push_back(-1500.f + 10.f * static_cast<float>(i));
+        data->train.X.push_back(0.f);
+        data->val.y.push_back(-1400.f + 5.f * static_cast<float>(i));
+        data->val.X.push_back(0.f);
+        data->test.y.push_back(-1600.f + 5.f * static_cast<float>(i));
+        data->test.X.push_back(0.f);
+    }
+    qm7::ui::HistogramView view;
+    view.resize(900, 600);
+    view.show();
+    view.setDataset(data);
+    auto* chartView = qobject_cast<QChartView*>(view.plots().front().second);
+    ASSERT_NE(chartView, nullptr);
+    QChart* chart = chartView->chart();
+    for (bool normalized : {true, false, true}) {
+        view.setNormalized(normalized);
+        QCoreApplication::processEvents();
+        // Before the fix a removed axis stayed in the scene: the old kcal/mol labels were drawn
+        // under the normalized ones. One horizontal and one vertical axis, with the new title.
+        ASSERT_EQ(chart->axes(Qt::Horizontal).size(), 1);
+        ASSERT_EQ(chart->axes(Qt::Vertical).size(), 1);
+        const QString title = chart->axes(Qt::Horizontal).front()->titleText();
+        EXPECT_EQ(title.contains(QStringLiteral("normalized")), normalized) << title.toStdString();
+        // What the user sees: the scene's visible texts carry only the current axis title.
+        int kcalTitles = 0, normalizedTitles = 0;
+        for (QGraphicsItem* item : chartView->scene()->items()) {
+            auto* text = dynamic_cast<QGraphicsTextItem*>(item);
+            if (!text || !text->isVisible())
+                continue;
+            kcalTitles += text->toPlainText().contains(QStringLiteral("(kcal/mol)")) ? 1 : 0;
+            normalizedTitles += text->toPlainText().contains(QStringLiteral("normalized")) ? 1 : 0;
+        }
+        EXPECT_EQ(kcalTitles, normalized ? 0 : 1);
+        EXPECT_EQ(normalizedTitles, normalized ? 1 : 0);
+        for (QAbstractSeries* series : chart->series())
+            EXPECT_EQ(series->attachedAxes().size(), 2);
+    }
 }

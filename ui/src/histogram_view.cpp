@@ -84,20 +84,24 @@ std::vector<float> HistogramView::labels(int split) const {
 void HistogramView::rebuild() {
     QChart* chart = m_view->chart();
     chart->removeAllSeries();
-    for (QAbstractAxis* axis : chart->axes()) {
-        chart->removeAxis(axis); // releases the axis but leaves it drawn: delete it
-        delete axis;
-    }
     chart->setTitle(m_data ? tr("Atomization energies by split") : tr("No data loaded"));
-    auto* ax = new QValueAxis;
-    auto* ay = new QValueAxis;
+    // The two axes are made once and reused: a removed axis stays drawn in Qt Charts, so
+    // switching units used to leave the old energy axis under the new one.
+    auto* ax = qobject_cast<QValueAxis*>(chart->axes(Qt::Horizontal).value(0));
+    auto* ay = qobject_cast<QValueAxis*>(chart->axes(Qt::Vertical).value(0));
+    if (!ax) {
+        ax = new QValueAxis;
+        chart->addAxis(ax, Qt::AlignBottom);
+    }
+    if (!ay) {
+        ay = new QValueAxis;
+        chart->addAxis(ay, Qt::AlignLeft);
+    }
     ax->setTitleText(normalized() ? tr("energy (normalized, dimensionless)")
                                   : tr("atomization energy (kcal/mol)"));
     ay->setTitleText(tr("molecules per bin"));
     ax->setLabelFormat(normalized() ? QStringLiteral("%.1f") : QStringLiteral("%.0f"));
     ay->setLabelFormat(QStringLiteral("%d"));
-    chart->addAxis(ax, Qt::AlignBottom);
-    chart->addAxis(ay, Qt::AlignLeft);
     if (!m_data)
         return;
     const std::vector<float> ys[] = {labels(0), labels(1), labels(2)};
