@@ -83,11 +83,6 @@ void leaveOneOut(CurveModel model, const std::vector<CurvePoint>& pts, const Fit
     }
 }
 
-Extrapolation paramBand95(const FitResult& fit, double n) {
-    const double t = fit.dof > 0 ? studentTQuantile(0.95, fit.dof) : kNaN;
-    return extrapolate(fit, n, std::isfinite(t) ? t : kZ95);
-}
-
 std::string fmt(const char* format, double v) {
     char buf[64];
     std::snprintf(buf, sizeof buf, format, v);
@@ -117,7 +112,7 @@ std::string csvNumber(double v) {
 } // namespace
 
 Extrapolation predictWithHeldOutBand(const LawScore& law, double n) {
-    Extrapolation cov = paramBand95(law.fit, n);
+    Extrapolation cov = extrapolate95(law.fit, n);
     Extrapolation e = cov;
     if (!law.fit.ok || !(cov.value > 0) || !std::isfinite(cov.value)) {
         e.ok = false;
@@ -220,7 +215,7 @@ LawRanking rankLaws(const std::vector<CurvePoint>& mean,
         s.forwardPredictions = fwd.count;
         s.forwardFailures = fwd.failures;
         s.heldOutLogStep = fwd.count > 0 ? fwd.sumStep / fwd.count : std::log(2.0);
-        s.paramBand = paramBand95(s.fit, targetN);
+        s.paramBand = extrapolate95(s.fit, targetN);
         s.band = predictWithHeldOutBand(s, targetN);
         if (!s.fit.ok)
             s.verdict = "not the answer: the fit failed (" + s.fit.message + ")";

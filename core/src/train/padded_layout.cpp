@@ -75,28 +75,35 @@ void PaddedLayout::toInternal(float* X, std::size_t rows, std::vector<int>& pref
     }
 }
 
-void PaddedLayout::weightsToInternal(float* w1, int p) const {
-    if (!active())
-        return;
-    std::vector<float> row(static_cast<std::size_t>(m_d));
+namespace {
+
+/// Permutes the columns of W1 (p rows of d) in place: to the internal order
+/// (column k <- column order[k]) or back to the data set's (column order[k] <- column k).
+void permuteColumns(float* w1, int p, int d, const std::vector<int>& order, bool toInternal) {
+    std::vector<float> row(static_cast<std::size_t>(d));
     for (int j = 0; j < p; ++j) {
-        float* w = w1 + static_cast<std::size_t>(j) * m_d;
-        for (int k = 0; k < m_d; ++k)
-            row[static_cast<std::size_t>(k)] = w[m_order[static_cast<std::size_t>(k)]];
+        float* w = w1 + static_cast<std::size_t>(j) * d;
+        for (int k = 0; k < d; ++k) {
+            const auto from = static_cast<std::size_t>(order[static_cast<std::size_t>(k)]);
+            if (toInternal)
+                row[static_cast<std::size_t>(k)] = w[from];
+            else
+                row[from] = w[k];
+        }
         std::copy(row.begin(), row.end(), w);
     }
 }
 
+} // namespace
+
+void PaddedLayout::weightsToInternal(float* w1, int p) const {
+    if (active())
+        permuteColumns(w1, p, m_d, m_order, true);
+}
+
 void PaddedLayout::weightsToData(float* w1, int p) const {
-    if (!active())
-        return;
-    std::vector<float> row(static_cast<std::size_t>(m_d));
-    for (int j = 0; j < p; ++j) {
-        float* w = w1 + static_cast<std::size_t>(j) * m_d;
-        for (int k = 0; k < m_d; ++k)
-            row[static_cast<std::size_t>(m_order[static_cast<std::size_t>(k)])] = w[k];
-        std::copy(row.begin(), row.end(), w);
-    }
+    if (active())
+        permuteColumns(w1, p, m_d, m_order, false);
 }
 
 PrefixStats PaddedLayout::measure(const float* X, std::size_t rows) const {
