@@ -55,21 +55,6 @@ std::vector<float> paddedData(int n, int rows, unsigned seed, int* moved = nullp
     return X;
 }
 
-double maxAbsDiff(const std::vector<float>& a, const std::vector<float>& b) {
-    double m = 0;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        m = std::max(m, std::abs(static_cast<double>(a[i]) - b[i]));
-    return m;
-}
-
-std::vector<float> packed(const ModelWeights& w) {
-    std::vector<float> p = w.w1;
-    p.insert(p.end(), w.b1.begin(), w.b1.end());
-    p.insert(p.end(), w.w2.begin(), w.w2.end());
-    p.push_back(w.b2);
-    return p;
-}
-
 Dataset smallRealData(std::size_t train, std::size_t val, std::size_t test) {
     Dataset data = loadDataset(test::sharedData("dataset.pt"));
     auto cut = [&](Split& s, std::size_t n) {
@@ -172,7 +157,7 @@ TEST(PaddedSkip, StepEqualsDenseAndIsTheSameOnAnyThreads) {
     for (float& v : y)
         v = normal(gen);
     const detail::MlpShape shape{d, p};
-    const std::vector<float> start = packed(initialWeights(d, p, 7));
+    const std::vector<float> start = qm7::detail::packParameters(initialWeights(d, p, 7));
     std::vector<std::vector<float>> params(4, start), m(4), v(4);
     std::vector<detail::MlpScratch> scratch(4);
     for (int k = 0; k < 4; ++k) {
@@ -194,15 +179,15 @@ TEST(PaddedSkip, StepEqualsDenseAndIsTheSameOnAnyThreads) {
         EXPECT_EQ(loss[1], loss[2]);
         EXPECT_EQ(loss[1], loss[3]);
     }
-    EXPECT_LT(maxAbsDiff(params[1], params[0]), 1e-4);
-    EXPECT_GT(maxAbsDiff(params[0], start), 1e-2); // it did train
-    EXPECT_EQ(params[1], params[2]);               // bit for bit
+    EXPECT_LT(qm7::test::maxAbsDiff(params[1], params[0]), 1e-4);
+    EXPECT_GT(qm7::test::maxAbsDiff(params[0], start), 1e-2); // it did train
+    EXPECT_EQ(params[1], params[2]);                          // bit for bit
     EXPECT_EQ(params[1], params[3]);
     std::vector<float> dense(static_cast<std::size_t>(rows)), skip(dense);
     detail::mlpForward(shape, params[0].data(), sortedX.data(), rows, dense.data(), scratch[0]);
     detail::mlpForward(shape, params[0].data(), sortedX.data(), rows, skip.data(), scratch[0],
                        &blocks);
-    EXPECT_LT(maxAbsDiff(dense, skip), 1e-5);
+    EXPECT_LT(qm7::test::maxAbsDiff(dense, skip), 1e-5);
 }
 
 // 50 epochs on the course data: the skip's losses and weights equal the dense path's within
@@ -235,13 +220,13 @@ TEST(PaddedSkip, TrainingEqualsTheDensePathAfter50Epochs) {
     }
     EXPECT_LT(dense.history.back().trainLoss, 0.5 * dense.history.front().trainLoss);
     EXPECT_EQ(skip.bestEpoch, dense.bestEpoch);
-    EXPECT_LT(maxAbsDiff(skip.weights.w1, dense.weights.w1), 1e-3);
-    EXPECT_LT(maxAbsDiff(skip.weights.w2, dense.weights.w2), 1e-3);
+    EXPECT_LT(qm7::test::maxAbsDiff(skip.weights.w1, dense.weights.w1), 1e-3);
+    EXPECT_LT(qm7::test::maxAbsDiff(skip.weights.w2, dense.weights.w2), 1e-3);
     EXPECT_NEAR(skip.test.rmse, dense.test.rmse, 1e-3 * dense.test.rmse);
     // The weights are in the data's order: predict() (dense, data order) reproduces the test
     // predictions.
     const std::vector<float> again = predict(skip.weights, skip.scaler, data.test.X);
-    EXPECT_LT(maxAbsDiff(again, skip.testPred), 1e-3);
+    EXPECT_LT(qm7::test::maxAbsDiff(again, skip.testPred), 1e-3);
 }
 
 namespace {
@@ -317,6 +302,6 @@ TEST(PaddedSkip, AugmentedDrawsWithPaddingMovedForwardEqualTheDensePath) {
         EXPECT_NEAR(skip.history[i].valLoss, dense.history[i].valLoss,
                     1e-3 * dense.history[i].valLoss);
     }
-    EXPECT_LT(maxAbsDiff(skip.weights.w1, dense.weights.w1), 1e-3);
+    EXPECT_LT(qm7::test::maxAbsDiff(skip.weights.w1, dense.weights.w1), 1e-3);
     EXPECT_NEAR(skip.test.rmse, dense.test.rmse, 1e-3 * dense.test.rmse);
 }

@@ -36,21 +36,6 @@ std::vector<float> flat(const torch::Tensor& t) {
     return {c.data_ptr<float>(), c.data_ptr<float>() + c.numel()};
 }
 
-double maxAbsDiff(const std::vector<float>& a, const std::vector<float>& b) {
-    double m = 0;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        m = std::max(m, std::abs(static_cast<double>(a[i]) - b[i]));
-    return m;
-}
-
-std::vector<float> packed(const ModelWeights& w) {
-    std::vector<float> p = w.w1;
-    p.insert(p.end(), w.b1.begin(), w.b1.end());
-    p.insert(p.end(), w.w2.begin(), w.w2.end());
-    p.push_back(w.b2);
-    return p;
-}
-
 } // namespace
 
 TEST(Model, InitializationFillsPyTorchBounds) {
@@ -108,7 +93,7 @@ TEST(Kernels, GradientMatchesAutograd) {
     loss.backward();
 
     const qm7::detail::MlpShape shape{d, p};
-    const std::vector<float> params = packed(weightsOf(model));
+    const std::vector<float> params = qm7::detail::packParameters(weightsOf(model));
     std::vector<float> grad(shape.size());
     qm7::detail::MlpScratch scratch;
     const std::vector<float> xs = flat(X), ys = flat(y);
@@ -124,14 +109,14 @@ TEST(Kernels, GradientMatchesAutograd) {
     append(model->fc2->weight.grad());
     append(model->fc2->bias.grad());
     ASSERT_EQ(expected.size(), grad.size());
-    EXPECT_LT(maxAbsDiff(grad, expected), 1e-5);
+    EXPECT_LT(qm7::test::maxAbsDiff(grad, expected), 1e-5);
 }
 
 TEST(Kernels, TrainStepsMatchTorchAdam) {
     const int d = 15, p = 70, rows = 10; // p > one tile of W1 rows, to cross tile edges
     Mlp model = makeMlp(d, p, 2);
     const qm7::detail::MlpShape shape{d, p};
-    std::vector<float> params = packed(weightsOf(model));
+    std::vector<float> params = qm7::detail::packParameters(weightsOf(model));
     std::vector<float> m(shape.size()), v(shape.size());
     qm7::detail::MlpScratch scratch;
     torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(3e-3));
@@ -152,14 +137,15 @@ TEST(Kernels, TrainStepsMatchTorchAdam) {
                                       ys.data(), rows, scratch);
         EXPECT_NEAR(ours, loss.item<double>(), 1e-4 * (1 + loss.item<double>()));
     }
-    EXPECT_LT(maxAbsDiff(params, packed(weightsOf(model))), 2e-5);
+    EXPECT_LT(qm7::test::maxAbsDiff(params, qm7::detail::packParameters(weightsOf(model))), 2e-5);
 }
 
 TEST(Kernels, StepIsTheSameOnAnyNumberOfThreads) {
     const int d = 30, p = 700, rows = 20; // three blocks of hidden units
     const qm7::detail::MlpShape shape{d, p};
     const ModelWeights w = initialWeights(d, p, 4);
-    std::vector<float> one = packed(w), two = packed(w), three = packed(w);
+    std::vector<float> one = qm7::detail::packParameters(w), two = qm7::detail::packParameters(w),
+                       three = qm7::detail::packParameters(w);
     std::vector<float> m1(shape.size()), v1(shape.size()), m2(shape.size()), v2(shape.size()),
         m3(shape.size()), v3(shape.size());
     qm7::detail::MlpScratch s1, s2, s3;
@@ -187,7 +173,8 @@ TEST(Kernels, ProfiledStepIsTheSameAndTimesEveryPhase) {
     const qm7::detail::MlpShape shape{d, p};
     const ModelWeights w = initialWeights(d, p, 5);
     for (int threads : {1, 2}) {
-        std::vector<float> plain = packed(w), timed = packed(w);
+        std::vector<float> plain = qm7::detail::packParameters(w),
+                           timed = qm7::detail::packParameters(w);
         std::vector<float> m1(shape.size()), v1(shape.size()), m2(shape.size()), v2(shape.size());
         qm7::detail::MlpScratch s1, s2;
         qm7::detail::StepProfile profile;
@@ -278,7 +265,7 @@ TEST(Trainer, LearnsAndIsDeterministic) {
     // The test metrics are those of the returned weights.
     const std::vector<float> testX(data.test.X.begin(), data.test.X.end());
     const std::vector<float> again = predict(a.weights, a.scaler, testX);
-    EXPECT_LT(maxAbsDiff(again, a.testPred), 1e-3);
+    EXPECT_LT(qm7::test::maxAbsDiff(again, a.testPred), 1e-3);
     c.seed = 2;
     EXPECT_NE(train(data, c).history.back().trainLoss, a.history.back().trainLoss);
 }

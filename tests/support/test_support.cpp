@@ -3,6 +3,8 @@
 #include "qm7/chem/dataset_builder.h"
 #include "qm7/chem/xyz_reader.h"
 
+#include <algorithm>
+#include <cmath>
 #include <array>
 #include <cstdio>
 #include <filesystem>
@@ -99,6 +101,13 @@ std::string freshDir(const std::string& name) {
 
 std::string cliPath() {
     return QM7_CLI;
+}
+
+double maxAbsDiff(const std::vector<float>& a, const std::vector<float>& b) {
+    double m = 0;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        m = std::max(m, std::abs(static_cast<double>(a[i]) - b[i]));
+    return m;
 }
 
 } // namespace qm7::test

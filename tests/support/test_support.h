@@ -46,6 +46,9 @@ std::string freshDir(const std::string& name);
 /// Path of the qm7 command line tool built with the tests.
 std::string cliPath();
 
+/// Largest |a[i] - b[i]| (a and b of the same length).
+double maxAbsDiff(const std::vector<float>& a, const std::vector<float>& b);
+
 } // namespace qm7::test
 
 #define QM7_SKIP_WITHOUT_SHARED(file)                                                              \
