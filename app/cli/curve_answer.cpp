@@ -11,6 +11,18 @@
 
 namespace qm7::cli {
 
+namespace {
+
+/// text padded with spaces to `width` characters on screen (UTF-8: "≥" is one character).
+std::string padded(const std::string& text, std::size_t width) {
+    std::size_t chars = 0;
+    for (unsigned char c : text)
+        chars += (c & 0xC0) != 0x80;
+    return chars >= width ? text : text + std::string(width - chars, ' ');
+}
+
+} // namespace
+
 std::vector<int> verifySizesOf(const std::string& text) {
     if (text.empty())
         return {};
@@ -61,7 +73,7 @@ void printLawRanking(const LawRanking& r, const std::vector<CurveRow>& measured)
         "largest; RMS ln error pooled over the curves of %d seeds; 'mean': the mean curve alone); "
         "AIC and R² as columns\n",
         r.seedCurves);
-    std::printf("%-4s %-14s %-40s %8s %8s %8s %8s %7s  %-30s %s\n", "rank", "law",
+    std::printf("%-4s %s %-40s %8s %8s %8s %8s %7s  %-30s %s\n", "rank", padded("law", 26).c_str(),
                 "parameters (± std error)", "forward", "LOO", "mean", "AIC", "R²",
                 ("MSE at n=" + target + " kcal²/mol² [95%]").c_str(), "verdict");
     for (std::size_t i = 0; i < r.laws.size(); ++i) {
@@ -83,18 +95,18 @@ void printLawRanking(const LawRanking& r, const std::vector<CurveRow>& measured)
                           s.band.upper);
         else if (std::isfinite(s.band.value))
             std::snprintf(pred, sizeof pred, "%.4g (not trustworthy)", s.band.value);
-        std::printf("%-4zu %-14s %-40s %8.3f %8.3f %8.3f %8.2f %7.4f  %-30s %s\n", i + 1,
-                    curveModelFormula(s.model).c_str(), params.c_str(), s.forwardError, s.looError,
-                    s.meanForwardError, s.fit.ok ? s.fit.aic : NAN, s.fit.ok ? s.fit.r2 : NAN, pred,
+        std::printf("%-4zu %s %-40s %8.3f %8.3f %8.3f %8.2f %7.4f  %-30s %s\n", i + 1,
+                    padded(lawLabel(s), 26).c_str(), params.c_str(), s.forwardError, s.looError,
+                    s.meanForwardError, s.allSizes.ok ? s.allSizes.aic : NAN,
+                    s.allSizes.ok ? s.allSizes.r2 : NAN, pred,
                     static_cast<int>(i) == r.chosen ? "CHOSEN" : s.verdict.c_str());
     }
     std::printf("lowest AIC: %s\nbands: %s\n", r.aicPick.c_str(), r.bandNote.c_str());
     if (const LawScore* a = r.answer())
         std::printf("answer: %s, test MSE at n = %s: %.4g kcal²/mol² [%.3g, %.3g], RMSE %.2f "
                     "kcal/mol. %s\n",
-                    curveModelFormula(a->model).c_str(), target.c_str(), a->band.value,
-                    a->band.lower, a->band.upper, std::sqrt(a->band.value),
-                    lawInWords(a->fit).c_str());
+                    lawLabel(*a).c_str(), target.c_str(), a->band.value, a->band.lower,
+                    a->band.upper, std::sqrt(a->band.value), lawInWords(a->fit).c_str());
     else
         std::printf("answer: none (no law predicts held-out sizes with a finite, positive "
                     "error)\n");
@@ -107,7 +119,7 @@ void printLawRanking(const LawRanking& r, const std::vector<CurveRow>& measured)
         for (std::size_t i = 0; i < r.laws.size(); ++i) {
             const LawScore& s = r.laws[i];
             const Extrapolation e = predictWithHeldOutBand(s, m.n);
-            std::printf("    %-14s %10.4g [%.3g, %.3g] %s%s\n", curveModelFormula(s.model).c_str(),
+            std::printf("    %s %10.4g [%.3g, %.3g] %s%s\n", padded(lawLabel(s), 26).c_str(),
                         e.value, e.lower, e.upper, bandVerdict(e, m.mseMean).c_str(),
                         static_cast<int>(i) == r.chosen ? "  (chosen)"
                                                         : (s.usable ? "" : "  (rejected)"));

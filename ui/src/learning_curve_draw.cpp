@@ -19,6 +19,11 @@ QString lawLabel(qm7::CurveModel model) {
     return QString::fromStdString(qm7::curveModelFormula(model));
 }
 
+/// The law's name with its fit window (core's lawLabel).
+QString lawName(const qm7::LawScore& law) {
+    return QString::fromStdString(qm7::lawLabel(law));
+}
+
 /// "12.3 ± 0.4" for parameter i of a fit.
 QString paramText(const qm7::FitResult& fit, std::size_t i) {
     if (!fit.ok || i >= fit.params.size())
@@ -39,6 +44,7 @@ const QColor kMeasured(0, 120, 60);
 
 void LearningCurveView::drawLaws(double nLo, double nHi, double& yLo, double& yHi) {
     const double target = targetN();
+    const double dataLo = yLo, dataHi = yHi; // the range of the fitted points
     const auto checked = checkedModels();
     auto isChecked = [&](qm7::CurveModel m) {
         return std::find(checked.begin(), checked.end(), m) != checked.end();
@@ -80,7 +86,7 @@ void LearningCurveView::drawLaws(double nLo, double nHi, double& yLo, double& yH
         gh->setBrush(faded(color, chosen ? 55 : 22));
         gh->setChannelFillGraph(gl);
         if (chosen)
-            gh->setName(tr("95% band of %1: covariance + held-out error").arg(lawLabel(law.model)));
+            gh->setName(tr("95% band of %1: covariance + held-out error").arg(lawName(law)));
         else
             gh->removeFromLegend();
     }
@@ -101,8 +107,8 @@ void LearningCurveView::drawLaws(double nLo, double nHi, double& yLo, double& yH
         g->setData(xs, ys, true);
         g->setPen(law.usable ? QPen(color, chosen ? 2.5 : 1.5)
                              : QPen(faded(color, 150), 1.2, Qt::DashLine));
-        QString name = tr("%1  (forward error %2)")
-                           .arg(lawLabel(law.model), formatNumber(law.forwardError, 2));
+        QString name =
+            tr("%1  (forward error %2)").arg(lawName(law), formatNumber(law.forwardError, 2));
         if (chosen)
             name += tr(": CHOSEN");
         else if (!law.usable)
@@ -125,12 +131,16 @@ void LearningCurveView::drawLaws(double nLo, double nHi, double& yLo, double& yH
             continue; // a rejected law's band is not drawn as if it were trustworthy
         auto* bars = new QCPErrorBars(m_plot->xAxis, m_plot->yAxis);
         bars->setDataPlottable(point);
+        // The chosen law's bar sets the axes; another law's is cut at 10x beyond the data (a
+        // wide band of a worse law squeezed the points into a sliver; the table has its band).
+        const double lower = chosen ? e.lower : std::max(e.lower, std::min(dataLo / 10, e.value));
+        const double upper = chosen ? e.upper : std::min(e.upper, std::max(dataHi * 10, e.value));
         // setData(minus, plus): the lower end below, the upper end above the value.
-        bars->setData(QVector<double>{e.value - e.lower}, QVector<double>{e.upper - e.value});
+        bars->setData(QVector<double>{e.value - lower}, QVector<double>{upper - e.value});
         bars->setPen(QPen(color, 1.5));
         bars->removeFromLegend();
-        yLo = std::min(yLo, e.lower);
-        yHi = std::max(yHi, e.upper);
+        yLo = std::min(yLo, lower);
+        yHi = std::max(yHi, upper);
     }
 }
 
@@ -272,11 +282,12 @@ void LearningCurveView::rebuildTable() {
         const qm7::FitResult& fit = law.fit;
         const qm7::Extrapolation& e = law.band;
         QStringList cells;
-        cells << QStringLiteral("%1. %2").arg(r + 1).arg(lawLabel(law.model));
+        cells << QStringLiteral("%1. %2").arg(r + 1).arg(lawName(law));
         cells << paramText(fit, 0) << paramText(fit, 1) << paramText(fit, 2);
         cells << formatNumber(law.forwardError, 3) << formatNumber(law.looError, 3);
-        cells << (fit.ok ? formatNumber(fit.r2, 4) : QString())
-              << (fit.ok ? formatNumber(fit.aic, 4) : QString());
+        const qm7::FitResult& all = law.allSizes; // AIC and R² of the fit on every size
+        cells << (all.ok ? formatNumber(all.r2, 4) : QString())
+              << (all.ok ? formatNumber(all.aic, 4) : QString());
         if (law.usable)
             cells << tr("%1 [%2, %3]")
                          .arg(formatNumber(e.value, 4), formatNumber(e.lower, 3),

@@ -286,8 +286,8 @@ QString LearningCurveView::answerText() const {
         text = tr("<b>Answer:</b> %1, the law that best predicts held-out sizes (forward error "
                   "%2 in ln; lowest AIC: %3). At n = %4: <b>%5 kcal²/mol²</b> [%6, %7], RMSE "
                   "%8 kcal/mol. %9")
-                   .arg(QString::fromStdString(qm7::curveModelFormula(a->model)),
-                        formatNumber(a->forwardError, 2), QString::fromStdString(m_ranking.aicPick))
+                   .arg(QString::fromStdString(qm7::lawLabel(*a)), formatNumber(a->forwardError, 2),
+                        QString::fromStdString(m_ranking.aicPick))
                    .arg(targetN())
                    .arg(formatNumber(e.value, 4), formatNumber(e.lower, 3),
                         formatNumber(e.upper, 3), formatNumber(std::sqrt(e.value), 3),

@@ -2,8 +2,11 @@
 /// @file law_ranking.h
 /// Which learning-curve law to extrapolate with: every law is ranked by how well it predicts
 /// sizes it was not fitted on (forward validation and leave-one-out, in log space, pooled over
-/// seeds); AIC and R² stay as columns. The answer is the best-predicting law whose prediction
-/// at the target n is finite and positive, with a band that carries the held-out error.
+/// seeds); AIC and R² stay as columns. Forward validation also chooses each law's fit window:
+/// every size, or only the largest ones (as many as the law has parameters: the local slope),
+/// because a learning curve still bending out of its small-data regime is followed better by
+/// its last sizes. The answer is the best-predicting law whose prediction at the target n is
+/// finite and positive, with a band that carries the held-out error.
 /// The markdown and CSV of the ranking are written here (one writer for CLI, report, GUI).
 
 #include "qm7/analysis/curve_fit.h"
@@ -17,7 +20,15 @@ namespace qm7 {
 /// One law's fit on all points and how well it predicted held-out sizes.
 struct LawScore {
     CurveModel model = CurveModel::Power;
-    FitResult fit;           ///< fit on every (non-excluded) point of the mean curve
+    /// The fit that predicts: on every (non-excluded) size of the mean curve, or, when `window`
+    /// > 0, on the `window` largest sizes (every seed's value there, in ln, unweighted)
+    FitResult fit;
+    FitResult allSizes; ///< the fit on every size of the mean curve (the AIC and R² columns)
+    int window = 0;     ///< 0: fitted on every size; k: on the k largest (forward validation chose)
+    double windowFrom = 0; ///< the smallest n of the window (0 when window = 0)
+    /// the forward error of the other choice of window (every size when window > 0 and the
+    /// largest sizes otherwise; NaN when there are too few sizes for both)
+    double otherWindowForwardError = 0;
     Extrapolation paramBand; ///< value at the target with the covariance-only 95% band (Student t)
     Extrapolation band;      ///< same value, 95% band widened by the held-out error (see bandNote)
     /// RMS of ln(predicted / measured) over forward predictions on each seed's own curve
@@ -56,6 +67,9 @@ LawRanking rankLaws(const std::vector<CurvePoint>& mean,
 /// Null and cancelled runs are skipped; sizes come from config.trainSize.
 std::vector<std::vector<CurvePoint>> perSeedCurves(const std::vector<const RunResult*>& runs);
 std::vector<std::vector<CurvePoint>> perSeedCurves(const std::vector<RunResult>& runs);
+
+/// The law's name with its fit window: "A n^-b" or "A n^-b on n >= 500".
+std::string lawLabel(const LawScore& law);
 
 /// One sentence on the curve's type in words (e.g. a straight line on log-log axes).
 std::string lawInWords(const FitResult& fit);
