@@ -14,6 +14,7 @@
 #include <QComboBox>
 #include <QDir>
 #include <QDirIterator>
+#include <QDockWidget>
 #include <QEventLoop>
 #include <QImage>
 #include <QLineEdit>
@@ -69,6 +70,9 @@ bool grabCurveFolder(qm7::ui::MainWindow* w, const QString& folder, const QStrin
     if (runs.empty())
         return false;
     qm7::ui::LearningCurveView* view = w->learningCurveView();
+    // The runs list small: this picture is about the plot and the table of laws.
+    if (auto* runsDock = w->findChild<QDockWidget*>(QStringLiteral("runsDock")))
+        w->resizeDocks({runsDock}, {120}, Qt::Vertical);
     view->setRuns(runs, 0);
     view->setMeasured(qm7::loadVerification(folder.toStdString()));
     return grabTab(w, Curve, dir, {name});

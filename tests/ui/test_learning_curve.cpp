@@ -166,7 +166,8 @@ TEST(LearningCurveTab, MeasuredPointsHaveTheirOwnMarkerAndErrorBars) {
         if (auto* bars = qobject_cast<QCPErrorBars*>(plot->plottable(i)))
             hasBars = hasBars || bars->dataPlottable() == measured;
     EXPECT_TRUE(hasBars);
-    EXPECT_TRUE(view.answerText().contains(QStringLiteral("Measured at n = 4000")));
+    EXPECT_TRUE(view.answerText().contains(QStringLiteral("n = 4000: 234 ± 61 (predicted")))
+        << view.answerText().toStdString();
     EXPECT_TRUE(view.csv().contains(QStringLiteral("4000,234,61,0,1")));
 }
 

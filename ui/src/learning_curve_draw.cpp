@@ -6,6 +6,8 @@
 
 #include <QHeaderView>
 #include <QLabel>
+#include <QScrollBar>
+#include <QSplitter>
 #include <QTableWidget>
 #include <qcustomplot.h>
 
@@ -66,6 +68,10 @@ void LearningCurveView::drawLaws(double nLo, double nHi, double& yLo, double& yH
         const bool chosen = static_cast<int>(shown[k]) == m_ranking.chosen;
         QVector<double> xs, lo, hi;
         for (double n : grid) {
+            // Another law's band only where it extrapolates: overlapping bands over the fitted
+            // range hid the points.
+            if (!chosen && n < law.nMaxFitted)
+                continue;
             const qm7::Extrapolation e = qm7::predictWithHeldOutBand(law, n);
             if (e.ok && e.lower > 0 && std::isfinite(e.upper)) {
                 xs << n;
@@ -86,7 +92,7 @@ void LearningCurveView::drawLaws(double nLo, double nHi, double& yLo, double& yH
         gh->setBrush(faded(color, chosen ? 55 : 22));
         gh->setChannelFillGraph(gl);
         if (chosen)
-            gh->setName(tr("95% band of %1: covariance + held-out error").arg(lawName(law)));
+            gh->setName(tr("95% band of the chosen law"));
         else
             gh->removeFromLegend();
     }
@@ -107,12 +113,10 @@ void LearningCurveView::drawLaws(double nLo, double nHi, double& yLo, double& yH
         g->setData(xs, ys, true);
         g->setPen(law.usable ? QPen(color, chosen ? 2.5 : 1.5)
                              : QPen(faded(color, 150), 1.2, Qt::DashLine));
-        QString name =
-            tr("%1  (forward error %2)").arg(lawName(law), formatNumber(law.forwardError, 2));
-        if (chosen)
-            name += tr(": CHOSEN");
-        else if (!law.usable)
-            name += tr(": rejected, no band");
+        const QString forward = formatNumber(law.forwardError, 2);
+        const QString name = chosen       ? tr("%1 (chosen; forward %2)").arg(lawName(law), forward)
+                             : law.usable ? tr("%1 (forward %2)").arg(lawName(law), forward)
+                                          : tr("%1: rejected").arg(lawName(law));
         g->setName(name);
         const qm7::Extrapolation& e = law.band;
         if (!(std::isfinite(e.value) && e.value > 0))
@@ -161,7 +165,7 @@ void LearningCurveView::drawMeasured(double& yLo, double& yHi) {
     g->setLineStyle(QCPGraph::lsNone);
     g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssTriangle, QPen(kMeasured, 2),
                                        QColor(200, 240, 210), 12));
-    g->setName(tr("measured at larger n (not fitted), mean ± std over seeds"));
+    g->setName(tr("measured at larger n (not fitted)"));
     auto* bars = new QCPErrorBars(m_plot->xAxis, m_plot->yAxis);
     bars->setDataPlottable(g);
     bars->setData(es);
@@ -226,7 +230,7 @@ void LearningCurveView::rebuildPlot() {
     pts->setData(xs, ys, true);
     pts->setLineStyle(QCPGraph::lsNone);
     pts->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, Qt::black, Qt::black, 9));
-    pts->setName(tr("test MSE, mean ± std over seeds (fitted)"));
+    pts->setName(tr("test MSE, mean ± std over seeds"));
     pts->setSelectable(QCP::stSingleData);
     pts->setSelectionDecorator(nullptr);
     QVector<double> ex, ey;
@@ -320,11 +324,25 @@ void LearningCurveView::rebuildTable() {
     m_table->resizeColumnsToContents();
     m_table->resizeRowsToContents();
     // Every row visible: header + rows + the horizontal scroll bar.
-    int height = m_table->horizontalHeader()->height() + 2 * m_table->frameWidth() + 18;
+    // (the header's size hint: its height() is not yet the two-line header's before it is shown)
+    int height = m_table->horizontalHeader()->sizeHint().height() + 2 * m_table->frameWidth() +
+                 m_table->horizontalScrollBar()->sizeHint().height() + 4;
     for (int r = 0; r < m_table->rowCount(); ++r)
         height += m_table->rowHeight(r);
     m_table->setMinimumHeight(height);
     m_answer->setText(answerText());
+    // The splitter keeps the sizes it had when the table was empty: give the table its rows,
+    // and the plot what they do not need.
+    if (m_split && m_split->isVisible() && m_split->count() == 2) {
+        QList<int> sizes = m_split->sizes();
+        const int need = m_answer->heightForWidth(std::max(m_answer->width(), 200)) + height + 12;
+        if (sizes[1] < need || sizes[1] > need + 40) {
+            const int total = sizes[0] + sizes[1];
+            sizes[1] = std::min(need, total - 200);
+            sizes[0] = total - sizes[1];
+            m_split->setSizes(sizes);
+        }
+    }
 }
 
 QString LearningCurveView::csv() const {

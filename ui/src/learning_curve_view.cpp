@@ -17,6 +17,7 @@
 #include <QListWidget>
 #include <QPushButton>
 #include <QSignalBlocker>
+#include <QScrollArea>
 #include <QSlider>
 #include <QSpinBox>
 #include <QSplitter>
@@ -46,9 +47,9 @@ LearningCurveView::LearningCurveView(QWidget* parent) : PlotPage(parent), m_manu
     setLogAxis(m_plot->yAxis, true);
     m_plot->xAxis->setLabel(tr("training set size n (molecules)"));
     m_plot->yAxis->setLabel(tr("test MSE (kcal²/mol²)"));
-    m_plot->legend->setVisible(true);
+    placeLegendOutside(m_plot, Qt::TopEdge); // inside, it covered the measured points
+    m_plot->legend->setWrap(2);
     m_plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom | QCP::iSelectPlottables);
-    m_plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignLeft);
 
     m_sizes = new QLineEdit(QStringLiteral("100, 200, 500, 1000"), this);
     m_sizes->setObjectName(QStringLiteral("curveSizes"));
@@ -146,7 +147,15 @@ LearningCurveView::LearningCurveView(QWidget* parent) : PlotPage(parent), m_manu
     sideLayout->addWidget(fitBox);
     sideLayout->addWidget(manualBox);
     sideLayout->addStretch();
-    side->setMaximumWidth(330);
+    // In a scroll area: the fits and manual boxes must not set the plot's minimum height,
+    // which squeezed the table below it to 3.5 rows in a 1400 x 880 window.
+    auto* sideScroll = new QScrollArea(this);
+    sideScroll->setWidget(side);
+    sideScroll->setWidgetResizable(true);
+    sideScroll->setFrameShape(QFrame::NoFrame);
+    sideScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    sideScroll->setMaximumWidth(340);
+    sideScroll->setMinimumWidth(side->sizeHint().width() + 16);
 
     m_table = new QTableWidget(this);
     m_table->setObjectName(QStringLiteral("curveTable"));
@@ -168,11 +177,12 @@ LearningCurveView::LearningCurveView(QWidget* parent) : PlotPage(parent), m_manu
 
     auto* top = new QHBoxLayout;
     top->addWidget(m_plot, 1);
-    top->addWidget(side);
+    top->addWidget(sideScroll);
     auto* topWidget = new QWidget(this);
     topWidget->setLayout(top);
     top->setContentsMargins(0, 0, 0, 0);
     auto* split = new QSplitter(Qt::Vertical, this);
+    m_split = split;
     split->addWidget(topWidget);
     split->addWidget(bottom);
     split->setStretchFactor(0, 4);
@@ -292,15 +302,19 @@ QString LearningCurveView::answerText() const {
                    .arg(formatNumber(e.value, 4), formatNumber(e.lower, 3),
                         formatNumber(e.upper, 3), formatNumber(std::sqrt(e.value), 3),
                         QString::fromStdString(qm7::lawInWords(a->fit)));
+        // The measured points on one line: the tab's table needs the height.
+        QStringList measured;
         for (const auto& m : m_measured) {
             const qm7::Extrapolation p = qm7::predictWithHeldOutBand(*a, m.n);
-            text += tr("<br>Measured at n = %1: %2 ± %3, predicted %4 [%5, %6]: %7.")
-                        .arg(m.n)
-                        .arg(formatNumber(m.mseMean, 4), formatNumber(m.mseStd, 2),
-                             formatNumber(p.value, 4), formatNumber(p.lower, 3),
-                             formatNumber(p.upper, 3),
-                             QString::fromStdString(qm7::bandVerdict(p, m.mseMean)));
+            measured << tr("n = %1: %2 ± %3 (predicted %4 [%5, %6], %7)")
+                            .arg(m.n)
+                            .arg(formatNumber(m.mseMean, 3), formatNumber(m.mseStd, 2),
+                                 formatNumber(p.value, 3), formatNumber(p.lower, 3),
+                                 formatNumber(p.upper, 3),
+                                 QString::fromStdString(qm7::bandVerdict(p, m.mseMean)));
         }
+        if (!measured.isEmpty())
+            text += tr("<br>Measured: %1.").arg(measured.join(QStringLiteral("; ")));
     }
     return text +
            tr("<br><small>Bands: %1.</small>").arg(QString::fromStdString(m_ranking.bandNote));

@@ -25,6 +25,7 @@ class QPushButton;
 class QSlider;
 class QSpinBox;
 class QTableWidget;
+class QSplitter;
 class QMouseEvent;
 class QThread;
 
@@ -166,6 +167,7 @@ class LearningCurveView : public PlotPage {
     QLabel* m_manualLabel;
     QLabel* m_hint;
     QLabel* m_answer;
+    QSplitter* m_split = nullptr; ///< plot above, answer and table below
     QLineEdit* m_measureSizes;
     QPushButton* m_measure;
     QLabel* m_measureLabel;
