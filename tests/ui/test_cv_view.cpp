@@ -142,6 +142,7 @@ TEST(CvView, CancelInAFoldLeavesNoHalfResultAndRerunReusesFinishedFolds) {
     QObject::connect(view.progressBar(), &QProgressBar::valueChanged, [&](int value) {
         if (!cancelled && value > 0 && value < view.progressBar()->maximum() &&
             progressText->text().startsWith(QStringLiteral("Fold 2 of 5"))) {
+            view.grab().save(QString::fromStdString(dir) + QStringLiteral("/cv_tab_running.png"));
             view.cancel();
             cancelled = true;
         }

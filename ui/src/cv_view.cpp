@@ -67,7 +67,8 @@ CvView::CvView(QWidget* parent) : QWidget(parent), m_runner(new CvRunner(this)) 
     m_model->addItem(tr("Paper's network (Montavon 2012)"), static_cast<int>(qm7::CvModel::Paper));
     m_model->setItemData(0,
                          tr("Laplacian kernel on sorted Coulomb matrices; sigma and lambda "
-                            "chosen on the validation part. Seconds to a minute per fold."),
+                            "chosen on the validation part (24 grid points). Minutes per fold with "
+                            "every training molecule, seconds with a few hundred."),
                          Qt::ToolTipRole);
     m_model->setItemData(1, tr("p 1000, ReLU, Adam, the homework's settings. Minutes per fold."),
                          Qt::ToolTipRole);
@@ -92,7 +93,8 @@ CvView::CvView(QWidget* parent) : QWidget(parent), m_runner(new CvRunner(this)) 
     m_sourceLabel->setWordWrap(true);
     m_folder = new QLineEdit(this);
     m_folder->setObjectName(QStringLiteral("cvFolder"));
-    auto* browse = new QPushButton(tr("Browse…"), this);
+    m_browse = new QPushButton(tr("Browse…"), this);
+    QPushButton* browse = m_browse;
     m_resultsLabel = new QLabel(this);
     m_resultsLabel->setObjectName(QStringLiteral("cvResultsDir"));
     m_resultsLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -304,6 +306,7 @@ void CvView::buildTable() {
     QFont bold = m_table->font();
     bold.setBold(true);
     m_table->setItem(k, Fold, item(tr("mean ± std"), false));
+    m_table->setSpan(k, Fold, 1, Mae);
     for (int c = Train; c < Columns; ++c)
         m_table->setItem(k, c, item(QString(), c != Chosen));
     for (int c = 0; c < Columns; ++c)
@@ -318,13 +321,12 @@ void CvView::buildTable() {
     for (std::size_t i = 0; i < anchors.size(); ++i) {
         const int row = k + 2 + static_cast<int>(i);
         m_table->setItem(row, Fold, item(QString::fromStdString(anchors[i].method), false));
-        for (int c = Train; c <= Test; ++c)
-            m_table->setItem(row, c, item(QString()));
+        m_table->setSpan(row, Fold, 1, Mae); // the method's name over fold .. test
         m_table->setItem(row, Mae, item(number(anchors[i].mae)));
         m_table->setItem(row, Rmse, item(number(anchors[i].rmse)));
         m_table->setItem(row, Time, item(QString()));
         m_table->setItem(row, Chosen, item(QString::fromStdString(anchors[i].source), false));
-        for (int c = 0; c < Columns; ++c)
+        for (int c : {Fold, Mae, Rmse, Time, Chosen})
             m_table->item(row, c)->setForeground(palette().placeholderText());
     }
     m_done.assign(static_cast<std::size_t>(k), qm7::FoldResult{});
@@ -443,7 +445,6 @@ void CvView::onFoldStarted(int fold, int train, int val, int test) {
 void CvView::onFoldProgress(int fold, double done, double total, const QString& text) {
     if (fold != m_runningFold || total <= 0)
         return;
-    m_progress->setValue(static_cast<int>(std::lround(1000.0 * done / total)));
     const double ms = static_cast<double>(m_foldClock.elapsed());
     QString eta;
     if (m_etaDone < 0) {
@@ -461,6 +462,7 @@ void CvView::onFoldProgress(int fold, double done, double total, const QString& 
     if (fold >= 0 && fold < static_cast<int>(m_done.size()))
         m_table->item(fold, Chosen)
             ->setText(tr("training… %1%").arg(std::lround(100.0 * done / total)));
+    m_progress->setValue(static_cast<int>(std::lround(1000.0 * done / total))); // last
 }
 
 void CvView::onFinished(const CvOutcome& outcome) {
@@ -500,7 +502,8 @@ void CvView::updateControls() {
     m_run->setEnabled(!running && molecules);
     m_cancel->setEnabled(running);
     for (QWidget* w : {static_cast<QWidget*>(m_model), static_cast<QWidget*>(m_folds),
-                       static_cast<QWidget*>(m_trainSize), static_cast<QWidget*>(m_folder)})
+                       static_cast<QWidget*>(m_trainSize), static_cast<QWidget*>(m_folder),
+                       static_cast<QWidget*>(m_browse)})
         w->setEnabled(!running);
 }
 

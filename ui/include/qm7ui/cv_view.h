@@ -84,6 +84,7 @@ class CvView : public QWidget {
     QSpinBox* m_trainSize;
     QLabel* m_sourceLabel;
     QLineEdit* m_folder;
+    QPushButton* m_browse;
     QLabel* m_resultsLabel;
     QPushButton* m_run;
     QPushButton* m_cancel;
