@@ -15,6 +15,7 @@
 #include <QLabel>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QTabWidget>
 #include <QTableWidget>
 #include <QThread>
@@ -186,6 +187,52 @@ TEST(CvView, CancelInAFoldLeavesNoHalfResultAndRerunReusesFinishedFolds) {
     EXPECT_DOUBLE_EQ(kept.seconds, first.seconds);
     for (int f = 0; f < 5; ++f)
         EXPECT_TRUE(fs::exists(results / ("fold-" + std::to_string(f)) / "result.json")) << f;
+}
+
+namespace {
+
+/// The step of the paper network's progress line ("... step 1,300 of 1,000,000 ..."), -1 if none.
+long long stepShown(const QLabel* progressText) {
+    const QRegularExpressionMatch m =
+        QRegularExpression(QStringLiteral("step ([0-9,.\\s]+) of")).match(progressText->text());
+    if (!m.hasMatch())
+        return -1;
+    QString digits = m.captured(1);
+    digits.remove(QRegularExpression(QStringLiteral("[^0-9]")));
+    return digits.toLongLong();
+}
+
+} // namespace
+
+TEST(CvView, ACancelledPaperFoldKeepsItsCheckpointAndRunResumesIt) {
+    if (qm7::demoDataPath().empty())
+        GTEST_SKIP() << "the bundled demo data is absent";
+    const std::string dir = qm7::test::freshDir("cv_view_paper");
+    CvView view;
+    setUp(view, dir, 100);
+    view.setModel(qm7::CvModel::Paper);
+    auto* progressText = view.findChild<QLabel*>(QStringLiteral("cvProgressText"));
+    ASSERT_NE(progressText, nullptr);
+    ASSERT_TRUE(view.run());
+    ASSERT_TRUE(waitUntil([&] { return stepShown(progressText) >= 300; }, 60000))
+        << progressText->text().toStdString();
+    view.grab().save(QString::fromStdString(dir) + QStringLiteral("/cv_tab_paper.png"));
+    view.cancel();
+    ASSERT_TRUE(waitUntil([&] { return !view.isRunning(); }, 60000)) << "no end in 60 s";
+    EXPECT_TRUE(view.message().startsWith(QStringLiteral("Cancelled")))
+        << view.message().toStdString();
+    EXPECT_EQ(cell(view, 0, 7), QStringLiteral("cancelled"));
+    const fs::path fold = fs::path(view.resultsDir().toStdString()) / "fold-0";
+    EXPECT_TRUE(fs::exists(fold / "checkpoint.bin"));
+    EXPECT_FALSE(fs::exists(fold / "result.json"));
+    // Run again: the network continues from its checkpoint (a fresh start reports step 100).
+    ASSERT_TRUE(view.run());
+    ASSERT_TRUE(waitUntil([&] { return stepShown(progressText) > 0; }, 60000))
+        << progressText->text().toStdString();
+    EXPECT_GT(stepShown(progressText), 300) << progressText->text().toStdString();
+    view.cancel();
+    ASSERT_TRUE(waitUntil([&] { return !view.isRunning(); }, 60000)) << "no end in 60 s";
+    EXPECT_FALSE(fs::exists(fold / "result.json"));
 }
 
 TEST(CvView, ADatasetWithoutMoleculesIsRefusedWithAHint) {

@@ -461,7 +461,8 @@ void CvView::onFoldProgress(int fold, double done, double total, const QString& 
         tr("Fold %1 of %2: %3%4").arg(fold + 1).arg(m_folds->value()).arg(text, eta));
     if (fold >= 0 && fold < static_cast<int>(m_done.size()))
         m_table->item(fold, Chosen)
-            ->setText(tr("training… %1%").arg(std::lround(100.0 * done / total)));
+            ->setText(
+                tr("training… %1%").arg(100.0 * done / total, 0, 'f', total >= 10000 ? 1 : 0));
     m_progress->setValue(static_cast<int>(std::lround(1000.0 * done / total))); // last
 }
 
