@@ -10,6 +10,7 @@
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QFontMetrics>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -23,6 +24,7 @@
 #include <QTableWidget>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <cmath>
 #include <exception>
 
@@ -119,6 +121,21 @@ CvView::CvView(QWidget* parent) : QWidget(parent), m_runner(new CvRunner(this)) 
                                         tr("Chosen hyperparameters / source")});
     m_table->verticalHeader()->hide();
     m_table->horizontalHeader()->setStretchLastSection(true);
+    // Numbers take what they need; the hyperparameters and sources get the rest.
+    const QFontMetrics fm(m_table->font());
+    const int pad = 3 * fm.horizontalAdvance(QLatin1Char('0'));
+    const QString widest[] = {tr("mean ± std"),
+                              QStringLiteral("000000"),
+                              QStringLiteral("0000"),
+                              QStringLiteral("00000"),
+                              QStringLiteral("000.00 ± 00.00"),
+                              QStringLiteral("000.00 ± 00.00"),
+                              QStringLiteral("00 min 00 s")};
+    for (int c = Fold; c < Chosen; ++c)
+        m_table->setColumnWidth(
+            c, std::max(fm.horizontalAdvance(widest[c]),
+                        fm.horizontalAdvance(m_table->horizontalHeaderItem(c)->text())) +
+                   pad);
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
 
     auto* form = new QFormLayout;
