@@ -456,7 +456,14 @@ void CvView::onFoldStarted(int fold, int train, int val, int test) {
         m_table->item(fold, Test)->setText(QString::number(test));
         m_table->item(fold, Chosen)->setText(tr("training…"));
     }
-    m_progressText->setText(tr("Fold %1 of %2: preparing…").arg(fold + 1).arg(m_folds->value()));
+    std::vector<double> seconds;
+    for (const qm7::FoldResult& r : m_done)
+        if (r.fold >= 0)
+            seconds.push_back(r.seconds);
+    const qm7::MeanStd before = qm7::meanStd(seconds);
+    m_progressText->setText(
+        tr("Fold %1 of %2: preparing…").arg(fold + 1).arg(m_folds->value()) +
+        (before.n > 0 ? tr(" (a fold took %1 so far)").arg(durationText(before.mean)) : QString()));
 }
 
 void CvView::onFoldProgress(int fold, double done, double total, const QString& text) {
