@@ -205,7 +205,6 @@ void CvView::setSource(const QString& source) {
 }
 
 void CvView::setDefaultFolder(const QString& dir) {
-    m_defaultFolder = dir;
     if (QSettings().value(kFolderKey).toString().isEmpty() && !dir.isEmpty())
         m_folder->setText(dir);
     showFromDisk();

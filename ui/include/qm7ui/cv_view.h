@@ -78,7 +78,6 @@ class CvView : public QWidget {
 
     CvRunner* m_runner;
     QString m_source;
-    QString m_defaultFolder;
     QComboBox* m_model;
     QSpinBox* m_folds;
     QSpinBox* m_trainSize;
