@@ -3,22 +3,17 @@
 // results; finished folds on disk are not trained again.
 #include "commands.h"
 
-#include "qm7/analysis/cross_validation.h"
+#include "qm7/analysis/cv_study.h"
 #include "qm7/chem/dataset_builder.h"
-#include "qm7/chem/mat_reader.h"
-#include "qm7/util/atomic_file.h"
 
+#include <cmath>
 #include <cstdio>
-#include <filesystem>
 #include <iostream>
 #include <memory>
-#include <sstream>
 
 namespace qm7::cli {
 
 namespace {
-
-namespace fs = std::filesystem;
 
 std::string format(const char* fmt, double a) {
     char buf[64];
@@ -49,112 +44,87 @@ struct CvCli {
     std::string select = "final";
 };
 
-/// A progress line for the one-hidden-layer network (on stderr).
-class MlpProgress : public TrainObserver {
+/// The terminal side of a cross-validation: the header once the partition is known, a
+/// progress line per trained fold (on stderr) and a table row per finished fold.
+class CliStudyObserver : public CvStudyObserver {
   public:
-    MlpProgress(int fold, int epochs) : m_bar("fold " + std::to_string(fold)), m_epochs(epochs) {}
+    CliStudyObserver(const CvCli& o, const MoleculeSource& source, const std::string& out)
+        : m_o(o), m_source(source), m_out(out) {}
+    void onPartition(const CvPartition& p, int unused) override {
+        if (unused > 0)
+            std::cerr << "note: " << unused << " molecule(s) of " << m_o.from << " are in no fold ("
+                      << p.origin << ") and are not used\n";
+        std::cout << "cross-validation of " << m_o.model << " on " << m_o.from << ": "
+                  << m_source.molecules.size() << " molecules, " << p.folds.size() << " folds ("
+                  << p.origin << (p.origin == "seeded" ? " " + std::to_string(p.seed) : "")
+                  << "), validation " << m_o.valFraction << " of the training folds; results in "
+                  << m_out << "\n\n";
+        std::cout << "fold  train   val  test  MAE kcal/mol RMSE    time s  chosen\n";
+    }
+    void onFoldStart(int fold, const FoldSplit&) override {
+        m_bar = std::make_unique<ProgressBar>("fold " + std::to_string(fold));
+        m_valRmse = 0;
+        m_last = DeepStats{};
+    }
     void onEpoch(const EpochStats& s) override {
-        std::string extra = "epoch " + std::to_string(s.epoch) + "/" + std::to_string(m_epochs);
+        std::string extra =
+            "epoch " + std::to_string(s.epoch) + "/" + std::to_string(m_o.config.epochs);
         if (s.evaluated)
             m_valRmse = s.valRmse;
         if (m_valRmse > 0)
             extra += "  val RMSE " + format("%.2f", m_valRmse) + " kcal/mol";
-        m_bar.update(s.epoch, m_epochs, extra);
+        m_bar->update(s.epoch, m_o.config.epochs, extra);
     }
-    void finish() { m_bar.finish(); }
-
-  private:
-    ProgressBar m_bar;
-    int m_epochs;
-    double m_valRmse = 0;
-};
-
-/// A progress line for the paper's network (on stderr).
-class PaperProgress : public DeepObserver {
-  public:
-    explicit PaperProgress(int fold) : m_bar("fold " + std::to_string(fold)) {}
-    void onEval(const DeepStats& s) override { m_last = s; }
-    void onProgress(long long step, long long total, double) override {
+    void onDeepEval(const DeepStats& s) override { m_last = s; }
+    void onDeepProgress(long long step, long long total, double) override {
         std::string extra = "step " + std::to_string(step) + "/" + std::to_string(total);
         if (m_last.step > 0)
             extra += "  val MAE " + format("%.2f", m_last.valMae) + " kcal/mol";
-        m_bar.update(step, total, extra);
+        m_bar->update(step, total, extra);
     }
-    void finish() { m_bar.finish(); }
+    void onFoldDone(const FoldResult& r, bool fromDisk) override {
+        if (m_bar)
+            m_bar->finish();
+        m_bar.reset();
+        char time[32] = "        -";
+        if (std::isfinite(r.seconds))
+            std::snprintf(time, sizeof time, "%9.1f", r.seconds);
+        char line[256];
+        std::snprintf(line, sizeof line, "%4d %6d %5d %5d %9.2f %9.2f %s  %s%s\n", r.fold,
+                      r.trainRows, r.valRows, r.testRows, r.test.mae, r.test.rmse, time,
+                      r.detail.c_str(), fromDisk ? " (from disk)" : "");
+        std::cout << line;
+        std::cout.flush();
+    }
+    void finish() {
+        if (m_bar)
+            m_bar->finish();
+    }
 
   private:
-    ProgressBar m_bar;
+    const CvCli& m_o;
+    const MoleculeSource& m_source;
+    std::string m_out;
+    std::unique_ptr<ProgressBar> m_bar;
+    double m_valRmse = 0;
     DeepStats m_last;
 };
-
-/// The partition: out/partition.json when it exists, else P of a .mat, else seeded.
-CvPartition choosePartition(const CvCli& o, const MoleculeSource& source, const std::string& out) {
-    const int n = static_cast<int>(source.molecules.size());
-    const fs::path saved = fs::path(out) / "partition.json";
-    if (fs::exists(saved)) {
-        CvPartition p = partitionFromJson(readFile(saved.string()));
-        if (p.molecules != n)
-            throw UsageError(saved.string() + " partitions " + std::to_string(p.molecules) +
-                             " molecules but " + o.from + " has " + std::to_string(n) +
-                             ": use another --out");
-        if (static_cast<int>(p.folds.size()) != o.folds)
-            throw UsageError(saved.string() + " has " + std::to_string(p.folds.size()) +
-                             " folds, not --folds " + std::to_string(o.folds));
-        return p;
-    }
-    CvPartition p;
-    std::string matPath = !o.foldsFrom.empty() ? o.foldsFrom : "";
-    std::vector<std::vector<int>> folds = source.folds;
-    if (!matPath.empty()) {
-        folds = readQm7Mat(matPath).folds;
-    } else if (!folds.empty()) {
-        matPath = o.from;
-    }
-    if (!folds.empty()) {
-        p.folds = folds;
-        p.origin = "P of " + fs::path(matPath).filename().string();
-        p.molecules = n;
-        try {
-            const int unused = validatePartition(p);
-            if (unused > 0)
-                std::cerr << "note: " << unused << " molecule(s) of " << o.from
-                          << " are in no fold of " << matPath << " and are not used\n";
-        } catch (const std::invalid_argument& e) {
-            throw UsageError("the folds P of " + matPath + " do not fit " + o.from + ": " +
-                             e.what());
-        }
-        if (static_cast<int>(p.folds.size()) != o.folds)
-            throw UsageError(matPath + " has " + std::to_string(p.folds.size()) +
-                             " folds (P), not --folds " + std::to_string(o.folds));
-    } else {
-        p = seededPartition(n, o.folds, o.seed);
-    }
-    writeFileAtomically(saved.string(), partitionToJson(p));
-    return p;
-}
-
-void printRow(std::ostream& out, const FoldResult& r, bool fromDisk) {
-    char line[256];
-    std::snprintf(line, sizeof line, "%4d %6d %5d %5d %9.2f %9.2f %9.1f  %s%s\n", r.fold,
-                  r.trainRows, r.valRows, r.testRows, r.test.mae, r.test.rmse, r.seconds,
-                  r.detail.c_str(), fromDisk ? " (from disk)" : "");
-    out << line;
-}
 
 int runCv(const CvCli& o) {
     if (o.folds < 2)
         throw UsageError("--folds must be at least 2");
     if (o.fold < -1 || o.fold >= o.folds)
         throw UsageError("--fold must be between 0 and " + std::to_string(o.folds - 1));
-    CvModel model;
-    CvSettings settings;
+    CvStudyConfig study;
+    CvSettings& settings = study.settings;
     try {
-        model = parseCvModel(o.model);
+        study.model = parseCvModel(o.model);
         settings.krr.kernel = parseKrrKernel(o.kernel);
         settings.representation = parseRepresentation(o.representation);
     } catch (const std::invalid_argument& e) {
         throw UsageError(e.what());
     }
+    const CvModel model = study.model;
     if (model == CvModel::Paper) {
         if (o.steps > 0)
             settings.paper.steps = o.steps;
@@ -201,74 +171,30 @@ int runCv(const CvCli& o) {
     const std::string out = o.out.empty() ? "cv-" + o.model : o.out;
     ensureWritableDir(out);
     setUpNumerics();
-    const CvPartition partition = choosePartition(o, source, out);
-
-    std::cout << "cross-validation of " << o.model << " on " << o.from << ": "
-              << source.molecules.size() << " molecules, " << partition.folds.size() << " folds ("
-              << partition.origin
-              << (partition.origin == "seeded" ? " " + std::to_string(partition.seed) : "")
-              << "), validation " << o.valFraction << " of the training folds; results in " << out
-              << "\n\n";
-    std::cout << "fold  train   val  test  MAE kcal/mol RMSE    time s  chosen\n";
-
-    TrainControl& control = interruptControl();
-    settings.trainOptions.control = &control;
+    study.out = out;
+    study.sourceName = o.from;
+    study.folds = o.folds;
+    study.onlyFold = o.fold;
+    study.trainSize = o.trainSize;
+    study.foldsFrom = o.foldsFrom;
     settings.trainOptions.threads = o.threads;
-    std::vector<double> maes, rmses, seconds;
-    std::ostringstream csv;
-    csv << "fold,model,train,val,test,test_mae,test_rmse,seconds,chosen\n";
-    bool cancelled = false;
-    for (int k = 0; k < o.folds; ++k) {
-        if (o.fold >= 0 && k != o.fold)
-            continue;
-        const std::string dir = (fs::path(out) / ("fold-" + std::to_string(k))).string();
-        const fs::path resultFile = fs::path(dir) / "result.json";
-        FoldResult r;
-        bool fromDisk = false;
-        if (fs::exists(resultFile)) {
-            r = foldResultFromJson(readFile(resultFile.string()));
-            if (r.model != model)
-                throw UsageError(dir + " holds a " + cvModelName(r.model) + " result, not " +
-                                 o.model + ": use another --out");
-            fromDisk = !r.cancelled;
-        }
-        if (!fromDisk) {
-            FoldSplit split = foldSplit(partition, k, o.valFraction, o.seed);
-            if (o.trainSize > 0 && o.trainSize < static_cast<int>(split.train.size()))
-                split.train.resize(static_cast<std::size_t>(o.trainSize));
-            PaperProgress progress(k);
-            MlpProgress mlpProgress(k, o.config.epochs);
-            settings.trainOptions.observer = &mlpProgress;
-            settings.paperOptions.observer = &progress;
-            settings.paperOptions.control = &control;
-            r = runFold(source.molecules, split, k, model, settings, dir);
-            progress.finish();
-            mlpProgress.finish();
-        }
-        if (r.cancelled || interrupted()) {
-            cancelled = true;
-            break;
-        }
-        printRow(std::cout, r, fromDisk);
-        std::cout.flush();
-        csv << r.fold << ',' << o.model << ',' << r.trainRows << ',' << r.valRows << ','
-            << r.testRows << ',' << r.test.mae << ',' << r.test.rmse << ',' << r.seconds << ",\""
-            << r.detail << "\"\n";
-        maes.push_back(r.test.mae);
-        rmses.push_back(r.test.rmse);
-        seconds.push_back(r.seconds);
+
+    CliStudyObserver observer(o, source, out);
+    CvStudyResult result;
+    try {
+        result = runCvStudy(source, study, &observer, &interruptControl());
+    } catch (const std::invalid_argument& e) {
+        observer.finish();
+        throw UsageError(e.what());
     }
-    if (!maes.empty()) {
-        const MeanStd mae = meanStd(maes), rmse = meanStd(rmses), time = meanStd(seconds);
+    observer.finish();
+    if (!result.folds.empty()) {
+        const MeanStd &mae = result.mae, &rmse = result.rmse, &time = result.seconds;
         std::cout << "mean " << format("%.2f", mae.mean) << " ± " << format("%.2f", mae.std)
                   << " MAE, " << format("%.2f", rmse.mean) << " ± " << format("%.2f", rmse.std)
-                  << " RMSE kcal/mol over " << maes.size() << " fold(s); "
-                  << format("%.1f", time.mean) << " s per fold\n\n";
-        csv << "mean,,"
-            << ",,," << mae.mean << ',' << rmse.mean << ',' << time.mean << ",\n";
-        csv << "std,,"
-            << ",,," << mae.std << ',' << rmse.std << ',' << time.std << ",\n";
-        writeFileAtomically((fs::path(out) / "cv.csv").string(), csv.str());
+                  << " RMSE kcal/mol over " << result.folds.size() << " fold(s); "
+                  << (time.n > 0 ? format("%.1f", time.mean) : std::string("-"))
+                  << " s per fold\n\n";
         std::cout << "published anchors (official qm7.mat, 7165 molecules, 5 folds):\n";
         for (const CvAnchor& a : publishedAnchors()) {
             std::cout << "  " << a.method << ": MAE "
@@ -277,7 +203,7 @@ int runCv(const CvCli& o) {
                       << a.source << "]\n";
         }
     }
-    if (cancelled) {
+    if (result.cancelled || interrupted()) {
         std::cerr << "interrupted; finished folds are in " << out
                   << "; the same command continues\n";
         return kInterrupted;

@@ -9,9 +9,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <set>
+#include <thread>
 
 namespace fs = std::filesystem;
 
@@ -111,4 +114,74 @@ TEST(CrossValidation, MeanStdAndAnchors) {
         paper = paper || (a.mae == 3.51 && a.rmse == 5.96);
     EXPECT_TRUE(paper);
     EXPECT_THROW(qm7::parseCvModel("svm"), std::invalid_argument);
+}
+
+namespace {
+
+/// Sleeps once on the training thread: a fold whose training takes a known minimum time.
+class SlowStart : public qm7::DeepObserver {
+  public:
+    void onProgress(long long, long long, double seconds) override {
+        if (!m_slept) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+            m_slept = true;
+        }
+        m_seconds = seconds;
+    }
+    double m_seconds = 0;
+
+  private:
+    bool m_slept = false;
+};
+
+} // namespace
+
+TEST(CrossValidation, AResumedPaperFoldReportsItsWholeTrainingTime) {
+    const std::string demo = qm7::demoDataPath();
+    if (demo.empty())
+        GTEST_SKIP() << "the bundled demo data is absent";
+    std::vector<qm7::Molecule> molecules = qm7::readXyz(demo);
+    molecules.resize(400);
+    const qm7::CvPartition p = qm7::seededPartition(400, 4, 0);
+    qm7::FoldSplit split = qm7::foldSplit(p, 0, 0.1, 0);
+    split.train.resize(100);
+    qm7::CvSettings settings;
+    settings.paper.steps = 200;
+    settings.paper.evalEvery = 100;
+    SlowStart slow;
+    settings.paperOptions.observer = &slow;
+    const std::string dir = qm7::test::freshDir("cv_paper_time");
+    const qm7::FoldResult first =
+        qm7::runFold(molecules, split, 0, qm7::CvModel::Paper, settings, dir);
+    ASSERT_FALSE(first.cancelled);
+    ASSERT_GE(slow.m_seconds, 1.5); // the training itself took at least the sleep
+    EXPECT_GE(first.seconds, slow.m_seconds);
+    // Killed after the last checkpoint, before result.json: the rerun only tests the finished
+    // network, yet the fold's time is the training's, not the few seconds of the rerun.
+    fs::remove(fs::path(dir) / "result.json");
+    qm7::CvSettings quiet = settings;
+    quiet.paperOptions.observer = nullptr;
+    const qm7::FoldResult again =
+        qm7::runFold(molecules, split, 0, qm7::CvModel::Paper, quiet, dir);
+    EXPECT_DOUBLE_EQ(again.test.mae, first.test.mae);
+    EXPECT_GE(again.seconds, slow.m_seconds);
+    const qm7::FoldResult stored =
+        qm7::foldResultFromJson(qm7::readFile((fs::path(dir) / "result.json").string()));
+    EXPECT_NEAR(stored.seconds, again.seconds, 1e-9);
+    EXPECT_NE(qm7::readFile((fs::path(dir) / "result.json").string()).find("train_seconds"),
+              std::string::npos);
+}
+
+TEST(CrossValidation, OldResultFilesWithoutTrainingTimeStillRead) {
+    const std::string old = R"({"cancelled": false, "detail": "d", "fold": 0, "model": "%s",
+        "seconds": 1.06, "test_mae": 3.9, "test_max_error": 110, "test_mse": 41.4,
+        "test_r2": 0.99, "test_rmse": 6.4, "test_rows": 1421, "train_rows": 5112,
+        "val_mae": 2.6, "val_rows": 568})";
+    char text[512];
+    std::snprintf(text, sizeof text, old.c_str(), "paper");
+    const qm7::FoldResult paper = qm7::foldResultFromJson(text);
+    EXPECT_TRUE(std::isnan(paper.seconds)); // maybe only a resume's time: unknown
+    EXPECT_DOUBLE_EQ(paper.test.mae, 3.9);
+    std::snprintf(text, sizeof text, old.c_str(), "krr");
+    EXPECT_DOUBLE_EQ(qm7::foldResultFromJson(text).seconds, 1.06); // trained in one go
 }

@@ -1,6 +1,7 @@
 #include "qm7ui/main_window.h"
 #include "qm7ui/project_monitor.h"
 
+#include "qm7ui/cv_view.h"
 #include "qm7ui/data_panel.h"
 #include "qm7ui/export_dialog.h"
 #include "qm7ui/histogram_view.h"
@@ -109,6 +110,7 @@ MainWindow::MainWindow(const QString& projectDir, QWidget* parent) : QMainWindow
                       .filePath(QStringLiteral("project"));
     QDir().mkpath(project);
     m_runs->setProjectDir(project);
+    addCrossValidationTab(m_tabs, m_data, project); // its own thread, see cv_view.h
     updateControls();
     showStatus(tr("Ready. Choose settings and press Start (Ctrl+R)."));
     const std::string blas = qm7::blasWarning();

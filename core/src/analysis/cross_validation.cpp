@@ -63,6 +63,9 @@ std::vector<int> elementsOf(const std::vector<Molecule>& molecules) {
     return {z.begin(), z.end()};
 }
 
+/// Thrown from the KRR grid's progress to stop a cancelled fold.
+struct KrrCancelled {};
+
 void writePredictions(const FoldResult& r, const std::string& path) {
     std::ostringstream out;
     out << "molecule,true_kcal_mol,predicted_kcal_mol\n";
@@ -200,7 +203,9 @@ std::string foldResultToJson(const FoldResult& r) {
     j["train_rows"] = r.trainRows;
     j["val_rows"] = r.valRows;
     j["test_rows"] = r.testRows;
-    j["seconds"] = r.seconds;
+    // Both: readers of older versions require "seconds"; train_seconds marks a training time.
+    j["seconds"] = std::isfinite(r.seconds) ? json(r.seconds) : json(nullptr);
+    j["train_seconds"] = j["seconds"];
     j["detail"] = r.detail;
     j["cancelled"] = r.cancelled;
     return j.dump(2) + "\n";
@@ -222,7 +227,10 @@ FoldResult foldResultFromJson(const std::string& text) {
         r.valRows = j.at("val_rows").get<int>();
         r.testRows = j.at("test_rows").get<int>();
         r.test.n = static_cast<std::size_t>(r.testRows);
-        r.seconds = j.at("seconds").get<double>();
+        if (j.contains("train_seconds"))
+            r.seconds = j["train_seconds"].is_number() ? j["train_seconds"].get<double>() : NAN;
+        else // before train_seconds: a paper fold's "seconds" may be only its last resume
+            r.seconds = r.model == CvModel::Paper ? NAN : j.at("seconds").get<double>();
         r.detail = j.at("detail").get<std::string>();
         r.cancelled = j.value("cancelled", false);
         return r;
@@ -268,13 +276,29 @@ FoldResult runFold(const std::vector<Molecule>& molecules, const FoldSplit& spli
     info["atoms"] = atoms;
     info["elements"] = elementsOf(train);
     fs::create_directories(dir);
+    double earlierSessions = 0; ///< paper: training time of earlier sessions (resumed)
 
     if (model == CvModel::Krr) {
         if (kind == Representation::RandomSorted)
             throw std::invalid_argument("KRR takes a fixed representation (cm, sorted or eigen)");
-        const KrrSelection sel = selectKrr(moleculeFeatures(train, kind, atoms), labels(train),
-                                           moleculeFeatures(val, kind, atoms), labels(val),
-                                           featureSize(kind, atoms), settings.krr);
+        const KrrProgress progress = [&settings](int done, int total) {
+            if (settings.krrProgress)
+                settings.krrProgress(done, total);
+            if (settings.control && settings.control->cancel.load())
+                throw KrrCancelled{};
+        };
+        KrrSelection sel;
+        try {
+            sel = selectKrr(moleculeFeatures(train, kind, atoms), labels(train),
+                            moleculeFeatures(val, kind, atoms), labels(val),
+                            featureSize(kind, atoms), settings.krr, progress);
+        } catch (const KrrCancelled&) { // nothing written: the fold starts again next time
+            r.cancelled = true;
+            r.testPred.assign(r.testTrue.size(), NAN);
+            r.seconds =
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+            return r;
+        }
         const std::vector<double> pred = predictKrr(sel.model, moleculeFeatures(test, kind, atoms));
         r.testPred.assign(pred.begin(), pred.end());
         r.valMae = sel.best.valMae;
@@ -302,8 +326,16 @@ FoldResult runFold(const std::vector<Molecule>& molecules, const FoldSplit& spli
         DeepConfig config = settings.paper;
         config.seed = settings.seed;
         DeepOptions options = settings.paperOptions;
+        if (settings.control)
+            options.control = settings.control;
         options.checkpoint = (fs::path(dir) / "checkpoint.bin").string();
+        const auto callStart = std::chrono::steady_clock::now();
         const DeepRun run = trainPaperRecipe(splits, config, options);
+        // The network's time counts its earlier sessions too (kept in the checkpoint): add
+        // what they took beyond this call, so a resumed fold reports its whole training.
+        const double call =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - callStart).count();
+        earlierSessions = std::max(0.0, run.result.seconds - call);
         r.cancelled = run.result.cancelled;
         r.testPred = run.result.testPred;
         r.valMae = 0;
@@ -345,6 +377,8 @@ FoldResult runFold(const std::vector<Molecule>& molecules, const FoldSplit& spli
         TrainConfig config = settings.mlp;
         config.seed = settings.seed;
         TrainOptions options = settings.trainOptions;
+        if (settings.control)
+            options.control = settings.control;
         std::unique_ptr<RandomSortedAugmentation> augmentation;
         if (kind == Representation::RandomSorted) {
             MoleculeSplits splits;
@@ -368,7 +402,8 @@ FoldResult runFold(const std::vector<Molecule>& molecules, const FoldSplit& spli
         r.testPred.assign(r.testTrue.size(), NAN);
     else
         r.test = computeMetrics(r.testTrue, r.testPred);
-    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    r.seconds = earlierSessions +
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     writeFileAtomically((fs::path(dir) / "model.json").string(), info.dump(2) + "\n");
     writePredictions(r, (fs::path(dir) / "cv_predictions.csv").string());
     if (!r.cancelled)

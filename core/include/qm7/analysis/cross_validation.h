@@ -61,9 +61,13 @@ struct CvSettings {
     int atoms = 23; ///< padding size N of the Coulomb matrices
     /// krr and mlp: the input (random-sorted: mlp only, a fresh draw per epoch)
     Representation representation = Representation::Sorted;
-    double valFraction = 0.1;  ///< of the training folds, kept for validation
-    std::uint64_t seed = 0;    ///< validation carve and training seed
-    KrrGrid krr;               ///< model krr: kernel and grid
+    double valFraction = 0.1; ///< of the training folds, kept for validation
+    std::uint64_t seed = 0;   ///< validation carve and training seed
+    KrrGrid krr;              ///< model krr: kernel and grid
+    KrrProgress krrProgress;  ///< model krr: (done, total) grid points
+    /// Cancel for every model (checked between KRR grid points and network steps); when set,
+    /// it replaces the control of trainOptions and paperOptions.
+    TrainControl* control = nullptr;
     TrainConfig mlp;           ///< model mlp: the one-hidden-layer network (on sorted CMs)
     TrainOptions trainOptions; ///< observer / control for the network
     DeepConfig paper;          ///< model paper: the deep network (defaults: the paper's recipe)
@@ -83,6 +87,8 @@ struct FoldResult {
     Metrics test;
     double valMae = 0;
     int trainRows = 0, valRows = 0, testRows = 0;
+    /// Wall time of training the fold, earlier sessions of a resumed paper network included;
+    /// NaN when unknown (a paper result.json written before train_seconds was stored).
     double seconds = 0;
     std::string detail; ///< the chosen hyperparameters, e.g. "sigma 2000, lambda 1e-08"
     std::vector<int> testIndex;
@@ -90,7 +96,9 @@ struct FoldResult {
     bool cancelled = false;
 };
 
-/// result.json text of a fold and back (without the predictions).
+/// result.json text of a fold and back (without the predictions). The training wall time is
+/// "train_seconds"; files without it give seconds = the stored "seconds" for krr and mlp
+/// (trained in one go) and NaN for the paper's network (it may be the time of a resume).
 std::string foldResultToJson(const FoldResult& result);
 FoldResult foldResultFromJson(const std::string& json);
 
