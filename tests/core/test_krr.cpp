@@ -1,9 +1,14 @@
 // Kernel ridge regression: the solve, the kernels, the grid search, the model file.
 #include "qm7/analysis/krr.h"
+#include "qm7/analysis/krr_curve.h"
+#include "qm7/chem/dataset_builder.h"
 
 #include "test_support.h"
 
 #include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdio>
 
 #include <cmath>
 #include <filesystem>
@@ -145,4 +150,53 @@ TEST(Krr, ModelFileRoundTripsAndRejectsDamage) {
     std::ofstream(path) << "not a model";
     EXPECT_THROW(qm7::loadKrrModel(path), std::runtime_error);
     EXPECT_THROW(qm7::loadKrrModel(dir + "/missing.bin"), std::runtime_error);
+}
+
+TEST(KrrCurve, OnDemoMoleculesTheErrorFallsWithNAndBeatsTheMeanPredictor) {
+    const std::string demo = qm7::demoDataPath();
+    ASSERT_FALSE(demo.empty()) << "the bundled demo molecules are missing";
+    qm7::BuildOptions options;
+    options.representation.kind = qm7::Representation::Sorted;
+    const qm7::Dataset data = qm7::loadDataSource(demo, options);
+    qm7::KrrCurveConfig config;
+    config.sizes = {100, 500};
+    config.seeds = 2;
+    int calls = 0, lastDone = 0;
+    const auto rows = qm7::krrLearningCurve(data, config, [&](int done, int total) {
+        ++calls;
+        lastDone = done;
+        EXPECT_EQ(total, 4);
+    });
+    ASSERT_EQ(rows.size(), 2u);
+    EXPECT_EQ(calls, 4);
+    EXPECT_EQ(lastDone, 4);
+    for (const auto& r : rows) {
+        EXPECT_TRUE(std::isfinite(r.mseMean) && r.mseMean > 0) << r.n;
+        EXPECT_NEAR(r.rmseMean * r.rmseMean, r.mseMean, 0.2 * r.mseMean);
+        EXPECT_EQ(r.runs, 2);
+    }
+    EXPECT_LT(rows[1].mseMean, rows[0].mseMean);
+    // The mean predictor has MAE 178.5 kcal/mol on these molecules (issue 12).
+    EXPECT_LT(rows[1].maeMean, 178.5 / 5) << rows[1].maeMean;
+    std::printf("KRR (Laplacian) on sorted CMs of the demo: n = 100: MAE %.1f, n = 500: MAE %.1f "
+                "kcal/mol\n",
+                rows[0].maeMean, rows[1].maeMean);
+}
+
+TEST(KrrCurve, RefusesImpossibleSizesAndStopsWhenCancelled) {
+    const qm7::Dataset data = qm7::loadDataSource(qm7::demoDataPath());
+    qm7::KrrCurveConfig config;
+    config.sizes = {100, 1000000};
+    EXPECT_NE(qm7::validateKrrCurve(config, data).find("between 2 and the 1500 training rows"),
+              std::string::npos)
+        << qm7::validateKrrCurve(config, data);
+    EXPECT_THROW(qm7::krrLearningCurve(data, config), std::invalid_argument);
+    config.sizes = {50, 60};
+    config.lambdas = {-1};
+    EXPECT_FALSE(qm7::validateKrrCurve(config, data).empty());
+    config.lambdas = {1e-8};
+    std::atomic<bool> cancel{false};
+    const auto rows = qm7::krrLearningCurve(
+        data, config, [&](int, int) { cancel = true; }, &cancel);
+    EXPECT_EQ(rows.size(), 1u) << "the first size finishes, the second never starts";
 }

@@ -6,7 +6,10 @@
 
 #include "test_support.h"
 
+#include <QCoreApplication>
+#include <QElapsedTimer>
 #include <QLabel>
+#include <QPushButton>
 #include <QTableWidget>
 #include <QTest>
 #include <gtest/gtest.h>
@@ -222,4 +225,54 @@ TEST(LearningCurveTab, MeasureOnADatasetPtWithTooFewRowsSaysWhy) {
     EXPECT_TRUE(why.contains(QStringLiteral("needs 4000"))) << why.toStdString();
     EXPECT_TRUE(view.measureStatus().contains(QStringLiteral("Cannot measure")));
     EXPECT_FALSE(view.isMeasuring());
+}
+
+TEST(LearningCurveTab, KrrBesideDrawsTheBaselineAtTheTabsSizes) {
+    qm7::ui::LearningCurveView view;
+    view.resize(1100, 700);
+    view.show();
+    view.setPoints(demoLikePoints());
+    QString why;
+    EXPECT_FALSE(view.startKrr(&why)) << "no provider, no data";
+    EXPECT_TRUE(view.measureStatus().contains(QStringLiteral("no data set is loaded")))
+        << view.measureStatus().toStdString();
+
+    qm7::BuildOptions options;
+    options.representation.kind = qm7::Representation::Sorted;
+    auto data =
+        std::make_shared<const qm7::Dataset>(qm7::loadDataSource(qm7::demoDataPath(), options));
+    view.setMeasureContextProvider([data] {
+        qm7::ui::MeasureContext ctx;
+        ctx.source = "demo";
+        ctx.dataset = data;
+        ctx.seeds = 2;
+        return ctx;
+    });
+    view.setSizesText(QStringLiteral("100, 300"));
+    auto* button = view.findChild<QPushButton*>(QStringLiteral("curveKrr"));
+    ASSERT_NE(button, nullptr);
+    QTest::mouseClick(button, Qt::LeftButton);
+    EXPECT_TRUE(view.isKrrRunning());
+    QElapsedTimer timer;
+    timer.start();
+    while (view.isKrrRunning() && timer.elapsed() < 60000)
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 50);
+    ASSERT_FALSE(view.isKrrRunning()) << "KRR did not finish in 60 s";
+    ASSERT_EQ(view.krrRows().size(), 2u) << view.measureStatus().toStdString();
+    EXPECT_LT(view.krrRows()[1].mseMean, view.krrRows()[0].mseMean);
+    EXPECT_EQ(view.krrRows()[0].runs, 2);
+    auto* plot = view.findChild<QCustomPlot*>();
+    QCPGraph* krr = graphNamed(plot, QStringLiteral("krr"));
+    ASSERT_NE(krr, nullptr);
+    EXPECT_EQ(krr->dataCount(), 2);
+    // Inside the axes, and in the tab's export.
+    for (int i = 0; i < krr->dataCount(); ++i)
+        EXPECT_TRUE(plot->yAxis->range().contains(krr->data()->at(i)->value));
+    bool exported = false;
+    for (const auto& [name, text] : view.csvFiles())
+        exported = exported || (name == QStringLiteral("learning_curve_krr") &&
+                                text.startsWith(QStringLiteral("n,")) && text.count('\n') == 3);
+    EXPECT_TRUE(exported);
+    EXPECT_TRUE(view.measureStatus().contains(QStringLiteral("n = 300: MSE")))
+        << view.measureStatus().toStdString();
 }

@@ -4,6 +4,8 @@
 
 #include "qm7ui/plot_style.h"
 
+#include "qm7/analysis/report.h"
+
 #include <QHeaderView>
 #include <QLabel>
 #include <QScrollBar>
@@ -217,6 +219,7 @@ void LearningCurveView::rebuildPlot() {
         g->setName(tr("manual %1").arg(lawLabel(model)));
     }
     drawMeasured(yLo, yHi);
+    drawKrr(yLo, yHi);
 
     // The fitted points last, on top: filled when used, hollow red when excluded.
     QVector<double> xs, ys, es;
@@ -371,6 +374,9 @@ QList<QPair<QString, QString>> LearningCurveView::csvFiles() const {
     // One writer: the same CSV as fits.csv of `qm7 curve` and the homework.
     files.append(
         {QStringLiteral("learning_curve_fits"), QString::fromStdString(lawRankingCsv(m_ranking))});
+    if (!m_krr.empty())
+        files.append(
+            {QStringLiteral("learning_curve_krr"), QString::fromStdString(curveCsv(m_krr))});
     if (!m_measured.empty())
         files.append({QStringLiteral("learning_curve_verify"),
                       QString::fromStdString(verifyCsv(m_ranking, m_measured, fitOptions()))});

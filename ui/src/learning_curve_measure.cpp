@@ -25,6 +25,7 @@ MeasureContext measureContextFrom(const DataPanel& data, const HyperparameterPan
     MeasureContext ctx;
     if (data.dataset())
         ctx.source = data.source().toStdString();
+    ctx.dataset = data.dataset();
     try {
         ctx.build.representation.kind =
             qm7::parseRepresentation(hyper.representation().toStdString());
@@ -155,6 +156,12 @@ void LearningCurveView::onMeasureDone(const std::vector<qm7::CurveRow>& rows,
 }
 
 LearningCurveView::~LearningCurveView() {
+    if (m_krrThread) {
+        stopKrr();
+        m_krrThread->wait();
+        delete m_krrThread;
+        m_krrThread = nullptr;
+    }
     if (m_measureThread) {
         stopMeasure();
         m_measureThread->wait();

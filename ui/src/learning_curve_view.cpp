@@ -66,6 +66,13 @@ LearningCurveView::LearningCurveView(QWidget* parent) : PlotPage(parent), m_manu
     controls->addWidget(new QLabel(tr("lr:"), this));
     controls->addWidget(m_lr);
     controls->addWidget(m_run);
+    m_krrButton = new QPushButton(tr("KRR beside"), this);
+    m_krrButton->setObjectName(QStringLiteral("curveKrr"));
+    m_krrButton->setToolTip(tr("Kernel ridge regression (Laplacian kernel, sigma and lambda "
+                               "chosen on the validation split) on the same training rows, "
+                               "drawn beside the network's points: the baseline a chemist "
+                               "tries first (Rupp et al. 2012)."));
+    controls->addWidget(m_krrButton);
     m_measureSizes = new QLineEdit(QStringLiteral("2000, 3000, 4000"), this);
     m_measureSizes->setObjectName(QStringLiteral("curveMeasureSizes"));
     m_measureSizes->setMaximumWidth(140);
@@ -193,6 +200,12 @@ LearningCurveView::LearningCurveView(QWidget* parent) : PlotPage(parent), m_manu
     layout->addWidget(split, 1);
 
     connect(m_run, &QPushButton::clicked, this, &LearningCurveView::runRequested);
+    connect(m_krrButton, &QPushButton::clicked, this, [this] {
+        if (isKrrRunning())
+            stopKrr();
+        else
+            startKrr();
+    });
     connect(m_measure, &QPushButton::clicked, this, [this] {
         if (isMeasuring())
             stopMeasure();

@@ -38,7 +38,8 @@ struct MeasureContext {
     qm7::BuildOptions build; ///< how the loaded data set was built from molecules
     qm7::TrainConfig base;   ///< p, epochs, batch (the lr is the tab's)
     int seeds = 3;
-    std::string dir; ///< runs go to dir/verify/
+    std::string dir;    ///< runs go to dir/verify/
+    DatasetPtr dataset; ///< the loaded data set (the kernel-ridge-regression curve uses it)
 };
 
 class DataPanel;
@@ -97,6 +98,14 @@ class LearningCurveView : public PlotPage {
     /// with too few rows: how many there are, how many are needed).
     bool startMeasure(QString* error = nullptr);
     bool isMeasuring() const { return m_measureThread != nullptr; }
+
+    /// "Kernel ridge regression beside": the KRR baseline (krr_curve.h) at the tab's sizes and
+    /// the window's seeds on a worker thread, drawn beside the network's points. False with
+    /// a reason (also in the status line) when it cannot start; a second press cancels.
+    bool startKrr(QString* error = nullptr);
+    void stopKrr();
+    bool isKrrRunning() const { return m_krrThread != nullptr; }
+    const std::vector<qm7::CurveRow>& krrRows() const { return m_krr; }
     /// Asks a running measurement to stop (finished runs are kept in the folder).
     void stopMeasure();
     /// Status line of the measurement ("" when none ran).
@@ -145,6 +154,11 @@ class LearningCurveView : public PlotPage {
     QThread* m_measureThread = nullptr;
     int m_measuredEpochs = 0, m_measuredHidden = 0; ///< settings of the running measurement
     std::shared_ptr<qm7::TrainControl> m_measureControl;
+    std::vector<qm7::CurveRow> m_krr; ///< the KRR curve (empty until computed)
+    QThread* m_krrThread = nullptr;
+    std::shared_ptr<std::atomic<bool>> m_krrCancel;
+    void onKrrDone(const std::vector<qm7::CurveRow>& rows, const QString& error);
+    void drawKrr(double& yLo, double& yHi);
     double m_manualResidual;
     double m_manualA = 1000, m_manualB = 0.5, m_manualC = 0;
     bool m_updatingSliders = false;
@@ -170,6 +184,7 @@ class LearningCurveView : public PlotPage {
     QSplitter* m_split = nullptr; ///< plot above, answer and table below
     QLineEdit* m_measureSizes;
     QPushButton* m_measure;
+    QPushButton* m_krrButton;
     QLabel* m_measureLabel;
 };
 

@@ -1,0 +1,133 @@
+// "KRR beside": the Learning curve tab delegates the kernel-ridge-regression baseline to core
+// (krr_curve.h) on a worker thread and draws its test MSE beside the network's points.
+#include "qm7ui/learning_curve_view.h"
+
+#include "qm7ui/plot_style.h"
+
+#include "qm7/analysis/krr_curve.h"
+
+#include <QLabel>
+#include <QPushButton>
+#include <QThread>
+#include <qcustomplot.h>
+
+#include <algorithm>
+
+namespace qm7::ui {
+
+namespace {
+const QColor kKrr(120, 60, 160);
+}
+
+bool LearningCurveView::startKrr(QString* error) {
+    QString why;
+    const std::vector<int> n = sizes(&why);
+    MeasureContext ctx;
+    if (m_measureContext)
+        ctx = m_measureContext();
+    qm7::KrrCurveConfig config;
+    config.sizes = n;
+    config.seeds = std::max(1, ctx.seeds);
+    if (why.isEmpty() && isKrrRunning())
+        why = tr("kernel ridge regression is running");
+    if (why.isEmpty() && !ctx.dataset)
+        why = tr("no data set is loaded: open a dataset.pt or load molecules first");
+    if (why.isEmpty())
+        why = QString::fromStdString(qm7::validateKrrCurve(config, *ctx.dataset));
+    if (!why.isEmpty()) {
+        m_measureLabel->setText(tr("Cannot run kernel ridge regression: %1").arg(why));
+        if (error)
+            *error = why;
+        Q_EMIT measureFinished(m_measureLabel->text());
+        return false;
+    }
+    m_krrCancel = std::make_shared<std::atomic<bool>>(false);
+    auto cancel = m_krrCancel;
+    m_krrButton->setText(tr("Stop KRR"));
+    m_measureLabel->setText(
+        tr("Kernel ridge regression at n = %1 (%2 seeds)…").arg(sizesText()).arg(config.seeds));
+    const DatasetPtr data = ctx.dataset;
+    m_krrThread = QThread::create([this, data, config, cancel] {
+        std::vector<qm7::CurveRow> rows;
+        QString failure;
+        try {
+            rows = qm7::krrLearningCurve(
+                *data, config,
+                [this](int done, int total) {
+                    QMetaObject::invokeMethod(
+                        this,
+                        [this, done, total] {
+                            m_measureLabel->setText(
+                                tr("Kernel ridge regression: %1 of %2 fits done…")
+                                    .arg(done)
+                                    .arg(total));
+                        },
+                        Qt::QueuedConnection);
+                },
+                cancel.get());
+        } catch (const std::exception& e) {
+            failure = QString::fromStdString(e.what());
+        }
+        QMetaObject::invokeMethod(
+            this, [this, rows, failure] { onKrrDone(rows, failure); }, Qt::QueuedConnection);
+    });
+    m_krrThread->start();
+    return true;
+}
+
+void LearningCurveView::stopKrr() {
+    if (m_krrCancel)
+        *m_krrCancel = true;
+}
+
+void LearningCurveView::onKrrDone(const std::vector<qm7::CurveRow>& rows, const QString& error) {
+    if (m_krrThread) {
+        m_krrThread->wait();
+        delete m_krrThread;
+        m_krrThread = nullptr;
+    }
+    const bool stopped = m_krrCancel && m_krrCancel->load();
+    m_krrCancel.reset();
+    m_krrButton->setText(tr("KRR beside"));
+    if (!error.isEmpty()) {
+        m_measureLabel->setText(tr("Kernel ridge regression failed: %1").arg(error));
+    } else {
+        m_krr = rows;
+        QStringList parts;
+        for (const auto& r : rows)
+            parts << tr("n = %1: MSE %2, MAE %3 kcal/mol")
+                         .arg(r.n)
+                         .arg(formatNumber(r.mseMean, 4), formatNumber(r.maeMean, 3));
+        m_measureLabel->setText(
+            (stopped ? tr("Stopped; kernel ridge regression ") : tr("Kernel ridge regression ")) +
+            parts.join(QStringLiteral("; ")));
+        rebuildPlot();
+    }
+    Q_EMIT measureFinished(m_measureLabel->text());
+}
+
+void LearningCurveView::drawKrr(double& yLo, double& yHi) {
+    if (m_krr.empty())
+        return;
+    QVector<double> xs, ys, es;
+    for (const auto& r : m_krr) {
+        xs << r.n;
+        ys << r.mseMean;
+        es << r.mseStd;
+        yLo = std::min(yLo, std::max(r.mseMean - r.mseStd, r.mseMean / 3));
+        yHi = std::max(yHi, r.mseMean + r.mseStd);
+    }
+    QCPGraph* g = m_plot->addGraph();
+    g->setObjectName(QStringLiteral("krr"));
+    g->setData(xs, ys, true);
+    g->setPen(QPen(kKrr, 1.5, Qt::DashLine));
+    g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssSquare, QPen(kKrr, 1.5), Qt::white, 9));
+    g->setName(tr("kernel ridge regression, same rows (not fitted)"));
+    auto* bars = new QCPErrorBars(m_plot->xAxis, m_plot->yAxis);
+    bars->setDataPlottable(g);
+    bars->setData(es);
+    bars->setPen(QPen(kKrr, 1.2));
+    bars->removeFromLegend();
+}
+
+} // namespace qm7::ui
