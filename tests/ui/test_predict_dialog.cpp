@@ -5,6 +5,7 @@
 #include "qm7ui/main_window.h"
 #include "qm7ui/predict_dialog.h"
 
+#include "qm7/analysis/deep_recipe.h"
 #include "test_support.h"
 
 #include <QAction>
@@ -118,6 +119,53 @@ TEST(PredictDialog, AnXyzDroppedOnTheWindowFillsThePredictionTable) {
     ASSERT_TRUE(
         waitFor([&] { return !dialog->isBusy() && dialog->table()->rowCount() == 0; }, 60000));
     EXPECT_TRUE(dialog->statusText().contains(QStringLiteral("no model.json")))
+        << dialog->statusText().toStdString();
+    QSettings().remove(QStringLiteral("predict/runDir"));
+}
+
+TEST(PredictDialog, ADeepRunShowsTheSpreadAndABadFileSaysWhy) {
+    const auto& demo = qm7::test::demoMolecules();
+    if (demo.empty())
+        GTEST_SKIP() << "the bundled demo data is absent";
+    qm7::MoleculeSplits splits;
+    splits.train.assign(demo.begin() + 100, demo.begin() + 400);
+    splits.val.assign(demo.begin() + 400, demo.begin() + 450);
+    splits.test.assign(demo.begin() + 450, demo.begin() + 500);
+    qm7::DeepConfig c;
+    c.layers = {32, 16};
+    c.steps = 300;
+    c.evalEvery = 100;
+    c.evalDraws = 2;
+    const std::string dir = qm7::test::freshDir("ui_predict_deep");
+    qm7::saveDeepRun(qm7::trainPaperRecipe(splits, c), dir, "demo");
+    const std::vector<qm7::Molecule> mine = {demo[1], demo[460], demo[470], demo[480]};
+    qm7::test::writeXyz(dir + "/mine.xyz", mine, "2\nname=silicon\nSi 0 0 0\nH 1.5 0 0\n");
+
+    QWidget window;
+    PredictDialog* dialog = PredictDialog::of(&window);
+    EXPECT_EQ(PredictDialog::of(&window), dialog); // one dialog per window
+    dialog->setRunDir(QString::fromStdString(dir));
+    dialog->show();
+    ASSERT_TRUE(dialog->predictFile(QString::fromStdString(dir + "/mine.xyz")));
+    ASSERT_TRUE(waitFor([&] { return !dialog->isBusy(); }, 60000));
+    ASSERT_EQ(dialog->table()->rowCount(), 5) << dialog->statusText().toStdString();
+    EXPECT_TRUE(dialog->statusText().contains(QStringLiteral("deep network")))
+        << dialog->statusText().toStdString();
+    EXPECT_TRUE(dialog->table()->item(0, 2)->text().contains(QStringLiteral(" ± ")))
+        << dialog->table()->item(0, 2)->text().toStdString();
+    EXPECT_GT(dialog->predictions()[0].spread, 0.0); // ethane: six H atoms sorted at random
+    EXPECT_TRUE(dialog->table()->item(4, 2)->text().contains(QStringLiteral("element Si")));
+    if (qEnvironmentVariableIsSet("QM7_SCREENSHOTS"))
+        dialog->grab().save(qEnvironmentVariable("QM7_SCREENSHOTS") +
+                            QStringLiteral("/predict_table_deep.png"));
+
+    // A damaged file: the reason names it, the table empties.
+    const std::string bad = dir + "/bad.xyz";
+    qm7::test::writeXyz(bad, {}, "2\nname=x\nC 0 0\n");
+    ASSERT_TRUE(dialog->predictFile(QString::fromStdString(bad)));
+    ASSERT_TRUE(waitFor([&] { return !dialog->isBusy(); }, 60000));
+    EXPECT_EQ(dialog->table()->rowCount(), 0);
+    EXPECT_TRUE(dialog->statusText().contains(QStringLiteral("bad.xyz")))
         << dialog->statusText().toStdString();
     QSettings().remove(QStringLiteral("predict/runDir"));
 }
