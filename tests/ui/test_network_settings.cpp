@@ -163,4 +163,16 @@ TEST(NetworkSettings, DeepTanhSgdNetworkTrainsLiveAndSavesItsRun) {
     EXPECT_EQ(config.at("optimizer"), "sgd");
     EXPECT_EQ(config.at("steps"), 300);
     EXPECT_TRUE(QFileInfo::exists(QDir(dir).filePath(QStringLiteral("model.pt"))));
+
+    // The project opened again lists the deep run with its curves and settings.
+    MainWindow reopened(w.runsTable()->projectDir());
+    ASSERT_EQ(reopened.runsTable()->rowCount(), 1);
+    const qm7::RunResult& back = *reopened.runsTable()->records().front().run;
+    EXPECT_EQ(back.config.epochs, 20);
+    EXPECT_EQ(back.config.evalEvery, 2);
+    EXPECT_EQ(back.config.hidden, 32);
+    EXPECT_EQ(back.epochsDone, 20);
+    ASSERT_EQ(back.history.size(), 10u);
+    EXPECT_EQ(back.history.back().epoch, 20);
+    EXPECT_NEAR(back.test.mae, result.runs[0]->test.mae, 1e-3);
 }

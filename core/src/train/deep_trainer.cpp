@@ -393,6 +393,7 @@ DeepResult trainDeep(const DeepInputs& inputs, const DeepConfig& config,
     res.config = config;
     res.resumed = resumed;
     res.stepsDone = st.step;
+    res.trainRows = static_cast<int>(rows.size());
     res.cancelled = st.step < config.steps;
     save();
     if (st.best.empty() && st.step > 0)
