@@ -99,6 +99,22 @@ TEST(NetworkSettings, InvalidLayersShowTheReasonAndDisableStart) {
     setField(*w.hyperparameters(), "hidden", QStringLiteral("32,16"));
     EXPECT_TRUE(error->isHidden());
     EXPECT_TRUE(start->isEnabled());
+    // Randomly sorted features are drawn for the homework's network only: core says so.
+    choose(*w.hyperparameters(), "representation", "random-sorted");
+    auto* settings = w.hyperparameters()->findChild<QLabel*>(QStringLiteral("settingsError"));
+    ASSERT_NE(settings, nullptr);
+    EXPECT_FALSE(settings->isHidden());
+    EXPECT_TRUE(settings->text().contains(QStringLiteral("randomly sorted")))
+        << settings->text().toStdString();
+    EXPECT_FALSE(start->isEnabled());
+    choose(*w.hyperparameters(), "representation", "cm");
+    EXPECT_TRUE(settings->isHidden());
+    QElapsedTimer clock; // the molecules are built again in the background meanwhile
+    clock.start();
+    while (!start->isEnabled()) {
+        ASSERT_LT(clock.elapsed(), 60000) << w.statusText().toStdString();
+        QTest::qWait(20);
+    }
 }
 
 TEST(NetworkSettings, DeepTanhSgdNetworkTrainsLiveAndSavesItsRun) {

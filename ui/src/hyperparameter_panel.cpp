@@ -118,7 +118,10 @@ HyperparameterPanel::HyperparameterPanel(QWidget* parent) : QWidget(parent) {
     m_representation->setToolTip(tr("Features built from .xyz or .mat molecules"));
     form->addRow(tr("Representation"), m_representation);
 
-    connect(m_representation, &QComboBox::currentIndexChanged, this, &HyperparameterPanel::changed);
+    connect(m_representation, &QComboBox::currentIndexChanged, this, [this] {
+        revalidate(); // randomly sorted features train the homework's network only
+        Q_EMIT changed();
+    });
 
     const int cores = qMax(1, QThread::idealThreadCount());
     m_threads = new QSpinBox(this);
@@ -214,7 +217,8 @@ QString HyperparameterPanel::firstError() const {
 
 QString HyperparameterPanel::coreError() const {
     const std::string sweep = sweepConfig().validate();
-    return QString::fromStdString(sweep.empty() ? network().validate() : sweep);
+    const bool augmented = representation() == QLatin1String("random-sorted");
+    return QString::fromStdString(sweep.empty() ? network().validate(augmented) : sweep);
 }
 
 qm7::NetworkChoice HyperparameterPanel::network() const {

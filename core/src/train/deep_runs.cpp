@@ -71,7 +71,10 @@ bool NetworkChoice::homework() const {
     return layers.size() <= 1 && activation == Activation::Relu && optimizer == Optimizer::Adam;
 }
 
-std::string NetworkChoice::validate() const {
+std::string NetworkChoice::validate(bool augmented) const {
+    if (augmented && !homework())
+        return "randomly sorted features are drawn for the homework's network only: choose one "
+               "ReLU layer with Adam, or another representation";
     if (layers.empty())
         return "the network needs at least one hidden layer";
     if (static_cast<int>(layers.size()) > kMaxLayers)
@@ -138,10 +141,9 @@ std::vector<RunResult>
 trainNetworkRuns(const Dataset& data, const std::vector<TrainConfig>& configs,
                  const NetworkChoice& n, const TrainOptions& options,
                  const std::function<void(int run, const DeepResult& deep)>& finished) {
-    if (options.augmentation)
-        throw std::invalid_argument(
-            "randomly sorted features are drawn for the homework's network only: choose one "
-            "ReLU layer with Adam, or another representation");
+    const std::string refused = n.validate(options.augmentation != nullptr);
+    if (!refused.empty())
+        throw std::invalid_argument(refused);
     const DatasetInputs inputs(data);
     const int rows = static_cast<int>(data.train.rows());
     std::vector<DeepConfig> deep;

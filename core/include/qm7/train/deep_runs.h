@@ -23,8 +23,9 @@ struct NetworkChoice {
     /// At most one hidden layer, ReLU and Adam: the homework's network (trainMany trains it
     /// with TrainConfig::hidden as its width).
     bool homework() const;
-    /// "" when valid, else what is wrong (1 to kMaxLayers layers of 1 to 100000 units).
-    std::string validate() const;
+    /// "" when valid, else what is wrong (1 to kMaxLayers layers of 1 to 100000 units; with
+    /// augmented (randomly sorted) features, only the homework's network draws them).
+    std::string validate(bool augmented = false) const;
     static constexpr int kMaxLayers = 8;
 };
 
