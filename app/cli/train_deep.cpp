@@ -3,6 +3,7 @@
 
 #include "qm7/analysis/deep_recipe.h"
 #include "qm7/io/dataset.h"
+#include "qm7/train/deep_runs.h"
 
 #include <cstdio>
 #include <iostream>
@@ -32,7 +33,13 @@ class DeepProgress : public DeepObserver {
 DeepConfig deepConfigOf(const TrainConfig& c, const DeepCliOptions& o, int trainRows) {
     DeepConfig d;
     auto given = [&](const char* name) { return o.app && o.app->count(name) > 0; };
-    if (o.paper) {
+    if (!o.paper) { // the homework's settings with another network (core's rule)
+        NetworkChoice n;
+        n.layers = o.layers.empty() ? std::vector<int>{c.hidden} : parseLayers(o.layers);
+        n.activation = parseActivation(o.activation);
+        n.optimizer = parseOptimizer(o.optimizer);
+        d = deepConfigFor(c, n, trainRows, o.steps);
+    } else { // the paper's recipe, each part overridable
         if (given("--layers"))
             d.layers = parseLayers(o.layers);
         if (given("--activation"))
@@ -43,24 +50,17 @@ DeepConfig deepConfigOf(const TrainConfig& c, const DeepCliOptions& o, int train
             d.batchSize = c.batchSize;
         if (given("--lr"))
             d.lr = c.lr;
-    } else {
-        d.layers = o.layers.empty() ? std::vector<int>{c.hidden} : parseLayers(o.layers);
-        d.activation = parseActivation(o.activation);
-        d.optimizer = parseOptimizer(o.optimizer);
-        d.batchSize = c.batchSize;
-        d.lr = c.lr;
-        d.averageWeights = d.optimizer == Optimizer::Sgd;
+        const long long perEpoch = (trainRows + d.batchSize - 1) / d.batchSize;
+        if (o.steps > 0)
+            d.steps = o.steps;
+        else if (given("--epochs"))
+            d.steps = static_cast<long long>(c.epochs) * perEpoch;
+        if (given("--eval-every"))
+            d.evalEvery = std::max<long long>(1, static_cast<long long>(c.evalEvery) * perEpoch);
+        d.evalEvery = std::min(d.evalEvery, d.steps);
+        d.seed = c.seed;
+        d.trainSize = c.trainSize;
     }
-    const long long perEpoch = (trainRows + d.batchSize - 1) / d.batchSize;
-    if (o.steps > 0)
-        d.steps = o.steps;
-    else if (!o.paper || given("--epochs"))
-        d.steps = static_cast<long long>(c.epochs) * perEpoch;
-    if (given("--eval-every") || !o.paper)
-        d.evalEvery = std::max<long long>(1, static_cast<long long>(c.evalEvery) * perEpoch);
-    d.evalEvery = std::min(d.evalEvery, d.steps);
-    d.seed = c.seed;
-    d.trainSize = c.trainSize;
     d.evalDraws = o.draws;
     d.centerInputs = o.center;
     return d;
@@ -111,6 +111,10 @@ int runTrainDeep(const std::string& data, const std::string& outDir, const Train
     try { // bad choices are reported before any data is read
         if (!o.layers.empty())
             parseLayers(o.layers);
+    } catch (const std::invalid_argument& e) {
+        throw UsageError(std::string("--layers: ") + e.what());
+    }
+    try {
         parseActivation(o.activation);
         parseOptimizer(o.optimizer);
         if (!o.select.empty())

@@ -35,25 +35,6 @@ std::string quickCv(const std::string& name, std::string* output = nullptr) {
     return dir;
 }
 
-/// Writes molecules as XYZ (Angstrom) with extra lines of raw frames appended.
-void writeXyz(const std::string& path, const std::vector<qm7::Molecule>& molecules,
-              const std::string& extra = "") {
-    std::ofstream f(path);
-    for (const qm7::Molecule& m : molecules) {
-        f << m.atoms() << "\nname=" << m.name << " energy=" << m.energy << "\n";
-        for (int a = 0; a < m.atoms(); ++a) {
-            char line[128];
-            std::snprintf(line, sizeof line, "%s %.8f %.8f %.8f\n",
-                          qm7::elementSymbol(m.Z[static_cast<std::size_t>(a)]).c_str(),
-                          qm7::bohrToAngstrom(m.R[static_cast<std::size_t>(3 * a)]),
-                          qm7::bohrToAngstrom(m.R[static_cast<std::size_t>(3 * a + 1)]),
-                          qm7::bohrToAngstrom(m.R[static_cast<std::size_t>(3 * a + 2)]));
-            f << line;
-        }
-    }
-    f << extra;
-}
-
 /// The predicted energy printed for a molecule name, NaN when absent.
 double predictedFor(const std::string& out, const std::string& name) {
     std::istringstream in(out);
@@ -175,7 +156,7 @@ TEST(PredictCli, DemoMoleculesWithinTheFoldsTestError) {
     ASSERT_GT(rmse, 0.0);
 
     const std::string xyz = dir + "/three.xyz";
-    writeXyz(xyz, three);
+    qm7::test::writeXyz(xyz, three);
     std::string out;
     ASSERT_EQ(qm7::test::runCommand(
                   qm7::test::cliPath() + " predict --run " + dir + "/fold-0 --from " + xyz, &out),
@@ -206,7 +187,7 @@ TEST(PredictCli, PaperNetworkFoldPredictsWithASpread) {
     std::vector<qm7::Molecule> demo = qm7::readXyz(qm7::demoDataPath());
     demo.resize(3);
     const std::string xyz = dir + "/three.xyz";
-    writeXyz(xyz, demo, "2\nname=bad\nSi 0 0 0\nH 1.5 0 0\n");
+    qm7::test::writeXyz(xyz, demo, "2\nname=bad\nSi 0 0 0\nH 1.5 0 0\n");
     ASSERT_EQ(qm7::test::runCommand(qm7::test::cliPath() + " predict --draws 5 --run " + dir +
                                         "/fold-0 --from " + xyz,
                                     &out),
@@ -246,7 +227,7 @@ TEST(PredictCli, RandomSortedNetworkAveragesDraws) {
     std::vector<qm7::Molecule> demo = qm7::readXyz(qm7::demoDataPath());
     const std::vector<qm7::Molecule> one = {demo[1]}; // ethane: six H, two C
     const std::string xyz = dir + "/one.xyz";
-    writeXyz(xyz, one);
+    qm7::test::writeXyz(xyz, one);
     for (const std::string draws : {"1", "8"}) {
         ASSERT_EQ(qm7::test::runCommand(qm7::test::cliPath() + " predict --draws " + draws +
                                             " --run " + dir + "/fold-0 --from " + xyz,
@@ -284,7 +265,7 @@ void expectRefused(const std::string& name, const std::string& badFrame,
     std::vector<qm7::Molecule> demo = qm7::readXyz(qm7::demoDataPath());
     demo.resize(1);
     const std::string xyz = dir + "/mixed.xyz";
-    writeXyz(xyz, demo, badFrame);
+    qm7::test::writeXyz(xyz, demo, badFrame);
     std::string out;
     EXPECT_EQ(qm7::test::runCommand(
                   qm7::test::cliPath() + " predict --run " + dir + "/fold-0 --from " + xyz, &out),

@@ -1,5 +1,6 @@
 #include "test_support.h"
 
+#include "qm7/analysis/cross_validation.h"
 #include "qm7/chem/dataset_builder.h"
 #include "qm7/chem/xyz_reader.h"
 
@@ -8,6 +9,7 @@
 #include <array>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <sys/wait.h>
 
 namespace fs = std::filesystem;
@@ -108,6 +110,45 @@ double maxAbsDiff(const std::vector<float>& a, const std::vector<float>& b) {
     for (std::size_t i = 0; i < a.size(); ++i)
         m = std::max(m, std::abs(static_cast<double>(a[i]) - b[i]));
     return m;
+}
+
+void writeXyz(const std::string& path, const std::vector<Molecule>& molecules,
+              const std::string& extra) {
+    std::ofstream f(path);
+    for (const Molecule& m : molecules) {
+        f << m.atoms() << "\nname=" << m.name << " energy=" << m.energy << "\n";
+        for (int a = 0; a < m.atoms(); ++a) {
+            char line[128];
+            std::snprintf(line, sizeof line, "%s %.8f %.8f %.8f\n",
+                          elementSymbol(m.Z[static_cast<std::size_t>(a)]).c_str(),
+                          bohrToAngstrom(m.R[static_cast<std::size_t>(3 * a)]),
+                          bohrToAngstrom(m.R[static_cast<std::size_t>(3 * a + 1)]),
+                          bohrToAngstrom(m.R[static_cast<std::size_t>(3 * a + 2)]));
+            f << line;
+        }
+    }
+    f << extra;
+}
+
+QuickFold quickKrrFold(const std::string& name) {
+    QuickFold q;
+    if (demoXyz().empty() || !fs::exists(demoXyz()))
+        return q;
+    std::vector<Molecule> molecules = demoMolecules();
+    molecules.resize(900);
+    const CvPartition p = seededPartition(900, 3, 0);
+    const FoldSplit split = foldSplit(p, 0, 0.1, 0);
+    CvSettings settings;
+    settings.krr.sigmas = {2000, 8000};
+    settings.krr.lambdas = {1e-8};
+    q.dir = freshDir(name);
+    const FoldResult r = runFold(molecules, split, 0, CvModel::Krr, settings, q.dir);
+    q.testRmse = r.test.rmse;
+    for (std::size_t i = 0; i < r.testIndex.size(); ++i) {
+        q.test.push_back(molecules[static_cast<std::size_t>(r.testIndex[i])]);
+        q.testPred.push_back(r.testPred[i]);
+    }
+    return q;
 }
 
 } // namespace qm7::test

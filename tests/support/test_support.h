@@ -49,6 +49,21 @@ std::string cliPath();
 /// Largest |a[i] - b[i]| (a and b of the same length).
 double maxAbsDiff(const std::vector<float>& a, const std::vector<float>& b);
 
+/// Writes molecules as XYZ (Angstrom; name and energy on the comment line) with raw frames
+/// (extra) appended.
+void writeXyz(const std::string& path, const std::vector<Molecule>& molecules,
+              const std::string& extra = "");
+
+/// A kernel ridge regression fold of qm7 cv trained on 600 of the first 900 demo molecules
+/// (seconds), with its 300 test molecules and the fold's predictions for them.
+struct QuickFold {
+    std::string dir; ///< the fold's run folder; "" when the demo data is absent
+    std::vector<Molecule> test;
+    std::vector<float> testPred;
+    double testRmse = 0;
+};
+QuickFold quickKrrFold(const std::string& name);
+
 } // namespace qm7::test
 
 #define QM7_SKIP_WITHOUT_SHARED(file)                                                              \

@@ -217,7 +217,7 @@ TEST(Workbench, InvalidInputIsRefusedWithAReason) {
                  {"lr", "0", "learning rate 0 must be > 0"},
                  {"lr", "1e-3, abc", "'abc' is not a number"},
                  {"batch", "0", "batch size 0 must be between 1"},
-                 {"hidden", "", "p must be a whole number"},
+                 {"hidden", "", "hidden layers: give widths"},
                  {"seeds", "0", "seeds must be between 1 and 1000"},
                  {"seeds", "1001", "seeds must be between 1 and 1000"}};
     // The field says what it cannot parse; core's validate() says what it refuses.

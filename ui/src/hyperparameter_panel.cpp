@@ -27,6 +27,22 @@ const char* const kDefaults[][2] = {{"hidden", "1000"}, {"epochs", "1000"}, {"lr
 
 } // namespace
 
+std::vector<int> parseLayerList(const QString& text, QString* error) {
+    try {
+        qm7::NetworkChoice n;
+        n.layers = qm7::parseLayers(text.trimmed().toStdString());
+        const std::string why = n.validate();
+        if (why.empty())
+            return n.layers;
+        if (error)
+            *error = QString::fromStdString(why);
+    } catch (const std::invalid_argument& e) {
+        if (error)
+            *error = QString::fromStdString(e.what());
+    }
+    return {};
+}
+
 std::vector<double> parseNumberList(const QString& text, QString* error) {
     try {
         return qm7::parseNumberList(text.toStdString());
@@ -41,9 +57,14 @@ HyperparameterPanel::HyperparameterPanel(QWidget* parent) : QWidget(parent) {
     auto* form = new QFormLayout;
     form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
     form->setRowWrapPolicy(QFormLayout::DontWrapRows);
-    addField(form, QStringLiteral("hidden"), tr("Hidden width p"),
-             tr("Neurons in the hidden layer (homework: 1000)"),
-             [](const QString& t) { return checkInt(t, tr("p")); });
+    addField(form, QStringLiteral("hidden"), tr("Hidden layers"),
+             tr("Widths of the hidden layers: 1000 is the homework's one layer of p = 1000; "
+                "400,100 is the paper's deeper network (trained by the deep trainer)"),
+             [](const QString& t) {
+                 QString error;
+                 parseLayerList(t, &error);
+                 return error;
+             });
     addField(form, QStringLiteral("epochs"), tr("Epochs"),
              tr("Passes over the training set (homework: 1000)"),
              [](const QString& t) { return checkInt(t, tr("epochs")); });
@@ -67,6 +88,27 @@ HyperparameterPanel::HyperparameterPanel(QWidget* parent) : QWidget(parent) {
              tr("0 = the whole training split; else the first n of a seeded permutation"),
              [](const QString& t) { return checkInt(t, tr("n")); });
 
+    m_activation = new QComboBox(this);
+    m_activation->setObjectName(QStringLiteral("activation"));
+    m_activation->addItem(tr("ReLU"), QStringLiteral("relu"));
+    m_activation->addItem(tr("tanh"), QStringLiteral("tanh"));
+    m_activation->addItem(tr("1.5 tanh(x/1.5) (the paper's)"), QStringLiteral("stanh"));
+    m_activation->setToolTip(tr("Activation of the hidden layers (homework: ReLU)"));
+    form->insertRow(1, tr("Activation"), m_activation); // beside the layers they belong to
+    m_optimizer = new QComboBox(this);
+    m_optimizer->setObjectName(QStringLiteral("optimizer"));
+    m_optimizer->addItem(tr("Adam"), QStringLiteral("adam"));
+    m_optimizer->addItem(tr("SGD (the paper's schedule)"), QStringLiteral("sgd"));
+    m_optimizer->setToolTip(
+        tr("Adam (homework), or the paper's SGD: the learning rate raised x2.5, x5, x10 after "
+           "500, 2500, 12500 steps, per-layer rates, weights averaged"));
+    form->insertRow(2, tr("Optimizer"), m_optimizer);
+    for (QComboBox* box : {m_activation, m_optimizer})
+        connect(box, &QComboBox::currentIndexChanged, this, [this] {
+            revalidate();
+            Q_EMIT changed();
+        });
+
     m_representation = new QComboBox(this);
     m_representation->setObjectName(QStringLiteral("representation"));
     m_representation->addItem(tr("Coulomb matrix"), QStringLiteral("cm"));
@@ -76,7 +118,10 @@ HyperparameterPanel::HyperparameterPanel(QWidget* parent) : QWidget(parent) {
     m_representation->setToolTip(tr("Features built from .xyz or .mat molecules"));
     form->addRow(tr("Representation"), m_representation);
 
-    connect(m_representation, &QComboBox::currentIndexChanged, this, &HyperparameterPanel::changed);
+    connect(m_representation, &QComboBox::currentIndexChanged, this, [this] {
+        revalidate(); // randomly sorted features train the homework's network only
+        Q_EMIT changed();
+    });
 
     const int cores = qMax(1, QThread::idealThreadCount());
     m_threads = new QSpinBox(this);
@@ -171,7 +216,20 @@ QString HyperparameterPanel::firstError() const {
 }
 
 QString HyperparameterPanel::coreError() const {
-    return QString::fromStdString(sweepConfig().validate());
+    const std::string sweep = sweepConfig().validate();
+    const bool augmented = representation() == QLatin1String("random-sorted");
+    return QString::fromStdString(sweep.empty() ? network().validate(augmented) : sweep);
+}
+
+qm7::NetworkChoice HyperparameterPanel::network() const {
+    qm7::NetworkChoice n;
+    for (const auto& f : m_fields) {
+        if (f.edit->objectName() == QLatin1String("hidden"))
+            n.layers = parseLayerList(f.edit->text(), nullptr);
+    }
+    n.activation = qm7::parseActivation(m_activation->currentData().toString().toStdString());
+    n.optimizer = qm7::parseOptimizer(m_optimizer->currentData().toString().toStdString());
+    return n;
 }
 
 std::vector<double> HyperparameterPanel::learningRates() const {
@@ -188,7 +246,8 @@ int HyperparameterPanel::seedCount() const {
 
 qm7::TrainConfig HyperparameterPanel::baseConfig() const {
     qm7::TrainConfig c;
-    c.hidden = intValue(QStringLiteral("hidden"));
+    const auto layers = network().layers;
+    c.hidden = layers.empty() ? 0 : layers.front(); // the homework's p when there is one layer
     c.epochs = intValue(QStringLiteral("epochs"));
     c.batchSize = intValue(QStringLiteral("batch"));
     c.evalEvery = intValue(QStringLiteral("evalEvery"));
@@ -233,6 +292,8 @@ void HyperparameterPanel::resetDefaults() {
         }
     }
     m_representation->setCurrentIndex(0);
+    m_activation->setCurrentIndex(0);
+    m_optimizer->setCurrentIndex(0);
     revalidate();
 }
 
@@ -241,6 +302,8 @@ QJsonObject HyperparameterPanel::state() const {
     for (const auto& f : m_fields)
         o.insert(f.edit->objectName(), f.edit->text());
     o.insert(QStringLiteral("representation"), representation());
+    o.insert(QStringLiteral("activation"), m_activation->currentData().toString());
+    o.insert(QStringLiteral("optimizer"), m_optimizer->currentData().toString());
     o.insert(QStringLiteral("trainingThreads"), m_threads->value());
     return o;
 }
@@ -255,6 +318,10 @@ void HyperparameterPanel::setState(const QJsonObject& state) {
         m_representation->findData(state.value(QStringLiteral("representation")).toString());
     if (rep >= 0)
         m_representation->setCurrentIndex(rep);
+    for (QComboBox* box : {m_activation, m_optimizer}) {
+        const int i = box->findData(state.value(box->objectName()).toString());
+        box->setCurrentIndex(i >= 0 ? i : 0); // sessions from before: the homework's
+    }
     if (state.contains(QStringLiteral("trainingThreads")))
         m_threads->setValue(state.value(QStringLiteral("trainingThreads")).toInt());
     revalidate();

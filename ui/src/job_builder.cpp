@@ -93,6 +93,9 @@ bool JobBuilder::homework(qm7::HomeworkConfig* config, QString* error) const {
         reason = m_hyper.firstError();
     if (reason.isEmpty() && !m_data.dataset())
         reason = QObject::tr("no data set is loaded");
+    if (reason.isEmpty() && !m_hyper.network().homework())
+        reason = QObject::tr("the homework trains its own network (one hidden layer, ReLU, "
+                             "Adam): set Hidden layers to one width, ReLU and Adam");
     if (!reason.isEmpty()) {
         if (error)
             *error = reason;
@@ -112,6 +115,7 @@ TrainJob JobBuilder::job(JobKind kind) const {
     job.kind = kind;
     job.data = m_data.dataset();
     job.threads = m_hyper.trainingThreads();
+    job.network = m_hyper.network();
     job.dataSource = m_data.source();
     job.augmentation = m_data.augmentation();
     return job;

@@ -11,6 +11,7 @@
 #include "qm7ui/parity_view.h"
 #include "qm7ui/plot_export.h"
 #include "qm7ui/plot_style.h"
+#include "qm7ui/predict_dialog.h"
 #include "qm7ui/report_renderer.h"
 #include "qm7ui/runs_table.h"
 #include "qm7ui/sweep_view.h"
@@ -235,6 +236,8 @@ void MainWindow::buildActions() {
                    &MainWindow::startSweep);
     run->addAction(tr("Learning &curve"), QKeySequence(tr("Ctrl+Shift+C")), this,
                    &MainWindow::startLearningCurve);
+    run->addSeparator();
+    PredictDialog::attach(this, run); // also: .xyz files dropped on the window
     run->addSeparator();
     run->addAction(tr("&Delete selected runs"), QKeySequence::Delete, m_runs,
                    [this] { m_runs->deleteSelected(true); });

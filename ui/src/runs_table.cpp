@@ -2,6 +2,7 @@
 
 #include "qm7ui/plot_style.h"
 
+#include "qm7/analysis/deep_recipe.h"
 #include "qm7/train/run_store.h"
 
 #include <QDateTime>
@@ -153,7 +154,7 @@ void RunsTable::setProjectDir(const QString& dir) {
             r.dir = path;
             r.kind = kindFromId(id);
             r.source = sourceOfRun(path);
-            r.run = std::make_shared<const qm7::RunResult>(qm7::loadRun(path.toStdString()));
+            r.run = std::make_shared<const qm7::RunResult>(qm7::loadAnyRun(path.toStdString()));
             m_records.push_back(r);
             appendRow(r);
         } catch (const std::exception&) {

@@ -1,5 +1,6 @@
 #include "qm7ui/train_worker.h"
 
+#include "qm7/analysis/deep_recipe.h"
 #include "qm7/analysis/homework.h"
 #include "qm7/train/run_store.h"
 #include "qm7/train/threads.h"
@@ -49,14 +50,22 @@ class SignalObserver : public qm7::TrainObserver {
                 saved.id += QStringLiteral("b");
             const QString dir = QDir(m_job.runsDir).filePath(saved.id);
             try {
-                qm7::saveRun(result, dir.toStdString(), m_job.dataSource.toStdString());
+                if (m_deep) // a deep run's folder: model.pt of its layers (qm7::saveDeepRun)
+                    qm7::saveDeepRun({*m_deep, {}}, dir.toStdString(),
+                                     m_job.dataSource.toStdString());
+                else
+                    qm7::saveRun(result, dir.toStdString(), m_job.dataSource.toStdString());
                 saved.dir = dir;
             } catch (const std::exception& e) {
                 saved.error = QString::fromStdString(e.what());
             }
         }
+        m_deep = nullptr;
         Q_EMIT m_worker->runFinished(run, std::make_shared<const qm7::RunResult>(result), saved);
     }
+
+    /// The deep result of the run onRunFinished is called for next (set just before).
+    void setDeepResult(const qm7::DeepResult* deep) { m_deep = deep; }
 
     /// Sends whatever is pending.
     void flush() {
@@ -88,6 +97,7 @@ class SignalObserver : public qm7::TrainObserver {
 
     TrainWorker* m_worker;
     const TrainJob& m_job;
+    const qm7::DeepResult* m_deep = nullptr;
     EpochBatch m_pending;
     qm7::Progress m_progress;
     bool m_hasProgress = false;
@@ -127,8 +137,12 @@ void TrainWorker::run(const TrainJob& job) {
                 out.homework = std::move(result);
         }
         std::vector<qm7::RunResult> results;
-        if (job.kind != JobKind::Homework)
+        if (job.kind != JobKind::Homework && job.network.homework())
             results = qm7::trainMany(*job.data, job.configs, options);
+        else if (job.kind != JobKind::Homework)
+            results = qm7::trainNetworkRuns(
+                *job.data, job.configs, job.network, options,
+                [&observer](int, const qm7::DeepResult& deep) { observer.setDeepResult(&deep); });
         observer.flush();
         for (auto& r : results) {
             out.cancelled = out.cancelled || r.cancelled;

@@ -1,11 +1,14 @@
 #include "qm7/analysis/deep_recipe.h"
 
+#include "qm7/train/deep_runs.h"
+#include "qm7/train/run_store.h"
 #include "qm7/util/atomic_file.h"
 
 #include <nlohmann/json.hpp>
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <iomanip>
 #include <sstream>
 #include <stdexcept>
@@ -133,6 +136,7 @@ void saveDeepRun(const DeepRun& run, const std::string& dir, const std::string& 
                        {"select", selectName(r.select)},
                        {"selected_step", r.selectedStep},
                        {"steps_done", r.stepsDone},
+                       {"train_rows", r.trainRows},
                        {"cancelled", r.cancelled},
                        {"seconds", r.seconds}};
     writeFileAtomically((base / "summary.json").string(), summary.dump(2) + "\n");
@@ -162,6 +166,79 @@ DeepRun loadDeepRun(const std::string& dir) {
             throw std::runtime_error(dir + ": expansion.json and model.pt do not match");
     }
     return run;
+}
+
+namespace {
+
+/// Rows of numbers of a CSV file with a header line.
+std::vector<std::vector<double>> readCsvNumbers(const fs::path& path) {
+    std::ifstream in(path);
+    if (!in)
+        throw std::runtime_error(path.string() + " cannot be read");
+    std::vector<std::vector<double>> rows;
+    std::string line;
+    std::getline(in, line); // header
+    while (std::getline(in, line)) {
+        std::vector<double> row;
+        std::stringstream cells(line);
+        std::string cell;
+        while (std::getline(cells, cell, ','))
+            row.push_back(std::stod(cell));
+        if (!row.empty())
+            rows.push_back(std::move(row));
+    }
+    return rows;
+}
+
+/// A deep run folder as a homework run (see loadAnyRun).
+RunResult loadDeepRunAsRun(const std::string& dir) {
+    const fs::path base(dir);
+    DeepRun run = loadDeepRun(dir);
+    DeepResult& r = run.result;
+    try {
+        const json summary = json::parse(readFile((base / "summary.json").string()));
+        r.bestStep = summary.value("best_step", 0LL);
+        r.stepsDone = summary.value("steps_done", 0LL);
+        r.trainRows = summary.value("train_rows", 0);
+        r.cancelled = summary.value("cancelled", false);
+        r.seconds = summary.value("seconds", 0.0);
+        for (const auto& h : readCsvNumbers(base / "history.csv")) {
+            if (h.size() < 6)
+                throw std::runtime_error("history.csv: a row has fewer than 6 numbers");
+            r.history.push_back({static_cast<long long>(h[0]), h[1], h[2], h[3], h[4], h[5]});
+        }
+        for (const auto& p : readCsvNumbers(base / "predictions.csv")) {
+            if (p.size() < 2)
+                throw std::runtime_error("predictions.csv: a row has fewer than 2 numbers");
+            r.testTrue.push_back(static_cast<float>(p[0]));
+            r.testPred.push_back(static_cast<float>(p[1]));
+        }
+    } catch (const std::invalid_argument& e) { // std::stod
+        throw std::runtime_error(dir + ": a damaged number (" + e.what() + ")");
+    } catch (const nlohmann::json::exception& e) {
+        throw std::runtime_error(dir + "/summary.json is damaged: " + e.what());
+    }
+    if (!r.testPred.empty())
+        r.test = computeMetrics(r.testTrue, r.testPred);
+    // The homework's settings these steps correspond to (epochs of trainRows rows).
+    const DeepConfig& d = r.config;
+    const int rows = r.trainRows > 0 ? r.trainRows : d.batchSize; // older folders: steps
+    const long long perEpoch = std::max<long long>(1, (rows + d.batchSize - 1) / d.batchSize);
+    TrainConfig c;
+    c.hidden = d.layers.empty() ? 0 : d.layers.front();
+    c.epochs = static_cast<int>((d.steps + perEpoch - 1) / perEpoch);
+    c.evalEvery = static_cast<int>(std::max<long long>(1, d.evalEvery / perEpoch));
+    c.batchSize = d.batchSize;
+    c.lr = d.lr;
+    c.seed = d.seed;
+    c.trainSize = d.trainSize;
+    return runResultOf(r, c, rows);
+}
+
+} // namespace
+
+RunResult loadAnyRun(const std::string& dir) {
+    return isDeepRun(dir) ? loadDeepRunAsRun(dir) : loadRun(dir);
 }
 
 std::vector<MoleculePrediction> predictMolecules(const DeepRun& run,

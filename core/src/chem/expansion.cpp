@@ -176,24 +176,9 @@ void CoulombExpansion::draw(const PreparedCoulomb& molecule, Rng& rng, float* ou
 }
 
 std::string CoulombExpansion::check(const Molecule& molecule) const {
-    if (molecule.atoms() == 0)
-        return "the molecule has no atoms";
-    if (molecule.atoms() > m_settings.atoms)
-        return "the molecule has " + std::to_string(molecule.atoms()) +
-               " atoms; the model takes at most " + std::to_string(m_settings.atoms);
-    for (int z : molecule.Z)
-        if (!std::binary_search(m_elements.begin(), m_elements.end(), z)) {
-            std::string seen;
-            for (int s : m_elements)
-                seen += (seen.empty() ? "" : " ") + elementSymbol(s);
-            const std::string name =
-                elementSymbol(z).empty() ? "Z=" + std::to_string(z) : elementSymbol(z);
-            return "element " + name + " was never seen in training (the model knows " + seen + ")";
-        }
-    const auto [i, j] = findCoincidentAtoms(molecule);
-    if (i >= 0)
-        return "atoms " + std::to_string(i + 1) + " and " + std::to_string(j + 1) +
-               " are at the same place";
+    const std::string why = whyModelCannotTake(molecule, m_elements, m_settings.atoms);
+    if (!why.empty())
+        return why;
     try {
         (void)coulombMatrix(molecule, m_settings.atoms);
     } catch (const std::exception& e) {

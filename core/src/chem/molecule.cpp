@@ -1,5 +1,6 @@
 #include "qm7/chem/molecule.h"
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <cmath>
@@ -83,5 +84,28 @@ MoleculeError::MoleculeError(const std::string& file, int frame, long line,
                              const std::string& problem)
     : std::runtime_error(describe(file, frame, line, problem)), m_file(file), m_frame(frame),
       m_line(line), m_problem(problem) {}
+
+std::string whyModelCannotTake(const Molecule& m, const std::vector<int>& elements, int atoms) {
+    if (m.atoms() == 0)
+        return "the molecule has no atoms";
+    if (m.atoms() > atoms)
+        return "it has " + std::to_string(m.atoms()) + " atoms, more than the " +
+               std::to_string(atoms) + " the model was built for (its padding size: at most " +
+               std::to_string(atoms) + " atoms)";
+    for (int z : m.Z)
+        if (!std::binary_search(elements.begin(), elements.end(), z)) {
+            std::string seen;
+            for (int e : elements)
+                seen += (seen.empty() ? "" : " ") + elementSymbol(e);
+            const std::string name = elementSymbol(z).empty() ? "?" : elementSymbol(z);
+            return "element " + name + " (Z = " + std::to_string(z) +
+                   ") never occurred in the training molecules (" + seen + ")";
+        }
+    const auto [i, j] = findCoincidentAtoms(m, 1e-3);
+    if (i >= 0)
+        return "atoms " + std::to_string(i + 1) + " and " + std::to_string(j + 1) +
+               " are at the same place";
+    return "";
+}
 
 } // namespace qm7

@@ -77,13 +77,12 @@ std::vector<int> parseLayers(const std::string& text) {
             used = 0;
         }
         if (used == 0 || used != item.size() || w < 1 || w > 100000)
-            throw std::invalid_argument("--layers '" + text +
-                                        "': give hidden widths between 1 and 100000 separated "
-                                        "by commas, e.g. 400,100");
+            throw std::invalid_argument("hidden layers '" + text +
+                                        "': widths 1 to 100000, comma-separated, e.g. 400,100");
         layers.push_back(w);
     }
     if (layers.empty())
-        throw std::invalid_argument("--layers is empty: give hidden widths such as 400,100");
+        throw std::invalid_argument("hidden layers: give widths such as 1000 or 400,100");
     return layers;
 }
 
@@ -394,6 +393,7 @@ DeepResult trainDeep(const DeepInputs& inputs, const DeepConfig& config,
     res.config = config;
     res.resumed = resumed;
     res.stepsDone = st.step;
+    res.trainRows = static_cast<int>(rows.size());
     res.cancelled = st.step < config.steps;
     save();
     if (st.best.empty() && st.step > 0)

@@ -1,9 +1,11 @@
 #pragma once
 /// @file hyperparameter_panel.h
 /// The training settings, validated in the field with the reason shown; defaults are the
-/// homework's.
+/// homework's. Hidden layers, activation and optimizer other than the homework's (one layer,
+/// ReLU, Adam) train with core's deep trainer (qm7/train/deep_runs.h).
 
 #include "qm7/analysis/experiments.h"
+#include "qm7/train/deep_runs.h"
 #include "qm7/train/trainer.h"
 
 #include <QJsonObject>
@@ -20,7 +22,8 @@ class QFormLayout;
 
 namespace qm7::ui {
 
-/// Hidden width, epochs, learning rate(s), batch, seeds, evaluation interval, n, threads.
+/// Hidden layers, activation, optimizer, epochs, learning rate(s), batch, seeds, evaluation
+/// interval, n, threads.
 class HyperparameterPanel : public QWidget {
     Q_OBJECT
   public:
@@ -38,6 +41,9 @@ class HyperparameterPanel : public QWidget {
     int seedCount() const;
     /// Training threads (qm7::TrainOptions::threads), 0 = all cores.
     int trainingThreads() const;
+    /// Hidden layers, activation and optimizer; network().homework() means the homework's
+    /// trainer (TrainConfig::hidden is the first width).
+    qm7::NetworkChoice network() const;
     /// The representation chosen for data built from molecules (cm, sorted, eigen, random-sorted).
     QString representation() const;
 
@@ -68,11 +74,17 @@ class HyperparameterPanel : public QWidget {
     QString coreError() const;
 
     std::vector<Field> m_fields;
+    QComboBox* m_activation;
+    QComboBox* m_optimizer;
     QComboBox* m_representation;
     QSpinBox* m_threads;
     QLabel* m_coreError;
     bool m_valid = true;
 };
+
+/// qm7::parseLayers ("400,100") checked by qm7::NetworkChoice::validate, with the message in
+/// error instead of an exception.
+std::vector<int> parseLayerList(const QString& text, QString* error);
 
 /// qm7::parseNumberList ("1e-3, 1e-4") with its message in error instead of an exception.
 std::vector<double> parseNumberList(const QString& text, QString* error);

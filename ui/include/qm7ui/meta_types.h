@@ -4,6 +4,7 @@
 
 #include "qm7/io/dataset.h"
 #include "qm7/analysis/homework.h"
+#include "qm7/train/deep_runs.h"
 #include "qm7/train/threads.h"
 #include "qm7/train/trainer.h"
 
@@ -32,6 +33,9 @@ struct TrainJob {
     JobKind kind = JobKind::Train;
     DatasetPtr data;
     std::vector<qm7::TrainConfig> configs;
+    /// The network; anything but the homework's (one ReLU layer, Adam) trains each config with
+    /// the deep trainer (qm7::trainNetworkRuns), one after another.
+    qm7::NetworkChoice network;
     int threads = 0;    ///< training threads (qm7::TrainOptions::threads), 0 = all cores
     QString runsDir;    ///< finished runs are saved here (qm7::saveRun) on the worker; "" = not
     QString dataSource; ///< recorded in each run's config.json

@@ -51,6 +51,10 @@ bool isDeepRun(const std::string& dir);
 /// Reads model.pt, expansion.json and the config back (history and predictions are not read).
 DeepRun loadDeepRun(const std::string& dir);
 
+/// A run folder of either kind as a homework run (qm7::loadRun; a deep run through runResultOf,
+/// without weights: its history, test predictions and settings, epochs of its training rows).
+RunResult loadAnyRun(const std::string& dir);
+
 /// A prediction for one molecule: the mean over draws and their standard deviation, or why the
 /// model cannot predict it (then energy and spread are NaN).
 struct MoleculePrediction {

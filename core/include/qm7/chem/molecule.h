@@ -50,6 +50,12 @@ Molecule permuteAtoms(const Molecule& molecule, const std::vector<int>& order);
 /// as (i, j) or (-1, -1).
 std::pair<int, int> findCoincidentAtoms(const Molecule& molecule, double minDistance = 1e-3);
 
+/// Why a model trained on molecules of `elements` (sorted) padded to `atoms` atoms cannot take
+/// a molecule (no atoms, too many atoms, an element it never saw, two atoms at the same place),
+/// in words; "" when it can.
+std::string whyModelCannotTake(const Molecule& molecule, const std::vector<int>& elements,
+                               int atoms);
+
 /// A problem with molecular input; what() names the file, the molecule (frame) and the line.
 class MoleculeError : public std::runtime_error {
   public:

@@ -135,6 +135,7 @@ struct DeepResult {
     long long bestStep = 0;     ///< step of the lowest validation MSE (whatever the selection)
     long long selectedStep = 0; ///< step of the weights in model (stepsDone for Final)
     long long stepsDone = 0;
+    int trainRows = 0;                                 ///< training rows used
     Metrics test;                                      ///< kcal/mol
     std::vector<float> testTrue, testPred, testSpread; ///< kcal/mol; spread = std over draws
     bool cancelled = false;

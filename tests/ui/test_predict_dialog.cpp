@@ -1,0 +1,171 @@
+// The workbench predicts molecules dropped on its window: a kernel ridge regression fold trained
+// on demo molecules, an .xyz of some of its test molecules plus molecules it must refuse, a real
+// drop event on the main window, and the rows of the prediction table.
+
+#include "qm7ui/main_window.h"
+#include "qm7ui/predict_dialog.h"
+
+#include "qm7/analysis/deep_recipe.h"
+#include "test_support.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QElapsedTimer>
+#include <QLabel>
+#include <QMimeData>
+#include <QSettings>
+#include <QTableWidget>
+#include <QTest>
+#include <QUrl>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <memory>
+
+using qm7::ui::MainWindow;
+using qm7::ui::PredictDialog;
+
+namespace {
+
+/// Processes events until done() or timeoutMs; false on timeout.
+template <class F> bool waitFor(F done, int timeoutMs) {
+    QElapsedTimer clock;
+    clock.start();
+    while (!done()) {
+        if (clock.elapsed() > timeoutMs)
+            return false;
+        QTest::qWait(20);
+    }
+    return true;
+}
+
+/// Sends a drag of the file onto the window, then its drop, as a user's drag and drop does.
+bool dropFile(QWidget& window, const QString& path) {
+    QMimeData mime;
+    mime.setUrls({QUrl::fromLocalFile(path)});
+    const QPoint at(window.width() / 2, window.height() / 2);
+    QDragEnterEvent enter(at, Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(&window, &enter);
+    if (!enter.isAccepted())
+        return false;
+    QDropEvent drop(QPointF(at), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(&window, &drop);
+    return drop.isAccepted();
+}
+
+} // namespace
+
+TEST(PredictDialog, AnXyzDroppedOnTheWindowFillsThePredictionTable) {
+    const qm7::test::QuickFold fold = qm7::test::quickKrrFold("ui_predict_fold");
+    if (fold.dir.empty())
+        GTEST_SKIP() << "the bundled demo data is absent";
+    std::vector<qm7::Molecule> four;
+    for (const auto& m : fold.test)
+        if (m.atoms() >= 10 && four.size() < 4)
+            four.push_back(m);
+    const std::string xyz = fold.dir + "/mine.xyz";
+    qm7::test::writeXyz(xyz, four,
+                        "2\nname=silicon\nSi 0 0 0\nH 1.5 0 0\n"
+                        "3\nname=clash\nC 0 0 0\nH 1.1 0 0\nH 1.1 0 0\n");
+    QSettings().setValue(QStringLiteral("predict/runDir"), QString::fromStdString(fold.dir));
+
+    MainWindow w(QString::fromStdString(qm7::test::freshDir("ui_predict_project")));
+    w.resize(1200, 800);
+    w.show();
+    // The menu action exists with its shortcut.
+    auto* action = w.findChild<QAction*>(QStringLiteral("predictAction"));
+    ASSERT_NE(action, nullptr);
+    EXPECT_EQ(action->shortcut(), QKeySequence(QStringLiteral("Ctrl+Shift+P")));
+    // Other files are not taken.
+    EXPECT_FALSE(dropFile(w, QStringLiteral("/tmp/notes.txt")));
+    ASSERT_TRUE(dropFile(w, QString::fromStdString(xyz)));
+
+    PredictDialog* dialog = nullptr;
+    ASSERT_TRUE(waitFor(
+        [&] {
+            dialog = w.findChild<PredictDialog*>();
+            return dialog && dialog->isVisible() && !dialog->isBusy() &&
+                   dialog->table()->rowCount() > 0;
+        },
+        60000))
+        << "no prediction table after the drop";
+    EXPECT_EQ(dialog->runDir(), QString::fromStdString(fold.dir)); // remembered in QSettings
+    QTableWidget* table = dialog->table();
+    ASSERT_EQ(table->rowCount(), 6);
+    EXPECT_TRUE(dialog->statusText().contains(QStringLiteral("krr model")))
+        << dialog->statusText().toStdString();
+    for (int r = 0; r < 4; ++r) {
+        SCOPED_TRACE(r);
+        EXPECT_EQ(table->item(r, 0)->text(), QString::fromStdString(four[r].name));
+        EXPECT_EQ(table->item(r, 1)->text().toInt(), four[r].atoms());
+        bool ok = false;
+        const double e = table->item(r, 2)->text().toDouble(&ok);
+        ASSERT_TRUE(ok) << table->item(r, 2)->text().toStdString();
+        EXPECT_NEAR(e, four[r].energy, 3 * fold.testRmse);
+    }
+    EXPECT_TRUE(table->item(4, 2)->text().contains(QStringLiteral("element Si")))
+        << table->item(4, 2)->text().toStdString();
+    EXPECT_TRUE(table->item(5, 2)->text().contains(QStringLiteral("at the same place")))
+        << table->item(5, 2)->text().toStdString();
+
+    if (qEnvironmentVariableIsSet("QM7_SCREENSHOTS")) // a look at the real table
+        dialog->grab().save(qEnvironmentVariable("QM7_SCREENSHOTS") +
+                            QStringLiteral("/predict_table.png"));
+
+    // A folder that cannot predict says why instead of a table.
+    dialog->setRunDir(QString::fromStdString(qm7::test::freshDir("ui_predict_empty")));
+    ASSERT_TRUE(
+        waitFor([&] { return !dialog->isBusy() && dialog->table()->rowCount() == 0; }, 60000));
+    EXPECT_TRUE(dialog->statusText().contains(QStringLiteral("no model.json")))
+        << dialog->statusText().toStdString();
+    QSettings().remove(QStringLiteral("predict/runDir"));
+}
+
+TEST(PredictDialog, ADeepRunShowsTheSpreadAndABadFileSaysWhy) {
+    const auto& demo = qm7::test::demoMolecules();
+    if (demo.empty())
+        GTEST_SKIP() << "the bundled demo data is absent";
+    qm7::MoleculeSplits splits;
+    splits.train.assign(demo.begin() + 100, demo.begin() + 400);
+    splits.val.assign(demo.begin() + 400, demo.begin() + 450);
+    splits.test.assign(demo.begin() + 450, demo.begin() + 500);
+    qm7::DeepConfig c;
+    c.layers = {32, 16};
+    c.steps = 300;
+    c.evalEvery = 100;
+    c.evalDraws = 2;
+    const std::string dir = qm7::test::freshDir("ui_predict_deep");
+    qm7::saveDeepRun(qm7::trainPaperRecipe(splits, c), dir, "demo");
+    const std::vector<qm7::Molecule> mine = {demo[1], demo[460], demo[470], demo[480]};
+    qm7::test::writeXyz(dir + "/mine.xyz", mine, "2\nname=silicon\nSi 0 0 0\nH 1.5 0 0\n");
+
+    QWidget window;
+    PredictDialog* dialog = PredictDialog::of(&window);
+    EXPECT_EQ(PredictDialog::of(&window), dialog); // one dialog per window
+    dialog->setRunDir(QString::fromStdString(dir));
+    dialog->show();
+    ASSERT_TRUE(dialog->predictFile(QString::fromStdString(dir + "/mine.xyz")));
+    ASSERT_TRUE(waitFor([&] { return !dialog->isBusy(); }, 60000));
+    ASSERT_EQ(dialog->table()->rowCount(), 5) << dialog->statusText().toStdString();
+    EXPECT_TRUE(dialog->statusText().contains(QStringLiteral("deep network")))
+        << dialog->statusText().toStdString();
+    EXPECT_TRUE(dialog->table()->item(0, 2)->text().contains(QStringLiteral(" ± ")))
+        << dialog->table()->item(0, 2)->text().toStdString();
+    EXPECT_GT(dialog->predictions()[0].spread, 0.0); // ethane: six H atoms sorted at random
+    EXPECT_TRUE(dialog->table()->item(4, 2)->text().contains(QStringLiteral("element Si")));
+    if (qEnvironmentVariableIsSet("QM7_SCREENSHOTS"))
+        dialog->grab().save(qEnvironmentVariable("QM7_SCREENSHOTS") +
+                            QStringLiteral("/predict_table_deep.png"));
+
+    // A damaged file: the reason names it, the table empties.
+    const std::string bad = dir + "/bad.xyz";
+    qm7::test::writeXyz(bad, {}, "2\nname=x\nC 0 0\n");
+    ASSERT_TRUE(dialog->predictFile(QString::fromStdString(bad)));
+    ASSERT_TRUE(waitFor([&] { return !dialog->isBusy(); }, 60000));
+    EXPECT_EQ(dialog->table()->rowCount(), 0);
+    EXPECT_TRUE(dialog->statusText().contains(QStringLiteral("bad.xyz")))
+        << dialog->statusText().toStdString();
+    QSettings().remove(QStringLiteral("predict/runDir"));
+}

@@ -1,0 +1,350 @@
+#include "qm7ui/predict_dialog.h"
+
+#include "qm7/train/threads.h"
+
+#include <QAction>
+#include <QDir>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMainWindow>
+#include <QMenu>
+#include <QMimeData>
+#include <QPushButton>
+#include <QSettings>
+#include <QSpinBox>
+#include <QTableWidget>
+#include <QThread>
+#include <QTimer>
+#include <QVBoxLayout>
+
+#include <cmath>
+#include <exception>
+
+namespace qm7::ui {
+namespace {
+
+const QString kRunDirKey = QStringLiteral("predict/runDir");
+
+/// The first local .xyz / .xyz.gz file a drag carries, "" when none.
+QString xyzOf(const QMimeData* mime) {
+    if (!mime || !mime->hasUrls())
+        return {};
+    for (const QUrl& url : mime->urls()) {
+        if (url.isLocalFile() && PredictDialog::acceptsFile(url.toLocalFile()))
+            return url.toLocalFile();
+    }
+    return {};
+}
+
+/// Accepts .xyz files dropped on the window it is installed on and hands them to its dialog.
+class DropFilter : public QObject {
+  public:
+    explicit DropFilter(QWidget* window) : QObject(window), m_window(window) {}
+
+  protected:
+    bool eventFilter(QObject* watched, QEvent* event) override {
+        if (watched != m_window)
+            return false;
+        switch (event->type()) {
+        case QEvent::DragEnter:
+        case QEvent::DragMove: {
+            auto* drag = static_cast<QDragMoveEvent*>(event);
+            if (xyzOf(drag->mimeData()).isEmpty())
+                return false;
+            drag->acceptProposedAction();
+            return true;
+        }
+        case QEvent::Drop: {
+            auto* drop = static_cast<QDropEvent*>(event);
+            const QString file = xyzOf(drop->mimeData());
+            if (file.isEmpty())
+                return false;
+            drop->acceptProposedAction();
+            // Not inside the drop: the drag source waits until the event returns.
+            QWidget* window = m_window;
+            QTimer::singleShot(0, window, [window, file] {
+                PredictDialog* dialog = PredictDialog::of(window);
+                dialog->show();
+                dialog->raise();
+                dialog->predictFile(file);
+            });
+            return true;
+        }
+        default:
+            return false;
+        }
+    }
+
+  private:
+    QWidget* m_window;
+};
+
+QTableWidgetItem* cell(const QString& text, Qt::Alignment align = Qt::AlignLeft) {
+    auto* item = new QTableWidgetItem(text);
+    item->setFlags(Qt::ItemIsEnabled | Qt::ItemIsSelectable);
+    item->setTextAlignment(align | Qt::AlignVCenter);
+    return item;
+}
+
+} // namespace
+
+/// What the background prediction produced.
+struct PredictDialog::Outcome {
+    std::vector<qm7::PredictedMolecule> predictions;
+    QString description;
+    QString error;
+};
+
+PredictDialog::PredictDialog(QWidget* parent) : QDialog(parent) {
+    setObjectName(QStringLiteral("predictDialog"));
+    setWindowTitle(tr("Predict molecules"));
+    m_runEdit = new QLineEdit(this);
+    m_runEdit->setObjectName(QStringLiteral("predictRunDir"));
+    m_runEdit->setPlaceholderText(tr("a fold of qm7 cv (e.g. cv-krr/fold-0) or a deep run"));
+    m_runEdit->setText(QSettings().value(kRunDirKey).toString());
+    connect(m_runEdit, &QLineEdit::editingFinished, this, [this] {
+        if (m_runEdit->text() != QSettings().value(kRunDirKey).toString())
+            setRunDir(m_runEdit->text());
+    });
+    auto* runButton = new QPushButton(tr("Choose…"), this);
+    connect(runButton, &QPushButton::clicked, this, &PredictDialog::chooseRunDir);
+    auto* runRow = new QHBoxLayout;
+    runRow->addWidget(m_runEdit, 1);
+    runRow->addWidget(runButton);
+
+    m_fileLabel = new QLabel(tr("drop an .xyz file on the window, or open one"), this);
+    m_fileLabel->setObjectName(QStringLiteral("predictFile"));
+    auto* fileButton = new QPushButton(tr("Open .xyz…"), this);
+    connect(fileButton, &QPushButton::clicked, this, &PredictDialog::chooseFile);
+    auto* fileRow = new QHBoxLayout;
+    fileRow->addWidget(m_fileLabel, 1);
+    fileRow->addWidget(fileButton);
+
+    m_draws = new QSpinBox(this);
+    m_draws->setObjectName(QStringLiteral("predictDraws"));
+    m_draws->setRange(1, 1000);
+    m_draws->setValue(10);
+    m_draws->setMaximumWidth(90);
+    m_draws->setToolTip(tr("Random sortings averaged per molecule (models on randomly sorted "
+                           "Coulomb matrices); their standard deviation is the ± spread"));
+    connect(m_draws, &QSpinBox::valueChanged, this, [this] {
+        if (!m_file.isEmpty())
+            start();
+    });
+
+    auto* form = new QFormLayout;
+    form->addRow(tr("Run folder"), runRow);
+    form->addRow(tr("Molecules"), fileRow);
+    form->addRow(tr("Random draws"), m_draws);
+
+    m_status = new QLabel(this);
+    m_status->setObjectName(QStringLiteral("predictStatus"));
+    m_status->setWordWrap(true);
+
+    m_table = new QTableWidget(0, 4, this);
+    m_table->setObjectName(QStringLiteral("predictTable"));
+    m_table->setHorizontalHeaderLabels({tr("Molecule"), tr("Atoms"),
+                                        tr("Predicted atomization energy (kcal/mol)"),
+                                        tr("Reference (kcal/mol)")});
+    m_table->verticalHeader()->setVisible(false);
+    QHeaderView* header = m_table->horizontalHeader();
+    header->setSectionResizeMode(QHeaderView::ResizeToContents);
+    for (int c : {2, 3}) { // numbers in columns as wide as their titles; a refusal spans both
+        header->setSectionResizeMode(c, QHeaderView::Fixed);
+        header->resizeSection(
+            c,
+            header->fontMetrics().horizontalAdvance(m_table->horizontalHeaderItem(c)->text()) + 30);
+    }
+    m_table->setWordWrap(true);
+    m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+
+    auto* layout = new QVBoxLayout(this);
+    layout->addLayout(form);
+    layout->addWidget(m_status);
+    layout->addWidget(m_table, 1);
+    resize(820, 440);
+}
+
+PredictDialog::~PredictDialog() {
+    if (m_worker) {
+        m_worker->disconnect(this);
+        m_worker->wait();
+        delete m_worker;
+    }
+}
+
+void PredictDialog::attach(QMainWindow* window, QMenu* menu) {
+    QAction* action = menu->addAction(tr("Pre&dict molecules (.xyz)…"),
+                                      QKeySequence(tr("Ctrl+Shift+P")), window, [window] {
+                                          PredictDialog* dialog = of(window);
+                                          dialog->show();
+                                          dialog->raise();
+                                          if (dialog->m_file.isEmpty())
+                                              dialog->chooseFile();
+                                      });
+    action->setObjectName(QStringLiteral("predictAction"));
+    action->setToolTip(tr("Predict atomization energies of your molecules with a trained run; "
+                          "an .xyz dropped on the window does the same"));
+    window->setAcceptDrops(true);
+    window->installEventFilter(new DropFilter(window));
+}
+
+PredictDialog* PredictDialog::of(QWidget* window) {
+    auto* dialog = window->findChild<PredictDialog*>(QString(), Qt::FindDirectChildrenOnly);
+    return dialog ? dialog : new PredictDialog(window);
+}
+
+bool PredictDialog::acceptsFile(const QString& path) {
+    const QString lower = path.toLower();
+    return lower.endsWith(QStringLiteral(".xyz")) || lower.endsWith(QStringLiteral(".xyz.gz"));
+}
+
+QString PredictDialog::runDir() const {
+    return m_runEdit->text().trimmed();
+}
+
+QString PredictDialog::statusText() const {
+    return m_status->text();
+}
+
+void PredictDialog::setRunDir(const QString& dir) {
+    m_runEdit->setText(dir);
+    QSettings().setValue(kRunDirKey, dir);
+    if (!m_file.isEmpty())
+        start();
+}
+
+void PredictDialog::chooseRunDir() {
+    QString from = runDir();
+    if (from.isEmpty() || !QFileInfo::exists(from))
+        from = QDir::homePath();
+    const QString dir = QFileDialog::getExistingDirectory(
+        this, tr("Run folder to predict with (a fold of qm7 cv, or a deep run)"), from);
+    if (!dir.isEmpty())
+        setRunDir(dir);
+}
+
+void PredictDialog::chooseFile() {
+    const QString from = m_file.isEmpty() ? QDir::homePath() : QFileInfo(m_file).absolutePath();
+    const QString file = QFileDialog::getOpenFileName(this, tr("Molecules to predict"), from,
+                                                      tr("Molecules (*.xyz *.xyz.gz)"));
+    if (!file.isEmpty())
+        predictFile(file);
+}
+
+bool PredictDialog::predictFile(const QString& path) {
+    m_file = path;
+    m_fileLabel->setText(QDir::toNativeSeparators(path));
+    if (runDir().isEmpty()) {
+        m_status->setText(tr("Choose the run folder to predict with: a fold of qm7 cv (e.g. "
+                             "cv-krr/fold-0) or a deep run."));
+        if (isVisible())
+            chooseRunDir();
+        return !runDir().isEmpty();
+    }
+    if (isBusy()) {
+        m_again = true;
+        return false;
+    }
+    start();
+    return true;
+}
+
+void PredictDialog::start() {
+    if (runDir().isEmpty() || m_file.isEmpty())
+        return;
+    if (m_worker) {
+        m_again = true;
+        return;
+    }
+    auto outcome = std::make_shared<Outcome>();
+    m_outcome = outcome;
+    const std::string dir = runDir().toStdString();
+    const std::string file = m_file.toStdString();
+    const int draws = m_draws->value();
+    // Loading a model and drawing sortings can take seconds: never on the GUI thread.
+    m_worker = QThread::create([outcome, dir, file, draws] {
+        try {
+            qm7::setUpNumerics();
+            const qm7::MoleculePredictor predictor(dir);
+            outcome->predictions = predictor.predict(qm7::readMoleculesToPredict(file), draws);
+            outcome->description = QString::fromStdString(predictor.description(draws));
+        } catch (const std::exception& e) {
+            outcome->error = QString::fromStdString(e.what());
+        }
+    });
+    m_worker->setObjectName(QStringLiteral("qm7-predict"));
+    connect(m_worker, &QThread::finished, this, &PredictDialog::onWorkerDone);
+    m_status->setText(tr("Predicting the molecules of %1…").arg(QFileInfo(m_file).fileName()));
+    m_worker->start();
+}
+
+void PredictDialog::onWorkerDone() {
+    m_worker->wait();
+    delete m_worker;
+    m_worker = nullptr;
+    const Outcome outcome = std::move(*m_outcome);
+    m_outcome.reset();
+    if (m_again) { // the run folder, file or draws changed meanwhile
+        m_again = false;
+        start();
+        return;
+    }
+    m_predictions = outcome.predictions;
+    if (!outcome.error.isEmpty()) {
+        m_predictions.clear();
+        m_status->setText(tr("Cannot predict: %1").arg(outcome.error));
+        m_status->setStyleSheet(QStringLiteral("color: #b00020;"));
+    } else {
+        int refused = 0;
+        for (const auto& p : m_predictions)
+            refused += p.predicted() ? 0 : 1;
+        QString text = tr("%1 molecule(s) with the %2 of %3.")
+                           .arg(m_predictions.size())
+                           .arg(outcome.description, QDir::toNativeSeparators(runDir()));
+        if (refused > 0)
+            text += tr(" %1 cannot be predicted (reasons in the table).").arg(refused);
+        m_status->setText(text);
+        m_status->setStyleSheet(QString());
+    }
+    fillTable();
+    Q_EMIT predictionFinished();
+}
+
+void PredictDialog::fillTable() {
+    m_table->clearSpans();
+    m_table->setRowCount(static_cast<int>(m_predictions.size()));
+    const auto right = Qt::AlignRight;
+    for (int r = 0; r < m_table->rowCount(); ++r) {
+        const qm7::PredictedMolecule& p = m_predictions[static_cast<std::size_t>(r)];
+        m_table->setItem(r, 0, cell(QString::fromStdString(p.name)));
+        m_table->setItem(r, 1, cell(QString::number(p.atoms), right));
+        if (!p.predicted()) {
+            auto* why = cell(tr("cannot predict: %1").arg(QString::fromStdString(p.reason)));
+            why->setForeground(QColor(0xb0, 0x00, 0x20));
+            why->setToolTip(why->text());
+            m_table->setItem(r, 2, why);
+            m_table->setItem(r, 3, cell(QString()));
+            m_table->setSpan(r, 2, 1, 2);
+            continue;
+        }
+        QString value = QString::number(p.energy, 'f', 2);
+        if (!std::isnan(p.spread))
+            value += QStringLiteral(" ± ") + QString::number(p.spread, 'f', 2);
+        m_table->setItem(r, 2, cell(value, right));
+        m_table->setItem(r, 3,
+                         cell(std::isnan(p.reference) ? QStringLiteral("–")
+                                                      : QString::number(p.reference, 'f', 2),
+                              right));
+    }
+    m_table->resizeRowsToContents();
+}
+
+} // namespace qm7::ui
