@@ -1,5 +1,6 @@
 #include "qm7/analysis/krr_curve.h"
 
+#include "qm7/train/metrics.h"
 #include "qm7/train/trainer.h"
 #include "qm7/util/series.h"
 
@@ -107,16 +108,11 @@ std::vector<CurveRow> krrLearningCurve(const Dataset& data, const KrrCurveConfig
                 X, y);
             const KrrSelection sel = selectKrr(X, y, Xval, yval, d, grid);
             const std::vector<double> pred = predictKrr(sel.model, Xtest);
-            double se = 0, ae = 0;
-            for (std::size_t i = 0; i < pred.size(); ++i) {
-                const double e = pred[i] - data.test.y[i];
-                se += e * e;
-                ae += std::fabs(e);
-            }
-            const double count = static_cast<double>(pred.size());
-            mse.push_back(se / count);
-            rmse.push_back(std::sqrt(se / count));
-            mae.push_back(ae / count);
+            const Metrics test =
+                computeMetrics(data.test.y, std::vector<float>(pred.begin(), pred.end()));
+            mse.push_back(test.mse);
+            rmse.push_back(test.rmse);
+            mae.push_back(test.mae);
             if (progress)
                 progress(++done, total);
         }
