@@ -3,6 +3,7 @@
 #include "qm7ui/data_panel.h"
 #include "qm7ui/hyperparameter_panel.h"
 #include "qm7ui/learning_curve_view.h"
+#include "qm7ui/cv_view.h"
 #include "qm7ui/main_window.h"
 #include "qm7ui/sweep_view.h"
 #include "qm7ui/training_controller.h"
@@ -76,6 +77,20 @@ bool grabCurveFolder(qm7::ui::MainWindow* w, const QString& folder, const QStrin
     view->setRuns(runs, 0);
     view->setMeasured(qm7::loadVerification(folder.toStdString()));
     return grabTab(w, Curve, dir, {name});
+}
+
+/// A folder holding a `cv-paper-demo-k5` results folder (QM7_SCREENSHOT_CV) in the
+/// Cross-validation tab: its finished folds beside the published anchors.
+bool grabCvFolder(qm7::ui::MainWindow* w, const QString& folder, const QString& dir,
+                  const QString& name) {
+    auto* view = w->findChild<qm7::ui::CvView*>();
+    if (!view)
+        return false;
+    view->setModel(qm7::CvModel::Paper);
+    view->setFolds(5);
+    view->setTrainSize(0);
+    view->setOutputFolder(folder);
+    return grabTab(w, w->tabs()->indexOf(view), dir, {name});
 }
 
 } // namespace
@@ -152,6 +167,9 @@ void startScreenshotTour(qm7::ui::MainWindow* w, const QString& dir) {
                 ok && !folder.isEmpty())
                 ok =
                     grabCurveFolder(w, folder, dir, QStringLiteral("learning_curve_demo_measured"));
+            // Real cross-validation results, when given: the paper's network fold by fold.
+            if (const QString cv = qEnvironmentVariable("QM7_SCREENSHOT_CV"); ok && !cv.isEmpty())
+                ok = grabCvFolder(w, cv, dir, QStringLiteral("cross_validation_paper"));
             QApplication::exit(ok ? 0 : 1);
             return;
         }
