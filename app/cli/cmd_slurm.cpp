@@ -226,8 +226,8 @@ int runSlurm(const SlurmOptions& o, const std::vector<std::string>& extras) {
                             shellQuote(arrayPath.string()) +
                             ")\narray=${array%%;*}\ncollect=$(sbatch --parsable "
                             "--dependency=afterok:$array " +
-                            shellQuote(collectPath.string()) +
-                            ")\necho \"array job $array, collect job ${collect%%;*}\"\n");
+                            shellQuote(collectPath.string()) + ")\necho \"array job $array, " +
+                            (cv ? "summary" : "collect") + " job ${collect%%;*}\"\n");
     fs::permissions(submitPath, fs::perms::owner_exec | fs::perms::group_exec,
                     fs::perm_options::add);
 
@@ -243,7 +243,8 @@ int runSlurm(const SlurmOptions& o, const std::vector<std::string>& extras) {
     const std::string arrayId = sbatch(arrayPath.string(), "");
     const std::string collectId = sbatch(collectPath.string(), arrayId);
     std::cout << "array job:   " << arrayId << " (" << o.array << " tasks)\n"
-              << "collect job: " << collectId << " (after " << arrayId << " succeeds)\n";
+              << (cv ? "summary job: " : "collect job: ") << collectId << " (after " << arrayId
+              << " succeeds)\n";
     return kOk;
 }
 
