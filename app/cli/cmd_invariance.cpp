@@ -1,6 +1,9 @@
 // qm7 invariance: question 8. The same model on every representation (same split, same
-// seeds): test errors and how much predictions change when atoms are relabelled.
+// seeds): test errors and how much predictions change when atoms are relabelled. With
+// --folds K: cross-validation studies of every representation and the paper's network
+// (invariance_cv.cpp).
 #include "commands.h"
+#include "invariance_cv.h"
 #include "job_progress.h"
 
 #include "qm7/util/atomic_file.h"
@@ -33,7 +36,27 @@ struct InvarianceCli {
     int draws = 10;
     TrainConfig config;
     int threads = 0; ///< training threads, 0 = all cores
+    int folds = 0;   ///< 0 = one split (the table of question 8), else cross-validation
+    int trainSize = 0;
+    bool noPaper = false;
+    long long paperSteps = 0;
 };
+
+/// --folds K: the comparison over cross-validation studies.
+int runInvarianceFolds(const InvarianceCli& o) {
+    InvarianceCvOptions cv;
+    cv.from = o.from;
+    cv.out = o.out.empty() ? "invariance" : o.out;
+    cv.folds = o.folds;
+    cv.seed = o.splitSeed;
+    cv.representations = o.representations;
+    cv.config = o.config;
+    cv.threads = o.threads;
+    cv.trainSize = o.trainSize;
+    cv.paper = !o.noPaper;
+    cv.paperSteps = o.paperSteps;
+    return runInvarianceCv(cv);
+}
 
 /// One row of the result: a representation trained with one seed.
 struct RunRow {
@@ -56,6 +79,10 @@ std::string formatRow(const char* format, ...) {
 }
 
 int runInvariance(const InvarianceCli& o) {
+    if (o.folds != 0)
+        return runInvarianceFolds(o);
+    if (o.trainSize != 0 || o.noPaper || o.paperSteps != 0)
+        throw UsageError("--train-size, --no-paper and --paper-steps need --folds K");
     const std::string why = o.config.validate();
     if (!why.empty())
         throw UsageError(why);
@@ -224,6 +251,14 @@ Command addInvarianceCommand(CLI::App& app) {
     sub->add_option("--sigma", o->sigma, "Row-norm noise of random-sorted")->capture_default_str();
     sub->add_option("--draws", o->draws, "Random-sorted draws averaged at evaluation")
         ->capture_default_str();
+    sub->add_option("--folds", o->folds,
+                    "K >= 2: cross-validate every representation and the paper's network on the "
+                    "same K folds (results in <out>/cv-*, table comparison.md); reruns continue");
+    sub->add_option("--train-size", o->trainSize,
+                    "With --folds: only n training molecules per fold (0 = all)");
+    sub->add_flag("--no-paper", o->noPaper, "With --folds: leave out the paper's network");
+    sub->add_option("--paper-steps", o->paperSteps,
+                    "With --folds: steps of the paper's network (default 1,000,000)");
     addTrainingOptions(sub, o->config, o->threads);
     return {sub, [o] { return runInvariance(*o); }};
 }

@@ -1,8 +1,10 @@
 // qm7 slurm: a multi-run command as a Slurm job array filling one project folder, and qm7 collect
-// as a job that runs once the whole array has succeeded (--dependency=afterok).
+// as a job that runs once the whole array has succeeded (--dependency=afterok). For cv: task i
+// runs fold i into the results folder, then qm7 cv without --fold prints the summary.
 #include "commands.h"
 #include "project_cli.h"
 
+#include "qm7/analysis/cross_validation.h"
 #include "qm7/util/atomic_file.h"
 
 #include <cstdio>
@@ -40,15 +42,16 @@ std::string selfPath() {
     return ec ? std::string("qm7") : self.string();
 }
 
-/// The value of --data made absolute when it names a file (the jobs may start elsewhere).
-void absolutizeData(std::vector<std::string>& args) {
+/// The value of option (--data, --from, ...) made absolute when it names a file (the jobs may
+/// start elsewhere).
+void absolutizeData(std::vector<std::string>& args, const std::string& option = "--data") {
     for (std::size_t i = 0; i < args.size(); ++i) {
         std::string* value = nullptr;
         std::string prefix;
-        if (args[i] == "--data" && i + 1 < args.size()) {
+        if (args[i] == option && i + 1 < args.size()) {
             value = &args[i + 1];
-        } else if (args[i].rfind("--data=", 0) == 0) {
-            prefix = "--data=";
+        } else if (args[i].rfind(option + "=", 0) == 0) {
+            prefix = option + "=";
             args[i] = args[i].substr(prefix.size());
             value = &args[i];
         }
@@ -84,10 +87,44 @@ std::string sbatch(const std::string& script, const std::string& dependency) {
     return id;
 }
 
+/// The value of option in args (as "--x v" or "--x=v"); fallback when absent.
+std::string optionValue(const std::vector<std::string>& args, const std::string& option,
+                        const std::string& fallback) {
+    std::string value = fallback;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        if (args[i] == option && i + 1 < args.size())
+            value = args[i + 1];
+        else if (args[i].rfind(option + "=", 0) == 0)
+            value = args[i].substr(option.size() + 1);
+    }
+    return value;
+}
+
+/// cv on the cluster: one task per fold (--array equals --folds) and no --fold of its own.
+void checkCvArray(const SlurmOptions& o, const std::vector<std::string>& args) {
+    for (const std::string& a : args)
+        if (a == "--fold" || a.rfind("--fold=", 0) == 0)
+            throw UsageError("qm7 slurm cv runs fold i in task i: leave out --fold");
+    if (!o.collectOut.empty())
+        throw UsageError("--collect-out is for sweep, curve and homework; cv's summary is "
+                         "printed in its log and written to the results folder (cv.csv)");
+    try {
+        parseCvModel(optionValue(args, "--model", "krr"));
+        parseRepresentation(optionValue(args, "--representation", "sorted"));
+    } catch (const std::invalid_argument& e) {
+        throw UsageError(std::string("qm7 cv: ") + e.what());
+    }
+    const std::string folds = optionValue(args, "--folds", "5");
+    if (folds != std::to_string(o.array))
+        throw UsageError("qm7 slurm cv runs one fold per task: --array " + std::to_string(o.array) +
+                         " must equal --folds (" + folds + ")");
+}
+
 int runSlurm(const SlurmOptions& o, const std::vector<std::string>& extras) {
-    if (extras.empty() || projectCommands().count(extras.front()) == 0)
+    const bool cv = !extras.empty() && extras.front() == "cv";
+    if (extras.empty() || (!cv && projectCommands().count(extras.front()) == 0))
         throw UsageError("name the command to run on the cluster first: qm7 slurm sweep|curve|"
-                         "homework [its options] --array N --time HH:MM --cpus-per-task C");
+                         "homework|cv [its options] --array N --time HH:MM --cpus-per-task C");
     if (o.array < 1)
         throw UsageError("--array must be at least 1");
     if (o.cpus < 1)
@@ -102,6 +139,11 @@ int runSlurm(const SlurmOptions& o, const std::vector<std::string>& extras) {
                          " needs --out: the project folder that the "
                          "tasks fill (on a file system every node sees)");
     absolutizeData(args);
+    if (cv) {
+        checkCvArray(o, args);
+        absolutizeData(args, "--from");
+        absolutizeData(args, "--folds-from");
+    }
     std::string threads = std::to_string(o.cpus); // one per allocated CPU, not per CPU of the node
     for (std::size_t i = 1; i < extras.size(); ++i) {
         if (extras[i] == "--threads" && i + 1 < extras.size())
@@ -114,14 +156,16 @@ int runSlurm(const SlurmOptions& o, const std::vector<std::string>& extras) {
     const fs::path collectOut =
         o.collectOut.empty() ? out : fs::absolute(o.collectOut).lexically_normal();
     const fs::path dir = out / "slurm";
-    fs::create_directories(dir / "logs");
 
     // Check the command's options now rather than in the queue.
     {
         CLI::App app;
-        const Command keep = projectCommands().at(command)(app); // owns the options being parsed
+        const CommandFactory factory = cv ? addCvCommand : projectCommands().at(command);
+        const Command keep = factory(app); // owns the options being parsed
         std::vector<std::string> check{"qm7", command};
         check.insert(check.end(), args.begin(), args.end());
+        if (cv)
+            check.insert(check.end(), {"--fold", "0"});
         check.insert(check.end(), {"--out", out.string()});
         std::vector<char*> argv;
         for (auto& a : check)
@@ -133,6 +177,7 @@ int runSlurm(const SlurmOptions& o, const std::vector<std::string>& extras) {
         }
     }
 
+    fs::create_directories(dir / "logs");
     const std::string qm7 = shellQuote(selfPath());
     const std::string name = "qm7-" + command;
     auto header = [&](const std::string& job, int cpus) {
@@ -146,19 +191,32 @@ int runSlurm(const SlurmOptions& o, const std::vector<std::string>& extras) {
     std::string array = header(name, o.cpus);
     array += "#SBATCH --array=0-" + std::to_string(o.array - 1) +
              "\n#SBATCH --output=" + (dir / "logs" / (name + "-%A_%a.out")).string() + "\n";
-    array += "# Each task trains its slice (task = SLURM_ARRAY_TASK_ID of " +
-             std::to_string(o.array) + ") into the project folder.\nexec " + qm7 + " " + command;
+    std::string commandLine = qm7 + " " + command;
     for (const auto& a : args)
-        array += " " + shellQuote(a);
+        commandLine += " " + shellQuote(a);
+    if (cv)
+        array += "# Task i trains fold i (SLURM_ARRAY_TASK_ID of " + std::to_string(o.array) +
+                 ") into the results folder; the first task to start writes partition.json.\n"
+                 "exec " +
+                 commandLine + " --fold \"$SLURM_ARRAY_TASK_ID\"";
+    else
+        array += "# Each task trains its slice (task = SLURM_ARRAY_TASK_ID of " +
+                 std::to_string(o.array) + ") into the project folder.\nexec " + commandLine;
     array += " --out " + shellQuote(out.string()) + "\n";
 
-    std::string collect = header("qm7-collect", 1);
-    collect += "#SBATCH --output=" + (dir / "logs" / "qm7-collect-%j.out").string() + "\n";
-    collect += "exec " + qm7 + " collect --project " + shellQuote(out.string()) + " --out " +
-               shellQuote(collectOut.string()) + "\n";
+    const std::string after = cv ? "qm7-cv-summary" : "qm7-collect";
+    std::string collect = header(after, 1);
+    collect += "#SBATCH --output=" + (dir / "logs" / (after + "-%j.out")).string() + "\n";
+    if (cv)
+        collect += "# Every fold is on disk: reads them back, prints mean +- std and writes "
+                   "cv.csv.\nexec " +
+                   commandLine + " --out " + shellQuote(out.string()) + "\n";
+    else
+        collect += "exec " + qm7 + " collect --project " + shellQuote(out.string()) + " --out " +
+                   shellQuote(collectOut.string()) + "\n";
 
     const fs::path arrayPath = dir / (command + "-array.sbatch");
-    const fs::path collectPath = dir / "collect.sbatch";
+    const fs::path collectPath = dir / (cv ? "summary.sbatch" : "collect.sbatch");
     const fs::path submitPath = dir / "submit.sh";
     writeFileAtomically(arrayPath.string(), array);
     writeFileAtomically(collectPath.string(), collect);
@@ -168,23 +226,25 @@ int runSlurm(const SlurmOptions& o, const std::vector<std::string>& extras) {
                             shellQuote(arrayPath.string()) +
                             ")\narray=${array%%;*}\ncollect=$(sbatch --parsable "
                             "--dependency=afterok:$array " +
-                            shellQuote(collectPath.string()) +
-                            ")\necho \"array job $array, collect job ${collect%%;*}\"\n");
+                            shellQuote(collectPath.string()) + ")\necho \"array job $array, " +
+                            (cv ? "summary" : "collect") + " job ${collect%%;*}\"\n");
     fs::permissions(submitPath, fs::perms::owner_exec | fs::perms::group_exec,
                     fs::perm_options::add);
 
     std::cout << "array job script:   " << arrayPath.string() << "\n"
-              << "collect job script: " << collectPath.string() << "\n"
+              << (cv ? "summary job script: " : "collect job script: ") << collectPath.string()
+              << "\n"
               << "submit both:        sh " << submitPath.string() << "\n"
               << "task logs:          " << (dir / "logs").string() << "\n"
               << "project folder:     " << out.string() << "\n"
-              << "tables and report:  " << collectOut.string() << "\n";
+              << "tables and report:  " << (cv ? out : collectOut).string() << "\n";
     if (!o.submit)
         return kOk;
     const std::string arrayId = sbatch(arrayPath.string(), "");
     const std::string collectId = sbatch(collectPath.string(), arrayId);
     std::cout << "array job:   " << arrayId << " (" << o.array << " tasks)\n"
-              << "collect job: " << collectId << " (after " << arrayId << " succeeds)\n";
+              << (cv ? "summary job: " : "collect job: ") << collectId << " (after " << arrayId
+              << " succeeds)\n";
     return kOk;
 }
 
@@ -194,7 +254,8 @@ Command addSlurmCommand(CLI::App& app) {
     auto o = std::make_shared<SlurmOptions>();
     CLI::App* sub = app.add_subcommand(
         "slurm", "Write (and --submit) a Slurm job array for sweep, curve or homework, with "
-                 "qm7 collect as a dependent job. Usage: qm7 slurm <command> [its options] "
+                 "qm7 collect as a dependent job, or for cv (task i = fold i, --array = --folds; "
+                 "the summary as the dependent job). Usage: qm7 slurm <command> [its options] "
                  "--array N --time HH:MM --cpus-per-task C [--submit]");
     sub->allow_extras();
     sub->add_option("--array", o->array, "Number of tasks in the job array")->required();

@@ -1,8 +1,11 @@
-// qm7 invariance (question 8), run as a user runs it, with a tiny network.
+// qm7 invariance (question 8), run as a user runs it, with a tiny network: one split, and
+// --folds K (cross-validation studies of each representation and the paper network, one table).
+#include "qm7/util/atomic_file.h"
 #include "test_support.h"
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -63,5 +66,96 @@ TEST(InvarianceCli, BadArgumentsExitWithTwo) {
         EXPECT_EQ(qm7::test::runCommand(qm7::test::cliPath() + " invariance " + args, &out), 2)
             << args << "\n"
             << out;
+    }
+}
+
+namespace {
+
+/// The cells of a CSV line (no quoted commas in the rows read here).
+std::vector<std::string> csvCells(const std::string& line) {
+    std::vector<std::string> cells;
+    std::stringstream ss(line);
+    std::string cell;
+    while (std::getline(ss, cell, ','))
+        cells.push_back(cell);
+    return cells;
+}
+
+/// The representation,network rows (not the published anchors) of comparison.csv.
+std::vector<std::vector<std::string>> comparisonRows(const std::string& dir) {
+    std::ifstream csv(fs::path(dir) / "comparison.csv");
+    std::string line;
+    std::getline(csv, line);
+    std::vector<std::vector<std::string>> rows;
+    while (std::getline(csv, line)) {
+        if (line.find(",published,") == std::string::npos)
+            rows.push_back(csvCells(line));
+    }
+    return rows;
+}
+
+} // namespace
+
+TEST(InvarianceCli, FoldsCompareRepresentationsAndThePaperNetworkOnTheSameFolds) {
+    const std::string dir = qm7::test::freshDir("invariance_cli_folds");
+    const std::string command = qm7::test::cliPath() +
+                                " invariance --from demo --folds 3 --train-size 200 --epochs 5 "
+                                "--representations sorted,eigen --paper-steps 200 --threads 1 "
+                                "--out " +
+                                dir;
+    std::string out;
+    const int rc = qm7::test::runCommand(command, &out);
+    if (out.find("demo data (qm7.xyz.gz) was not found") != std::string::npos)
+        GTEST_SKIP() << "the bundled demo data is absent";
+    ASSERT_EQ(rc, 0) << out;
+    ASSERT_TRUE(fs::exists(fs::path(dir) / "comparison.md")) << out;
+    const auto rows = comparisonRows(dir);
+    ASSERT_EQ(rows.size(), 3u) << out; // sorted, eigen, the paper's network
+    EXPECT_EQ(rows[0][0], "sorted");
+    EXPECT_EQ(rows[1][0], "eigen");
+    EXPECT_EQ(rows[2][0], "random-sorted + expanded");
+    EXPECT_EQ(rows[2][9], "cv-paper");
+    for (const auto& r : rows) {
+        ASSERT_EQ(r.size(), 10u);
+        EXPECT_EQ(r[2], "3") << "folds done";
+        const double mae = std::stod(r[4]), rmse = std::stod(r[6]);
+        EXPECT_TRUE(std::isfinite(mae) && mae > 0) << r[4];
+        EXPECT_GE(rmse, mae);
+        EXPECT_GT(std::stod(r[8]), 0.0) << "seconds per fold";
+    }
+    EXPECT_NE(out.find("| sorted | 1 x 1000 (mlp) |"), std::string::npos) << out;
+    EXPECT_NE(out.find("MLP, random-sorted + expanded | 3.51 | 5.96"), std::string::npos) << out;
+
+    // Every study on the same folds.
+    const std::string partition = qm7::readFile(dir + "/cv-mlp-sorted/partition.json");
+    EXPECT_EQ(qm7::readFile(dir + "/cv-mlp-eigen/partition.json"), partition);
+    EXPECT_EQ(qm7::readFile(dir + "/cv-paper/partition.json"), partition);
+
+    // A rerun trains nothing: the same numbers, every fold reused.
+    const std::string before = qm7::readFile(dir + "/comparison.csv");
+    std::string again;
+    ASSERT_EQ(qm7::test::runCommand(command, &again), 0) << again;
+    EXPECT_EQ(again.find("training on"), std::string::npos) << again;
+    EXPECT_NE(again.find("3 reused from disk, 0 trained now"), std::string::npos) << again;
+    const auto rerun = comparisonRows(dir);
+    ASSERT_EQ(rerun.size(), rows.size());
+    for (std::size_t i = 0; i < rows.size(); ++i)
+        for (int c : {4, 5, 6, 7})
+            EXPECT_EQ(rerun[i][static_cast<std::size_t>(c)], rows[i][static_cast<std::size_t>(c)]);
+}
+
+TEST(InvarianceCli, FoldOptionsCheckedBeforeTraining) {
+    const std::string dir = qm7::test::freshDir("invariance_cli_folds_bad");
+    for (const std::string& args :
+         {"--folds 1 --out " + dir, "--folds 3 --representations cm,bag --out " + dir,
+          "--folds 3 --paper-steps -5 --out " + dir, "--no-paper --out " + dir,
+          "--folds 3 --no-paper --representations '' --out " + dir}) {
+        std::string out;
+        EXPECT_EQ(
+            qm7::test::runCommand(qm7::test::cliPath() + " invariance --from demo " + args, &out),
+            2)
+            << args << "\n"
+            << out;
+        EXPECT_FALSE(fs::exists(fs::path(dir) / "cv-paper")) << args;
     }
 }

@@ -159,3 +159,55 @@ TEST(ProjectCli, SlurmWritesAnArrayAndADependentCollectJob) {
     EXPECT_EQ(runCommand(cliPath() + " slurm sweep --data demo --array 2 --time 00:10", &log), 2);
     EXPECT_NE(log.find("needs --out"), std::string::npos) << log;
 }
+
+TEST(ProjectCli, SlurmCvRunsFoldIInTaskIThenTheSummary) {
+    const std::string root = qm7::test::freshDir("project_slurm_cv");
+    std::string log;
+    ASSERT_EQ(runCommand("cd " + root + " && " + cliPath() +
+                             " slurm cv --from demo --model mlp --representation sorted --folds 3 "
+                             "--epochs 50 --out cvrun --array 3 --time 02:00",
+                         &log),
+              0)
+        << log;
+    const std::string out = fs::canonical(root).string() + "/cvrun";
+    const std::string array = text(out + "/slurm/cv-array.sbatch");
+    EXPECT_NE(array.find("#SBATCH --array=0-2\n"), std::string::npos) << array;
+    EXPECT_NE(array.find(" cv --from demo --model mlp --representation sorted --folds 3 "
+                         "--epochs 50 --threads 1 --fold \"$SLURM_ARRAY_TASK_ID\" --out " +
+                         out + "\n"),
+              std::string::npos)
+        << array;
+    const std::string summary = text(out + "/slurm/summary.sbatch");
+    EXPECT_NE(summary.find(" cv --from demo --model mlp --representation sorted --folds 3 "
+                           "--epochs 50 --threads 1 --out " +
+                           out + "\n"),
+              std::string::npos)
+        << summary;
+    EXPECT_EQ(summary.find("--fold "), std::string::npos) << summary;
+    const std::string submit = text(out + "/slurm/submit.sh");
+    EXPECT_NE(submit.find("--dependency=afterok:$array"), std::string::npos) << submit;
+    EXPECT_NE(submit.find("summary.sbatch"), std::string::npos) << submit;
+
+    // What task 1 of the array runs, run here: fold 1 only, partition.json written once.
+    std::string task = array.substr(array.find("exec "));
+    task = std::regex_replace(task, std::regex("--epochs 50"), "--epochs 2 --train-size 100");
+    {
+        std::ofstream script(root + "/task.sh");
+        script << task;
+    }
+    ASSERT_EQ(runCommand("SLURM_ARRAY_TASK_ID=1 sh " + root + "/task.sh", &log), 0) << log;
+    EXPECT_TRUE(fs::exists(out + "/fold-1/result.json")) << log;
+    EXPECT_FALSE(fs::exists(out + "/fold-0")) << log;
+    EXPECT_TRUE(fs::exists(out + "/partition.json"));
+
+    // One task per fold, and the fold is the array's; nothing is written for a refused command.
+    const std::string slurmCv = "cd " + root + " && " + cliPath() + " slurm cv ";
+    EXPECT_EQ(runCommand(slurmCv + "--from demo --folds 5 --out p --array 3 --time 00:10", &log),
+              2);
+    EXPECT_NE(log.find("must equal --folds"), std::string::npos) << log;
+    EXPECT_EQ(runCommand(slurmCv + "--from demo --fold 1 --out p --array 5 --time 00:10", &log), 2);
+    EXPECT_NE(log.find("leave out --fold"), std::string::npos) << log;
+    for (const char* bad : {"--model nn", "--model mlp --representation bag", "--epochs x"})
+        EXPECT_EQ(runCommand(slurmCv + bad + " --out p --array 5 --time 00:10", &log), 2) << bad;
+    EXPECT_FALSE(fs::exists(root + "/p")) << "nothing written for a refused command";
+}

@@ -70,7 +70,7 @@ CvPartition studyPartition(const CvStudyConfig& config, const MoleculeSource& so
     const fs::path saved = fs::path(config.out) / "partition.json";
     if (unused)
         *unused = 0;
-    if (fs::exists(saved)) {
+    const auto readSaved = [&]() {
         CvPartition p = partitionFromJson(readFile(saved.string()));
         if (p.molecules != n)
             throw std::invalid_argument(
@@ -82,7 +82,9 @@ CvPartition studyPartition(const CvStudyConfig& config, const MoleculeSource& so
         if (unused)
             *unused = validatePartition(p);
         return p;
-    }
+    };
+    if (fs::exists(saved))
+        return readSaved();
     CvPartition p;
     std::string matPath = config.foldsFrom;
     std::vector<std::vector<int>> folds = source.folds;
@@ -109,7 +111,9 @@ CvPartition studyPartition(const CvStudyConfig& config, const MoleculeSource& so
     } else {
         p = seededPartition(n, config.folds, config.settings.seed);
     }
-    writeFileAtomically(saved.string(), partitionToJson(p));
+    // Created once: tasks of a job array starting together all use the first one written.
+    if (!createFileIfAbsent(saved.string(), partitionToJson(p)))
+        return readSaved();
     return p;
 }
 

@@ -13,7 +13,10 @@
 
 namespace qm7 {
 
-void writeFileAtomically(const std::string& path, const std::string& bytes) {
+namespace {
+
+/// Writes bytes to a fresh temporary file beside path (fsynced) and returns its name.
+std::string writeTemporary(const std::string& path, const std::string& bytes) {
     std::random_device rd;
     const std::string tmp = path + ".tmp" + std::to_string(::getpid()) + "-" + std::to_string(rd());
     const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -38,11 +41,32 @@ void writeFileAtomically(const std::string& path, const std::string& bytes) {
         ::unlink(tmp.c_str());
         throw std::runtime_error("cannot write " + path + ": " + why);
     }
+    return tmp;
+}
+
+} // namespace
+
+void writeFileAtomically(const std::string& path, const std::string& bytes) {
+    const std::string tmp = writeTemporary(path, bytes);
     if (std::rename(tmp.c_str(), path.c_str()) != 0) {
         const std::string why = std::strerror(errno);
         ::unlink(tmp.c_str());
         throw std::runtime_error("cannot write " + path + ": " + why);
     }
+}
+
+bool createFileIfAbsent(const std::string& path, const std::string& bytes) {
+    const std::string tmp = writeTemporary(path, bytes);
+    // link() fails with EEXIST when the name exists: of racing processes exactly one creates it,
+    // and the file appears whole.
+    const int rc = ::link(tmp.c_str(), path.c_str());
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    if (rc == 0)
+        return true;
+    if (err == EEXIST)
+        return false;
+    throw std::runtime_error("cannot write " + path + ": " + std::strerror(err));
 }
 
 std::string readFile(const std::string& path) {

@@ -62,7 +62,8 @@ struct CvStudyResult {
 
 /// The partition of a results folder: out/partition.json when it exists (it must fit the
 /// molecules and the number of folds), else the P of foldsFrom or of the source (a .mat),
-/// else a seeded one; a new partition is saved as out/partition.json. Throws
+/// else a seeded one; a new partition is saved as out/partition.json, created only when absent
+/// (tasks of a job array racing all get the first one written). Throws
 /// std::invalid_argument with a clear message when it does not fit.
 CvPartition studyPartition(const CvStudyConfig& config, const MoleculeSource& source,
                            int* unused = nullptr);

@@ -1,0 +1,132 @@
+// The comparison table of several cross-validation studies on the same folds: comparison.csv
+// and comparison.md (one writer for both formats).
+#include "qm7/analysis/cv_comparison.h"
+
+#include "qm7/util/atomic_file.h"
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <sstream>
+
+namespace qm7 {
+
+namespace {
+
+/// A number for the CSV; "" when not finite.
+std::string csvNumber(double v) {
+    if (!std::isfinite(v))
+        return "";
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.6g", v);
+    return buf;
+}
+
+/// "12.34 ± 0.56" (no spread for one fold), "-" when nothing is known.
+std::string meanStdText(const MeanStd& m) {
+    if (m.n == 0 || !std::isfinite(m.mean))
+        return "-";
+    char buf[96];
+    if (m.n > 1)
+        std::snprintf(buf, sizeof buf, "%.2f ± %.2f", m.mean, m.std);
+    else
+        std::snprintf(buf, sizeof buf, "%.2f", m.mean);
+    return buf;
+}
+
+std::string anchorText(double v) {
+    if (!(v > 0))
+        return "-";
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.2f", v);
+    return buf;
+}
+
+/// Quotes a CSV cell when it holds a comma or a quote.
+std::string csvCell(const std::string& text) {
+    if (text.find_first_of(",\"\n") == std::string::npos)
+        return text;
+    std::string q = "\"";
+    for (char c : text)
+        q += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return q + "\"";
+}
+
+} // namespace
+
+CvComparisonRow comparisonRow(const std::string& representation, const std::string& network,
+                              const std::string& folder, int folds, const CvStudyResult& study) {
+    CvComparisonRow row;
+    row.representation = representation;
+    row.network = network;
+    row.folder = folder;
+    row.foldsTotal = folds;
+    row.foldsDone = static_cast<int>(study.folds.size());
+    for (const bool disk : study.fromDisk)
+        row.foldsReused += disk ? 1 : 0;
+    row.mae = study.mae;
+    row.rmse = study.rmse;
+    row.seconds = study.seconds;
+    return row;
+}
+
+bool samePartition(const CvPartition& a, const CvPartition& b) {
+    return a.molecules == b.molecules && a.folds == b.folds;
+}
+
+std::string comparisonCsv(const std::vector<CvComparisonRow>& rows,
+                          const std::vector<CvAnchor>& anchors) {
+    std::ostringstream csv;
+    csv << "representation,network,folds_done,folds,mae_mean,mae_std,rmse_mean,rmse_std,"
+           "seconds_per_fold,folder\n";
+    for (const CvComparisonRow& r : rows) {
+        const bool any = r.foldsDone > 0;
+        csv << csvCell(r.representation) << ',' << csvCell(r.network) << ',' << r.foldsDone << ','
+            << r.foldsTotal << ',' << (any ? csvNumber(r.mae.mean) : "") << ','
+            << (any ? csvNumber(r.mae.std) : "") << ',' << (any ? csvNumber(r.rmse.mean) : "")
+            << ',' << (any ? csvNumber(r.rmse.std) : "") << ','
+            << (r.seconds.n > 0 ? csvNumber(r.seconds.mean) : "") << ',' << csvCell(r.folder)
+            << '\n';
+    }
+    for (const CvAnchor& a : anchors)
+        csv << csvCell(a.method) << ",published,,," << (a.mae > 0 ? csvNumber(a.mae) : "") << ",,"
+            << (a.rmse > 0 ? csvNumber(a.rmse) : "") << ",,," << csvCell(a.source) << '\n';
+    return csv.str();
+}
+
+std::string comparisonMarkdown(const std::string& title, const std::vector<CvComparisonRow>& rows,
+                               const std::vector<CvAnchor>& anchors) {
+    std::ostringstream md;
+    md << "# " << title << "\n\n";
+    md << "| representation | network | MAE kcal/mol | RMSE kcal/mol | folds | s per fold |\n";
+    md << "| --- | --- | --- | --- | --- | --- |\n";
+    for (const CvComparisonRow& r : rows) {
+        char time[32] = "-";
+        if (r.seconds.n > 0 && std::isfinite(r.seconds.mean))
+            std::snprintf(time, sizeof time, "%.1f", r.seconds.mean);
+        md << "| " << r.representation << " | " << r.network << " | " << meanStdText(r.mae) << " | "
+           << meanStdText(r.rmse) << " | " << r.foldsDone << "/" << r.foldsTotal << " | " << time
+           << " |\n";
+    }
+    md << "\nMean ± standard deviation over the folds (test fold of each); every study uses the "
+          "same partition.\n\n";
+    md << "Published anchors (official qm7.mat, 7165 molecules, 5 folds):\n\n";
+    md << "| method | MAE kcal/mol | RMSE kcal/mol | source |\n";
+    md << "| --- | --- | --- | --- |\n";
+    for (const CvAnchor& a : anchors)
+        md << "| " << a.method << " | " << anchorText(a.mae) << " | " << anchorText(a.rmse) << " | "
+           << a.source << " |\n";
+    return md.str();
+}
+
+void writeComparison(const std::string& dir, const std::string& title,
+                     const std::vector<CvComparisonRow>& rows,
+                     const std::vector<CvAnchor>& anchors) {
+    namespace fs = std::filesystem;
+    fs::create_directories(dir);
+    writeFileAtomically((fs::path(dir) / "comparison.csv").string(), comparisonCsv(rows, anchors));
+    writeFileAtomically((fs::path(dir) / "comparison.md").string(),
+                        comparisonMarkdown(title, rows, anchors));
+}
+
+} // namespace qm7
