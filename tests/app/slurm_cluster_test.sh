@@ -233,6 +233,31 @@ case_homework() {
   echo "homework: sweep.csv, curve.csv and fits.csv of 4 Slurm tasks + collect equal the local ones"
 }
 
+case_cv() {
+  # qm7 slurm cv: task i trains fold i, the summary job reads them back and writes cv.csv; the
+  # errors equal a local run's (the seconds differ).
+  local S="--from demo --model krr --folds 3 --train-size 200"
+  (cd "$ROOT" && "$QM7" cv $S --threads 1 --out cvlocal > cvlocal.log 2>&1) || fail "local cv failed"
+  local out
+  out=$(cd "$ROOT" && "$QM7" slurm cv $S --out cv --array 3 --time 00:10 --cpus-per-task 1 --submit 2>&1) || fail "qm7 slurm cv failed: $out"
+  echo "$out"
+  ARRAY=$(echo "$out" | sed -n 's/^array job: *\([0-9]*\).*/\1/p')
+  COLLECT=$(echo "$out" | sed -n 's/^summary job: *\([0-9]*\).*/\1/p')
+  [ -n "$ARRAY" ] && [ -n "$COLLECT" ] || fail "no job ids in the output of qm7 slurm cv"
+  wait_job "$ARRAY" 300 || fail "the array job did not finish"
+  wait_job "$COLLECT" 120 || fail "the summary job did not finish"
+  jobcomp "$ARRAY"
+  jobcomp "$COLLECT" | grep -q "JobState=COMPLETED" || { cat "$ROOT"/cv/slurm/logs/*; fail "the summary did not complete"; }
+  [ "$(jobcomp "$ARRAY" | grep -c 'JobState=COMPLETED')" -eq 3 ] || fail "not all 3 tasks completed"
+  # fold, model, sizes, MAE, RMSE and the chosen sigma/lambda: every column but the seconds
+  cut -d, -f1-7,9- "$ROOT/cvlocal/cv.csv" > "$ROOT/cv_local_errors.csv"
+  cut -d, -f1-7,9- "$ROOT/cv/cv.csv" > "$ROOT/cv_cluster_errors.csv"
+  cmp "$ROOT/cv_local_errors.csv" "$ROOT/cv_cluster_errors.csv" || fail "cv.csv of the cluster differs from the local one"
+  cmp "$ROOT/cvlocal/partition.json" "$ROOT/cv/partition.json" || fail "the partitions differ"
+  echo "cv: 3 Slurm tasks (one fold each) + the summary give the local cv.csv:"
+  cat "$ROOT/cv/cv.csv"
+}
+
 for c in $CASES; do
   echo "=== case $c"
   "case_$c"
