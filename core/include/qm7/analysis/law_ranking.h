@@ -3,11 +3,11 @@
 /// Which learning-curve law to extrapolate with: every law is ranked by how well it predicts
 /// sizes it was not fitted on (forward validation and leave-one-out, in log space, pooled over
 /// seeds); AIC and R² stay as columns. Forward validation also chooses each law's fit window:
-/// every size, or only the largest ones (as many as the law has parameters: the local slope),
-/// because a learning curve still bending out of its small-data regime is followed better by
-/// its last sizes. The answer is the best-predicting law whose prediction at the target n is
-/// finite and positive, with a band that carries the held-out error.
-/// The markdown and CSV of the ranking are written here (one writer for CLI, report, GUI).
+/// every size, or all but the smallest (where the law keeps enough sizes), because a learning
+/// curve still bending out of its small-data regime is followed better without its first size. The
+/// answer is the best-predicting law whose prediction at the target n is finite and positive, with
+/// a band that carries the held-out error. The markdown and CSV of the ranking are written here
+/// (one writer for CLI, report, GUI).
 
 #include "qm7/analysis/curve_fit.h"
 #include "qm7/analysis/experiments.h"
@@ -21,7 +21,8 @@ namespace qm7 {
 struct LawScore {
     CurveModel model = CurveModel::Power;
     /// The fit that predicts: on every (non-excluded) size of the mean curve, or, when `window`
-    /// > 0, on the `window` largest sizes (every seed's value there, in ln, unweighted)
+    /// > 0, on the `window` largest sizes (all but the smallest; every seed's value there, in
+    /// ln, unweighted)
     FitResult fit;
     FitResult allSizes; ///< the fit on every size of the mean curve (the AIC and R² columns)
     int window = 0;     ///< 0: fitted on every size; k: on the k largest (forward validation chose)
