@@ -29,11 +29,7 @@ namespace {
 enum Column { Rep, Network, Mae, Rmse, Folds, Seconds, Columns };
 
 QTableWidgetItem* item(const QString& text, bool right = true) {
-    auto* it = new QTableWidgetItem(text);
-    it->setFlags(Qt::ItemIsEnabled | Qt::ItemIsSelectable);
-    if (right)
-        it->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
-    return it;
+    return tableCell(text, right);
 }
 
 QString meanStd(const qm7::MeanStd& m) {
@@ -101,6 +97,14 @@ class CompareObserver : public qm7::CvStudyObserver {
 };
 
 } // namespace
+
+QTableWidgetItem* tableCell(const QString& text, bool right) {
+    auto* it = new QTableWidgetItem(text);
+    it->setFlags(Qt::ItemIsEnabled | Qt::ItemIsSelectable);
+    if (right)
+        it->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+    return it;
+}
 
 CvCompareView::CvCompareView(QWidget* parent) : QWidget(parent, Qt::Window) {
     setWindowTitle(tr("Compare representations"));

@@ -53,11 +53,7 @@ QString number(double v) {
 }
 
 QTableWidgetItem* item(const QString& text, bool right = true) {
-    auto* it = new QTableWidgetItem(text);
-    it->setFlags(Qt::ItemIsEnabled | Qt::ItemIsSelectable);
-    if (right)
-        it->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
-    return it;
+    return tableCell(text, right);
 }
 
 } // namespace

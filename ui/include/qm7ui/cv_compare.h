@@ -18,9 +18,14 @@ class QLabel;
 class QPushButton;
 class QSpinBox;
 class QTableWidget;
+class QTableWidgetItem;
 class QThread;
 
 namespace qm7::ui {
+
+/// A read-only table cell, right-aligned (numbers) unless right is false; the cross-validation
+/// tables use it.
+QTableWidgetItem* tableCell(const QString& text, bool right = true);
 
 class CvCompareView : public QWidget {
     Q_OBJECT
