@@ -20,6 +20,8 @@
 #include <filesystem>
 #include <functional>
 #include <iostream>
+#include <utility>
+#include <vector>
 
 namespace fs = std::filesystem;
 using qm7::ui::CvCompareView;
@@ -63,6 +65,13 @@ TEST(CvCompare, EveryRepresentationOnTheSameFoldsThenRerunReadsThemBack) {
     CvCompareView* compare = view.compareView();
     compare->setEpochs(5);
     compare->setPaper(false);
+    std::vector<std::pair<int, int>> shown; // (row, rows with an MAE at that moment)
+    QObject::connect(compare, &CvCompareView::rowShown, [&](int row) {
+        int filled = 0;
+        for (int r = 0; r < 4; ++r)
+            filled += cell(*compare, r, 2).isEmpty() ? 0 : 1;
+        shown.emplace_back(row, filled);
+    });
     auto* button = view.findChild<QPushButton*>(QStringLiteral("cvCompare"));
     ASSERT_NE(button, nullptr);
     ASSERT_TRUE(button->isEnabled());
@@ -75,6 +84,9 @@ TEST(CvCompare, EveryRepresentationOnTheSameFoldsThenRerunReadsThemBack) {
     ASSERT_TRUE(waitUntil([&] { return !compare->isRunning(); }, 60000))
         << "the comparison did not finish in 60 s";
     EXPECT_EQ(compare->rowsDone(), 4) << compare->message().toStdString();
+    ASSERT_EQ(shown.size(), 4u);
+    for (int i = 0; i < 4; ++i) // row by row, in the plan's order
+        EXPECT_EQ(shown[static_cast<std::size_t>(i)], std::make_pair(i, i + 1));
     const QStringList reps = {"cm", "sorted", "eigen", "random-sorted"};
     for (int r = 0; r < 4; ++r) {
         EXPECT_EQ(cell(*compare, r, 0), reps[r]);
