@@ -9,17 +9,13 @@
 #include "qm7/analysis/cv_study.h"
 #include "qm7/chem/dataset_builder.h"
 
-#include <cmath>
 #include <cstdio>
-#include <filesystem>
 #include <iostream>
 #include <memory>
 
 namespace qm7::cli {
 
 namespace {
-
-namespace fs = std::filesystem;
 
 /// A progress bar per trained fold and a line per finished fold, on stderr.
 class StudyProgress : public CvStudyObserver {
@@ -61,63 +57,25 @@ class StudyProgress : public CvStudyObserver {
 } // namespace
 
 int runInvarianceCv(const InvarianceCvOptions& o) {
-    if (o.folds < 2)
-        throw UsageError("--folds must be at least 2");
-    if (o.trainSize < 0)
-        throw UsageError("--train-size must be 0 (all) or positive");
-    if (o.paperSteps < 0)
-        throw UsageError("--paper-steps must be positive");
-    const std::string why = o.config.validate();
-    if (!why.empty())
-        throw UsageError(why);
-    std::vector<Representation> kinds;
+    CvComparisonSettings settings;
+    settings.sourceName = o.from;
+    settings.out = o.out;
+    settings.folds = o.folds;
+    settings.trainSize = o.trainSize;
+    settings.seed = o.seed;
+    settings.mlp = o.config;
+    settings.threads = o.threads;
+    settings.paper = o.paper;
+    settings.paperSteps = o.paperSteps;
+    std::vector<CvComparisonStudy> plan;
     try {
         for (const std::string& name : o.representations)
-            kinds.push_back(parseRepresentation(name));
+            settings.representations.push_back(parseRepresentation(name));
+        if (settings.representations.empty() && !o.paper)
+            throw UsageError("nothing to compare: give --representations or drop --no-paper");
+        plan = planComparison(settings);
     } catch (const std::invalid_argument& e) {
         throw UsageError(e.what());
-    }
-    if (kinds.empty() && !o.paper)
-        throw UsageError("nothing to compare: give --representations or drop --no-paper");
-
-    // The studies: one per representation, then the paper's network.
-    struct Planned {
-        CvStudyConfig config;
-        std::string representation, network;
-    };
-    std::vector<Planned> plan;
-    CvStudyConfig base;
-    base.sourceName = o.from;
-    base.folds = o.folds;
-    base.trainSize = o.trainSize;
-    base.settings.seed = o.seed;
-    base.settings.mlp = o.config;
-    base.settings.mlp.seed = o.seed;
-    base.settings.trainOptions.threads = o.threads;
-    for (const Representation rep : kinds) {
-        Planned p{base, representationName(rep),
-                  "1 x " + std::to_string(o.config.hidden) + " (mlp)"};
-        p.config.model = CvModel::Mlp;
-        p.config.settings.representation = rep;
-        p.config.out = (fs::path(o.out) / ("cv-mlp-" + p.representation)).string();
-        plan.push_back(p);
-    }
-    if (o.paper) {
-        Planned p{base, "random-sorted + expanded", ""};
-        p.config.model = CvModel::Paper;
-        if (o.paperSteps > 0)
-            p.config.settings.paper.steps = o.paperSteps;
-        if (p.config.settings.paper.evalEvery > p.config.settings.paper.steps)
-            p.config.settings.paper.evalEvery = p.config.settings.paper.steps;
-        if (const std::string bad = p.config.settings.paper.validate(); !bad.empty())
-            throw UsageError(bad);
-        std::string layers;
-        for (const int width : p.config.settings.paper.layers)
-            layers += (layers.empty() ? "" : "-") + std::to_string(width);
-        p.network =
-            "paper " + layers + " (" + std::to_string(p.config.settings.paper.steps) + " steps)";
-        p.config.out = (fs::path(o.out) / "cv-paper").string();
-        plan.push_back(p);
     }
 
     MoleculeSource source;
@@ -131,43 +89,31 @@ int runInvarianceCv(const InvarianceCvOptions& o) {
     std::cerr << "comparison on " << o.from << ": " << source.molecules.size() << " molecules, "
               << o.folds << " folds, " << plan.size() << " studies in " << o.out << "\n";
 
-    std::vector<CvComparisonRow> rows;
-    CvPartition first;
-    bool cancelled = false;
-    for (std::size_t i = 0; i < plan.size(); ++i) {
-        const Planned& p = plan[i];
-        const std::string label = p.representation + " / " + p.network;
-        StudyProgress progress(label, o.config.epochs);
-        CvStudyResult result;
-        try {
-            result = runCvStudy(source, p.config, &progress, &interruptControl());
-        } catch (const std::invalid_argument& e) {
-            progress.finish();
-            throw UsageError(e.what());
-        }
-        progress.finish();
-        if (i == 0)
-            first = result.partition;
-        else if (!samePartition(first, result.partition))
-            throw UsageError(p.config.out + "/partition.json holds other folds than " +
-                             plan[0].config.out + "/partition.json: use a fresh --out");
-        rows.push_back(comparisonRow(p.representation, p.network,
-                                     fs::relative(p.config.out, o.out).string(), o.folds, result));
-        const int reused = rows.back().foldsReused;
-        std::cerr << label << ": " << rows.back().foldsDone << " fold(s), " << reused
-                  << " reused from disk, " << rows.back().foldsDone - reused << " trained now\n";
-        if (result.cancelled || interrupted()) {
-            cancelled = true;
-            break;
-        }
+    std::unique_ptr<StudyProgress> progress;
+    CvComparisonCallbacks callbacks;
+    callbacks.studyStarts = [&](std::size_t, const CvComparisonStudy& p) -> CvStudyObserver* {
+        progress =
+            std::make_unique<StudyProgress>(p.representation + " / " + p.network, o.config.epochs);
+        return progress.get();
+    };
+    callbacks.studyDone = [&](std::size_t, const CvComparisonRow& row) {
+        progress->finish();
+        std::cerr << row.representation << " / " << row.network << ": " << row.foldsDone
+                  << " fold(s), " << row.foldsReused << " reused from disk, "
+                  << row.foldsDone - row.foldsReused << " trained now\n";
+    };
+    CvComparisonResult result;
+    try {
+        result = runComparison(source, settings, plan, callbacks, &interruptControl());
+    } catch (const std::invalid_argument& e) {
+        if (progress)
+            progress->finish();
+        throw UsageError(e.what());
     }
 
-    const std::string title = "Representations x networks, " + std::to_string(o.folds) +
-                              "-fold cross-validation on " + o.from;
-    writeComparison(o.out, title, rows, publishedAnchors());
-    std::cout << comparisonMarkdown(title, rows, publishedAnchors()) << "\nwritten to " << o.out
-              << "/comparison.csv and comparison.md\n";
-    if (cancelled) {
+    std::cout << comparisonMarkdown(comparisonTitle(settings), result.rows, publishedAnchors())
+              << "\nwritten to " << o.out << "/comparison.csv and comparison.md\n";
+    if (result.cancelled || interrupted()) {
         std::cerr << "interrupted; finished folds are in " << o.out
                   << "; the same command continues\n";
         return kInterrupted;

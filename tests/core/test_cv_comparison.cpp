@@ -1,5 +1,5 @@
 // The comparison table of cross-validation studies (comparison.csv / comparison.md) and the
-// race-free creation of partition.json.
+// race-free creation of partition.json; the plan of a comparison (folders, networks, checks).
 #include "qm7/analysis/cv_comparison.h"
 
 #include "qm7/util/atomic_file.h"
@@ -127,4 +127,50 @@ TEST(AtomicFile, CreateIfAbsentCreatesOnceAmongRacingThreads) {
         leftovers += e.path().filename() != "partition.json" ? 1 : 0;
     EXPECT_EQ(leftovers, 0u) << "temporary files left behind";
     EXPECT_THROW(qm7::createFileIfAbsent(dir + "/missing/x.json", "x"), std::runtime_error);
+}
+
+TEST(CvComparison, PlanPutsEachStudyInItsFolderAndChecksTheSettings) {
+    qm7::CvComparisonSettings s;
+    s.sourceName = "demo";
+    s.out = "cmp";
+    s.folds = 3;
+    s.trainSize = 200;
+    s.seed = 7;
+    s.representations = {qm7::Representation::Sorted, qm7::Representation::Eigenspectrum};
+    s.mlp.hidden = 64;
+    s.paperSteps = 500;
+    const auto plan = qm7::planComparison(s);
+    ASSERT_EQ(plan.size(), 3u);
+    EXPECT_EQ(plan[0].representation, "sorted");
+    EXPECT_EQ(plan[0].network, "1 x 64 (mlp)");
+    EXPECT_EQ(plan[0].folder, "cv-mlp-sorted");
+    EXPECT_EQ(fs::path(plan[0].config.out), fs::path("cmp") / "cv-mlp-sorted");
+    EXPECT_EQ(plan[0].config.model, qm7::CvModel::Mlp);
+    EXPECT_EQ(plan[0].config.settings.mlp.seed, 7u);
+    EXPECT_EQ(plan[1].config.settings.representation, qm7::Representation::Eigenspectrum);
+    EXPECT_EQ(plan[2].folder, "cv-paper");
+    EXPECT_EQ(plan[2].config.model, qm7::CvModel::Paper);
+    EXPECT_EQ(plan[2].config.settings.paper.steps, 500);
+    EXPECT_NE(plan[2].network.find("500 steps"), std::string::npos) << plan[2].network;
+    for (const auto& p : plan) {
+        EXPECT_EQ(p.config.folds, 3);
+        EXPECT_EQ(p.config.trainSize, 200);
+    }
+    EXPECT_EQ(qm7::comparisonTitle(s),
+              "Representations x networks, 3-fold cross-validation on demo");
+
+    s.paper = false;
+    EXPECT_EQ(qm7::planComparison(s).size(), 2u);
+    auto bad = s;
+    bad.folds = 1;
+    EXPECT_THROW(qm7::planComparison(bad), std::invalid_argument);
+    bad = s;
+    bad.trainSize = -1;
+    EXPECT_THROW(qm7::planComparison(bad), std::invalid_argument);
+    bad = s;
+    bad.mlp.epochs = 0;
+    EXPECT_THROW(qm7::planComparison(bad), std::invalid_argument);
+    bad = s;
+    bad.representations.clear();
+    EXPECT_THROW(qm7::planComparison(bad), std::invalid_argument);
 }

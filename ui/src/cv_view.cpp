@@ -2,6 +2,7 @@
 // published anchors, progress with ETA, cancel. The numbers come from core (cv_study.h).
 #include "qm7ui/cv_view.h"
 
+#include "qm7ui/cv_compare.h"
 #include "qm7ui/data_panel.h"
 
 #include "qm7/util/atomic_file.h"
@@ -52,11 +53,7 @@ QString number(double v) {
 }
 
 QTableWidgetItem* item(const QString& text, bool right = true) {
-    auto* it = new QTableWidgetItem(text);
-    it->setFlags(Qt::ItemIsEnabled | Qt::ItemIsSelectable);
-    if (right)
-        it->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
-    return it;
+    return tableCell(text, right);
 }
 
 } // namespace
@@ -104,6 +101,8 @@ CvView::CvView(QWidget* parent) : QWidget(parent), m_runner(new CvRunner(this)) 
     m_run->setObjectName(QStringLiteral("cvRun"));
     m_cancel = new QPushButton(tr("Cancel"), this);
     m_cancel->setObjectName(QStringLiteral("cvCancel"));
+    m_compareButton = new QPushButton(tr("Compare representations…"), this);
+    m_compareButton->setObjectName(QStringLiteral("cvCompare"));
     m_progress = new QProgressBar(this);
     m_progress->setObjectName(QStringLiteral("cvProgress"));
     m_progress->setRange(0, 1000);
@@ -156,6 +155,7 @@ CvView::CvView(QWidget* parent) : QWidget(parent), m_runner(new CvRunner(this)) 
     buttons->addWidget(m_run);
     buttons->addWidget(m_cancel);
     buttons->addWidget(m_progress, 1);
+    buttons->addWidget(m_compareButton);
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(form);
     layout->addLayout(buttons);
@@ -167,6 +167,7 @@ CvView::CvView(QWidget* parent) : QWidget(parent), m_runner(new CvRunner(this)) 
     m_folder->setText(saved.isEmpty() ? QDir::current().filePath(QStringLiteral("cv")) : saved);
     connect(m_run, &QPushButton::clicked, this, [this] { run(); });
     connect(m_cancel, &QPushButton::clicked, this, &CvView::cancel);
+    connect(m_compareButton, &QPushButton::clicked, this, [this] { compare(); });
     connect(browse, &QPushButton::clicked, this, [this] {
         const QString dir = QFileDialog::getExistingDirectory(
             this, tr("Folder for cross-validation results"), outputFolder());
@@ -221,16 +222,39 @@ QString CvView::outputFolder() const {
     return m_folder->text().trimmed();
 }
 
-QString CvView::resultsDir() const {
+QString CvView::folderName(const QString& kind) const {
     QString stem = m_source == QLatin1String("demo") ? m_source : QFileInfo(m_source).baseName();
     if (stem.isEmpty())
         stem = QStringLiteral("molecules");
-    QString name = QStringLiteral("cv-%1-%2-k%3")
-                       .arg(QString::fromStdString(qm7::cvModelName(model())), stem)
-                       .arg(m_folds->value());
+    QString name = QStringLiteral("%1-%2-k%3").arg(kind, stem).arg(m_folds->value());
     if (m_trainSize->value() > 0)
         name += QStringLiteral("-n%1").arg(m_trainSize->value());
     return QDir(outputFolder()).filePath(name);
+}
+
+QString CvView::resultsDir() const {
+    return folderName(QStringLiteral("cv-") + QString::fromStdString(qm7::cvModelName(model())));
+}
+
+QString CvView::compareDir() const {
+    return folderName(QStringLiteral("compare"));
+}
+
+CvCompareView* CvView::compareView() {
+    if (!m_compare)
+        m_compare = new CvCompareView(this);
+    return m_compare;
+}
+
+CvCompareView* CvView::compare() {
+    compareView();
+    if (!m_compare->isRunning())
+        m_compare->setStudy(m_source, m_folds->value(), m_trainSize->value(), compareDir());
+    m_compare->show();
+    m_compare->raise();
+    if (!m_compare->isRunning())
+        m_compare->run();
+    return m_compare;
 }
 
 void CvView::setModel(qm7::CvModel model) {
@@ -524,6 +548,7 @@ void CvView::updateControls() {
     const bool running = isRunning();
     const bool molecules = !m_source.isEmpty() && DataPanel::buildsFromMolecules(m_source);
     m_run->setEnabled(!running && molecules);
+    m_compareButton->setEnabled(molecules);
     m_cancel->setEnabled(running);
     for (QWidget* w : {static_cast<QWidget*>(m_model), static_cast<QWidget*>(m_folds),
                        static_cast<QWidget*>(m_trainSize), static_cast<QWidget*>(m_folder),

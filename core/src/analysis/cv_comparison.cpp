@@ -1,5 +1,6 @@
-// The comparison table of several cross-validation studies on the same folds: comparison.csv
-// and comparison.md (one writer for both formats).
+// The comparison of several cross-validation studies on the same folds: the plan of the
+// studies, the loop that runs them, and the table, comparison.csv and comparison.md (one
+// writer for both formats).
 #include "qm7/analysis/cv_comparison.h"
 
 #include "qm7/util/atomic_file.h"
@@ -8,6 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <sstream>
+#include <stdexcept>
 
 namespace qm7 {
 
@@ -127,6 +129,89 @@ void writeComparison(const std::string& dir, const std::string& title,
     writeFileAtomically((fs::path(dir) / "comparison.csv").string(), comparisonCsv(rows, anchors));
     writeFileAtomically((fs::path(dir) / "comparison.md").string(),
                         comparisonMarkdown(title, rows, anchors));
+}
+
+std::vector<CvComparisonStudy> planComparison(const CvComparisonSettings& s) {
+    namespace fs = std::filesystem;
+    if (s.folds < 2)
+        throw std::invalid_argument("the number of folds must be at least 2");
+    if (s.trainSize < 0)
+        throw std::invalid_argument("the training size must be 0 (all) or positive");
+    if (s.paperSteps < 0)
+        throw std::invalid_argument("the paper network's steps must be positive");
+    if (const std::string why = s.mlp.validate(); !why.empty())
+        throw std::invalid_argument(why);
+    if (s.representations.empty() && !s.paper)
+        throw std::invalid_argument("nothing to compare: no representation and no paper network");
+    CvStudyConfig base;
+    base.sourceName = s.sourceName;
+    base.folds = s.folds;
+    base.trainSize = s.trainSize;
+    base.settings.seed = s.seed;
+    base.settings.mlp = s.mlp;
+    base.settings.mlp.seed = s.seed;
+    base.settings.trainOptions.threads = s.threads;
+    std::vector<CvComparisonStudy> plan;
+    for (const Representation rep : s.representations) {
+        CvComparisonStudy p{base, representationName(rep),
+                            "1 x " + std::to_string(s.mlp.hidden) + " (mlp)", ""};
+        p.config.model = CvModel::Mlp;
+        p.config.settings.representation = rep;
+        p.folder = "cv-mlp-" + p.representation;
+        p.config.out = (fs::path(s.out) / p.folder).string();
+        plan.push_back(p);
+    }
+    if (s.paper) {
+        CvComparisonStudy p{base, "random-sorted + expanded", "", "cv-paper"};
+        p.config.model = CvModel::Paper;
+        if (s.paperSteps > 0)
+            p.config.settings.paper.steps = s.paperSteps;
+        if (p.config.settings.paper.evalEvery > p.config.settings.paper.steps)
+            p.config.settings.paper.evalEvery = p.config.settings.paper.steps;
+        if (const std::string bad = p.config.settings.paper.validate(); !bad.empty())
+            throw std::invalid_argument(bad);
+        std::string layers;
+        for (const int width : p.config.settings.paper.layers)
+            layers += (layers.empty() ? "" : "-") + std::to_string(width);
+        p.network =
+            "paper " + layers + " (" + std::to_string(p.config.settings.paper.steps) + " steps)";
+        p.config.out = (fs::path(s.out) / p.folder).string();
+        plan.push_back(p);
+    }
+    return plan;
+}
+
+std::string comparisonTitle(const CvComparisonSettings& s) {
+    return "Representations x networks, " + std::to_string(s.folds) + "-fold cross-validation on " +
+           s.sourceName;
+}
+
+CvComparisonResult runComparison(const MoleculeSource& source, const CvComparisonSettings& settings,
+                                 const std::vector<CvComparisonStudy>& plan,
+                                 const CvComparisonCallbacks& callbacks, TrainControl* control) {
+    CvComparisonResult out;
+    CvPartition first;
+    for (std::size_t i = 0; i < plan.size(); ++i) {
+        const CvComparisonStudy& p = plan[i];
+        CvStudyObserver* observer = callbacks.studyStarts ? callbacks.studyStarts(i, p) : nullptr;
+        const CvStudyResult result = runCvStudy(source, p.config, observer, control);
+        if (i == 0)
+            first = result.partition;
+        else if (!samePartition(first, result.partition))
+            throw std::invalid_argument(p.config.out + "/partition.json holds other folds than " +
+                                        plan[0].config.out +
+                                        "/partition.json: use a fresh results folder");
+        out.rows.push_back(
+            comparisonRow(p.representation, p.network, p.folder, settings.folds, result));
+        if (callbacks.studyDone)
+            callbacks.studyDone(i, out.rows.back());
+        if (result.cancelled || (control && control->cancel.load())) {
+            out.cancelled = true;
+            break;
+        }
+    }
+    writeComparison(settings.out, comparisonTitle(settings), out.rows, publishedAnchors());
+    return out;
 }
 
 } // namespace qm7

@@ -3,7 +3,8 @@
 /// The Cross-validation tab: kernel ridge regression (one click), the one-hidden-layer network
 /// or the paper's network over K folds of the loaded molecules, a table that fills fold by fold
 /// (finished folds in the results folder shown at once, not trained again), mean ± std, and
-/// the published anchors beside; progress with ETA, cancel, rerun continues.
+/// the published anchors beside; progress with ETA, cancel, rerun continues. "Compare
+/// representations" opens the comparison of every representation on these folds (cv_compare.h).
 
 #include "qm7ui/cv_runner.h"
 
@@ -21,6 +22,7 @@ class QTableWidget;
 
 namespace qm7::ui {
 
+class CvCompareView;
 class DataPanel;
 
 /// Runs core's cross-validation study on its own thread and shows it live.
@@ -41,6 +43,14 @@ class CvView : public QWidget {
     QString outputFolder() const;
     /// The results folder of the current settings: <output>/cv-<model>-<source>-k<folds>[-n<n>].
     QString resultsDir() const;
+    /// The folder of "Compare representations": <output>/compare-<source>-k<folds>[-n<n>].
+    QString compareDir() const;
+    /// The comparison window (created hidden on first use; its epochs and paper checkbox keep
+    /// their values between runs).
+    CvCompareView* compareView();
+    /// "Compare representations": shows the comparison window with these molecules, folds and
+    /// training size and starts it (unless it runs already).
+    CvCompareView* compare();
 
     void setModel(qm7::CvModel model);
     qm7::CvModel model() const;
@@ -75,6 +85,7 @@ class CvView : public QWidget {
     void onFoldProgress(int fold, double done, double total, const QString& text);
     void onFinished(const CvOutcome& outcome);
     qm7::CvStudyConfig studyConfig() const;
+    QString folderName(const QString& kind) const;
 
     CvRunner* m_runner;
     QString m_source;
@@ -87,6 +98,8 @@ class CvView : public QWidget {
     QLabel* m_resultsLabel;
     QPushButton* m_run;
     QPushButton* m_cancel;
+    QPushButton* m_compareButton;
+    CvCompareView* m_compare = nullptr;
     QProgressBar* m_progress;
     QLabel* m_progressText;
     QLabel* m_message;
