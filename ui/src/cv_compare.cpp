@@ -328,7 +328,7 @@ void CvCompareView::showRow(int row, const qm7::CvComparisonRow& r) {
         ->setText(QStringLiteral("%1/%2").arg(r.foldsDone).arg(r.foldsTotal) +
                   (r.foldsReused > 0 ? tr(" (%1 from disk)").arg(r.foldsReused) : QString()));
     m_table->item(row, Seconds)
-        ->setText(r.seconds.n > 0 ? QString::number(r.seconds.mean, 'f', 1) : QStringLiteral("-"));
+        ->setText(r.seconds.n > 0 ? QString::number(r.seconds.mean, 'g', 3) : QStringLiteral("-"));
     m_table->resizeColumnsToContents();
     ++m_rowsDone;
     Q_EMIT rowShown(row);
