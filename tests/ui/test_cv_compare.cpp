@@ -7,6 +7,7 @@
 
 #include "qm7/chem/dataset_builder.h"
 #include "test_support.h"
+#include "ui_wait.h"
 
 #include <QApplication>
 #include <QElapsedTimer>
@@ -29,22 +30,10 @@ using qm7::ui::CvView;
 
 namespace {
 
-/// Processes events until done() or timeoutMs; false on timeout.
-bool waitUntil(const std::function<bool()>& done, int timeoutMs) {
-    QElapsedTimer clock;
-    clock.start();
-    while (!done()) {
-        if (clock.elapsed() > timeoutMs)
-            return false;
-        QApplication::processEvents(QEventLoop::AllEvents, 20);
-        QThread::msleep(2);
-    }
-    return true;
-}
+using qm7::test::waitUntil;
 
 QString cell(const CvCompareView& view, int row, int column) {
-    const QTableWidgetItem* it = view.table()->item(row, column);
-    return it ? it->text() : QString();
+    return qm7::test::cellText(view.table(), row, column);
 }
 
 } // namespace

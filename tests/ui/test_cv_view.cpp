@@ -9,6 +9,7 @@
 #include "qm7/chem/dataset_builder.h"
 #include "qm7/util/atomic_file.h"
 #include "test_support.h"
+#include "ui_wait.h"
 
 #include <QApplication>
 #include <QElapsedTimer>
@@ -32,22 +33,10 @@ using qm7::ui::CvView;
 
 namespace {
 
-/// Processes events until done() or timeoutMs; false on timeout.
-bool waitUntil(const std::function<bool()>& done, int timeoutMs) {
-    QElapsedTimer clock;
-    clock.start();
-    while (!done()) {
-        if (clock.elapsed() > timeoutMs)
-            return false;
-        QApplication::processEvents(QEventLoop::AllEvents, 20);
-        QThread::msleep(2);
-    }
-    return true;
-}
+using qm7::test::waitUntil;
 
 QString cell(const CvView& view, int row, int column) {
-    const QTableWidgetItem* it = view.table()->item(row, column);
-    return it ? it->text() : QString();
+    return qm7::test::cellText(view.table(), row, column);
 }
 
 /// A view on the demo molecules, KRR, 5 folds of n training molecules, results under dir.
