@@ -43,6 +43,7 @@ QString shortVerdict(const qm7::LawRanking& r, std::size_t i) {
 }
 
 const QColor kMeasured(0, 120, 60);
+const QColor kKrr(120, 60, 160); // the kernel-ridge-regression baseline
 
 } // namespace
 
@@ -150,29 +151,52 @@ void LearningCurveView::drawLaws(double nLo, double nHi, double& yLo, double& yH
     }
 }
 
+namespace {
+
+/// Rows of mean ± std test MSE as a graph with error bars (the measured points, the KRR
+/// curve); the y range grows to hold them.
+QCPGraph* addRowsWithBars(QCustomPlot* plot, const std::vector<qm7::CurveRow>& rows,
+                          const QString& objectName, const QColor& color, double& yLo,
+                          double& yHi) {
+    QVector<double> xs, ys, es;
+    for (const auto& r : rows) {
+        xs << r.n;
+        ys << r.mseMean;
+        es << r.mseStd;
+        yLo = std::min(yLo, std::max(r.mseMean - r.mseStd, r.mseMean / 3));
+        yHi = std::max(yHi, r.mseMean + r.mseStd);
+    }
+    QCPGraph* g = plot->addGraph();
+    g->setObjectName(objectName);
+    g->setData(xs, ys, true);
+    auto* bars = new QCPErrorBars(plot->xAxis, plot->yAxis);
+    bars->setDataPlottable(g);
+    bars->setData(es);
+    bars->setPen(QPen(color, 1.5));
+    bars->removeFromLegend();
+    return g;
+}
+
+} // namespace
+
 void LearningCurveView::drawMeasured(double& yLo, double& yHi) {
     if (m_measured.empty())
         return;
-    QVector<double> xs, ys, es;
-    for (const auto& m : m_measured) {
-        xs << m.n;
-        ys << m.mseMean;
-        es << m.mseStd;
-        yLo = std::min(yLo, std::max(m.mseMean - m.mseStd, m.mseMean / 3));
-        yHi = std::max(yHi, m.mseMean + m.mseStd);
-    }
-    QCPGraph* g = m_plot->addGraph();
-    g->setObjectName(QStringLiteral("measured"));
-    g->setData(xs, ys, true);
+    QCPGraph* g =
+        addRowsWithBars(m_plot, m_measured, QStringLiteral("measured"), kMeasured, yLo, yHi);
     g->setLineStyle(QCPGraph::lsNone);
     g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssTriangle, QPen(kMeasured, 2),
                                        QColor(200, 240, 210), 12));
     g->setName(tr("measured at larger n (not fitted)"));
-    auto* bars = new QCPErrorBars(m_plot->xAxis, m_plot->yAxis);
-    bars->setDataPlottable(g);
-    bars->setData(es);
-    bars->setPen(QPen(kMeasured, 1.5));
-    bars->removeFromLegend();
+}
+
+void LearningCurveView::drawKrr(double& yLo, double& yHi) {
+    if (m_krr.empty())
+        return;
+    QCPGraph* g = addRowsWithBars(m_plot, m_krr, QStringLiteral("krr"), kKrr, yLo, yHi);
+    g->setPen(QPen(kKrr, 1.5, Qt::DashLine));
+    g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssSquare, QPen(kKrr, 1.5), Qt::white, 9));
+    g->setName(tr("kernel ridge regression, same rows (not fitted)"));
 }
 
 void LearningCurveView::rebuildPlot() {

@@ -1,5 +1,5 @@
 // "KRR beside": the Learning curve tab delegates the kernel-ridge-regression baseline to core
-// (krr_curve.h) on a worker thread and draws its test MSE beside the network's points.
+// (krr_curve.h) on a worker thread; learning_curve_draw.cpp draws the rows it brings.
 #include "qm7ui/learning_curve_view.h"
 
 #include "qm7ui/plot_style.h"
@@ -9,15 +9,10 @@
 #include <QLabel>
 #include <QPushButton>
 #include <QThread>
-#include <qcustomplot.h>
 
 #include <algorithm>
 
 namespace qm7::ui {
-
-namespace {
-const QColor kKrr(120, 60, 160);
-}
 
 bool LearningCurveView::startKrr(QString* error) {
     QString why;
@@ -104,30 +99,6 @@ void LearningCurveView::onKrrDone(const std::vector<qm7::CurveRow>& rows, const 
         rebuildPlot();
     }
     Q_EMIT measureFinished(m_measureLabel->text());
-}
-
-void LearningCurveView::drawKrr(double& yLo, double& yHi) {
-    if (m_krr.empty())
-        return;
-    QVector<double> xs, ys, es;
-    for (const auto& r : m_krr) {
-        xs << r.n;
-        ys << r.mseMean;
-        es << r.mseStd;
-        yLo = std::min(yLo, std::max(r.mseMean - r.mseStd, r.mseMean / 3));
-        yHi = std::max(yHi, r.mseMean + r.mseStd);
-    }
-    QCPGraph* g = m_plot->addGraph();
-    g->setObjectName(QStringLiteral("krr"));
-    g->setData(xs, ys, true);
-    g->setPen(QPen(kKrr, 1.5, Qt::DashLine));
-    g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssSquare, QPen(kKrr, 1.5), Qt::white, 9));
-    g->setName(tr("kernel ridge regression, same rows (not fitted)"));
-    auto* bars = new QCPErrorBars(m_plot->xAxis, m_plot->yAxis);
-    bars->setDataPlottable(g);
-    bars->setData(es);
-    bars->setPen(QPen(kKrr, 1.2));
-    bars->removeFromLegend();
 }
 
 } // namespace qm7::ui
