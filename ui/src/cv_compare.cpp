@@ -1,6 +1,8 @@
-// "Compare representations": core's comparison (qm7::runComparison) on a worker thread, its
-// rows filled in a table as the studies finish, the published anchors below.
+// "Compare representations": core's comparison (qm7::runComparison) on a thread of the job runner,
+// its rows filled in a table as the studies finish, the published anchors below.
 #include "qm7ui/cv_compare.h"
+
+#include "qm7ui/job_runner.h"
 
 #include "qm7/chem/dataset_builder.h"
 #include "qm7/train/threads.h"
@@ -14,7 +16,7 @@
 #include <QPushButton>
 #include <QSpinBox>
 #include <QTableWidget>
-#include <QThread>
+#include <QCloseEvent>
 #include <QVBoxLayout>
 
 #include <cmath>
@@ -47,10 +49,9 @@ QString anchor(double v) {
 /// Turns a study's fold and epoch calls into queued progress text (at most every 200 ms).
 class CompareObserver : public qm7::CvStudyObserver {
   public:
-    CompareObserver(QObject* target, std::function<void(int, QString)> report, int row, int folds,
-                    int epochs)
-        : m_target(target), m_report(std::move(report)), m_row(row), m_folds(folds),
-          m_epochs(epochs) {
+    CompareObserver(const JobContext& job, std::function<void(int, QString)> report, int row,
+                    int folds, int epochs)
+        : m_job(job), m_report(std::move(report)), m_row(row), m_folds(folds), m_epochs(epochs) {
         m_clock.start();
     }
     void onFoldStart(int fold, const qm7::FoldSplit& s) override {
@@ -85,11 +86,10 @@ class CompareObserver : public qm7::CvStudyObserver {
         m_last = m_clock.elapsed();
         auto report = m_report;
         const int row = m_row;
-        QMetaObject::invokeMethod(
-            m_target, [report, row, text] { report(row, text); }, Qt::QueuedConnection);
+        m_job.post([report, row, text] { report(row, text); });
     }
 
-    QObject* m_target;
+    const JobContext& m_job;
     std::function<void(int, QString)> m_report;
     int m_row, m_folds, m_epochs, m_fold = 0;
     QElapsedTimer m_clock;
@@ -153,12 +153,16 @@ CvCompareView::CvCompareView(QWidget* parent) : QWidget(parent, Qt::Window) {
 }
 
 CvCompareView::~CvCompareView() {
-    if (m_control)
-        m_control->cancel = true;
-    if (m_thread) {
-        m_thread->wait();
-        delete m_thread;
-    }
+    JobRunner::instance().close(this); // finished folds stay on disk
+}
+
+bool CvCompareView::isRunning() const {
+    return JobRunner::instance().isRunning(this);
+}
+
+void CvCompareView::closeEvent(QCloseEvent* event) {
+    JobRunner::instance().cancelAndJoin(this);
+    QWidget::closeEvent(event);
 }
 
 void CvCompareView::setStudy(const QString& source, int folds, int trainSize, const QString& dir) {
@@ -227,38 +231,35 @@ bool CvCompareView::run(QString* error) {
     }
     buildTable(plan);
     m_rowsDone = 0;
-    m_control = std::make_shared<qm7::TrainControl>();
-    const auto control = m_control;
     const qm7::CvComparisonSettings s = settings();
     const std::string source = m_source.toStdString();
     const auto report = [this](int row, const QString& text) { onProgress(row, text); };
-    m_thread = QThread::create([this, s, plan, source, control, report] {
-        bool cancelled = false;
-        QString failure;
-        std::unique_ptr<CompareObserver> observer;
-        try {
-            qm7::setUpNumerics();
-            const qm7::MoleculeSource molecules = qm7::readMolecules(source);
-            qm7::CvComparisonCallbacks callbacks;
-            callbacks.studyStarts = [&](std::size_t i, const qm7::CvComparisonStudy&) {
-                observer = std::make_unique<CompareObserver>(this, report, static_cast<int>(i),
-                                                             s.folds, s.mlp.epochs);
-                return static_cast<qm7::CvStudyObserver*>(observer.get());
-            };
-            callbacks.studyDone = [this](std::size_t i, const qm7::CvComparisonRow& row) {
-                QMetaObject::invokeMethod(
-                    this, [this, i, row] { showRow(static_cast<int>(i), row); },
-                    Qt::QueuedConnection);
-            };
-            cancelled = qm7::runComparison(molecules, s, plan, callbacks, control.get()).cancelled;
-        } catch (const std::exception& e) {
-            failure = QString::fromStdString(e.what());
-        }
-        QMetaObject::invokeMethod(
-            this, [this, cancelled, failure] { onDone(cancelled, failure); }, Qt::QueuedConnection);
-    });
-    m_thread->setObjectName(QStringLiteral("qm7-compare"));
-    m_thread->start();
+    auto outcome = std::make_shared<std::pair<bool, QString>>(true, QString());
+    const bool started = JobRunner::instance().start(
+        this, QStringLiteral("compare"),
+        [this, s, plan, source, report, outcome](JobContext& job) {
+            std::unique_ptr<CompareObserver> observer;
+            try {
+                qm7::setUpNumerics();
+                const qm7::MoleculeSource molecules = qm7::readMolecules(source);
+                qm7::CvComparisonCallbacks callbacks;
+                callbacks.studyStarts = [&](std::size_t i, const qm7::CvComparisonStudy&) {
+                    observer = std::make_unique<CompareObserver>(job, report, static_cast<int>(i),
+                                                                 s.folds, s.mlp.epochs);
+                    return static_cast<qm7::CvStudyObserver*>(observer.get());
+                };
+                callbacks.studyDone = [this, &job](std::size_t i, const qm7::CvComparisonRow& row) {
+                    job.post([this, i, row] { showRow(static_cast<int>(i), row); });
+                };
+                outcome->first =
+                    qm7::runComparison(molecules, s, plan, callbacks, &job.control()).cancelled;
+            } catch (const std::exception& e) {
+                outcome->second = QString::fromStdString(e.what());
+            }
+        },
+        [this, outcome] { onDone(outcome->first, outcome->second); });
+    if (!started)
+        return false;
     m_run->setEnabled(false);
     m_cancel->setEnabled(true);
     m_epochs->setEnabled(false);
@@ -271,8 +272,8 @@ bool CvCompareView::run(QString* error) {
 }
 
 void CvCompareView::cancel() {
-    if (m_control && isRunning()) {
-        m_control->cancel = true;
+    if (isRunning()) {
+        JobRunner::instance().cancel(this);
         m_progress->setText(tr("Cancelling: the running fold stops at its next step…"));
     }
 }
@@ -335,12 +336,6 @@ void CvCompareView::showRow(int row, const qm7::CvComparisonRow& r) {
 }
 
 void CvCompareView::onDone(bool cancelled, const QString& error) {
-    if (m_thread) {
-        m_thread->wait();
-        delete m_thread;
-        m_thread = nullptr;
-    }
-    m_control.reset();
     m_run->setEnabled(true);
     m_cancel->setEnabled(false);
     m_epochs->setEnabled(true);

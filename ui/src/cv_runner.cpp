@@ -2,6 +2,8 @@
 // observer calls into throttled queued signals.
 #include "qm7ui/cv_runner.h"
 
+#include "qm7ui/job_runner.h"
+
 #include "qm7/train/threads.h"
 
 #include <QElapsedTimer>
@@ -11,6 +13,8 @@
 namespace qm7::ui {
 
 namespace {
+
+const QString kLane = QStringLiteral("cross-validation");
 
 /// Adapts the study's observer to the worker's signals (progress at most every 100 ms).
 class SignalStudyObserver : public qm7::CvStudyObserver {
@@ -95,48 +99,41 @@ CvRunner::CvRunner(QObject* parent) : QObject(parent) {
     qRegisterMetaType<qm7::FoldResult>();
     qRegisterMetaType<CvJob>();
     qRegisterMetaType<CvOutcome>();
-    m_worker = new CvWorker(&m_control);
-    m_worker->moveToThread(&m_thread);
-    m_thread.setObjectName(QStringLiteral("qm7-cross-validation"));
-    connect(m_worker, &CvWorker::partitionReady, this, &CvRunner::partitionReady,
-            Qt::QueuedConnection);
-    connect(m_worker, &CvWorker::foldStarted, this, &CvRunner::foldStarted, Qt::QueuedConnection);
-    connect(m_worker, &CvWorker::foldProgress, this, &CvRunner::foldProgress, Qt::QueuedConnection);
-    connect(m_worker, &CvWorker::foldDone, this, &CvRunner::foldDone, Qt::QueuedConnection);
-    connect(
-        m_worker, &CvWorker::finished, this,
-        [this](const CvOutcome& outcome) {
-            m_running = false;
-            Q_EMIT finished(outcome);
-        },
-        Qt::QueuedConnection);
-    m_thread.start();
 }
 
 CvRunner::~CvRunner() {
-    m_control.cancel = true;
-    m_control.pause = false;
-    if (m_thread.isRunning()) {
-        m_thread.quit();
-        m_thread.wait();
-    }
-    delete m_worker; // its thread has ended
+    // The paper network writes its checkpoint when cancelled; the join waits for it.
+    JobRunner::instance().close(this);
+}
+
+bool CvRunner::isRunning() const {
+    return JobRunner::instance().isRunning(this, kLane);
 }
 
 bool CvRunner::start(const CvJob& job) {
-    if (m_running)
-        return false;
-    m_control.cancel = false;
-    m_control.pause = false;
-    m_running = true;
-    CvWorker* worker = m_worker;
-    QMetaObject::invokeMethod(
-        worker, [worker, job] { worker->run(job); }, Qt::QueuedConnection);
-    return true;
+    auto outcome = std::make_shared<CvOutcome>();
+    outcome->cancelled = true; // until the worker says otherwise
+    return JobRunner::instance().start(
+        this, kLane,
+        [this, job, outcome](JobContext& context) {
+            CvWorker worker(&context.control());
+            connect(&worker, &CvWorker::partitionReady, this, &CvRunner::partitionReady,
+                    Qt::QueuedConnection);
+            connect(&worker, &CvWorker::foldStarted, this, &CvRunner::foldStarted,
+                    Qt::QueuedConnection);
+            connect(&worker, &CvWorker::foldProgress, this, &CvRunner::foldProgress,
+                    Qt::QueuedConnection);
+            connect(&worker, &CvWorker::foldDone, this, &CvRunner::foldDone, Qt::QueuedConnection);
+            connect(
+                &worker, &CvWorker::finished, &worker,
+                [outcome](const CvOutcome& o) { *outcome = o; }, Qt::DirectConnection);
+            worker.run(job);
+        },
+        [this, outcome] { Q_EMIT finished(*outcome); });
 }
 
 void CvRunner::cancel() {
-    m_control.cancel = true;
+    JobRunner::instance().cancel(this, kLane);
 }
 
 } // namespace qm7::ui

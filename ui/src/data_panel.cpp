@@ -1,5 +1,6 @@
 #include "qm7ui/data_panel.h"
 
+#include "qm7ui/job_runner.h"
 #include "qm7ui/plot_style.h"
 
 #include "qm7/chem/augmentation.h"
@@ -15,7 +16,6 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSettings>
-#include <QThread>
 #include <QToolButton>
 #include <QVBoxLayout>
 
@@ -23,6 +23,8 @@
 
 namespace qm7::ui {
 namespace {
+
+const QString kLoadLane = QStringLiteral("data-loader");
 
 constexpr int kMaxRecent = 8;
 
@@ -131,37 +133,37 @@ bool DataPanel::load(const QString& source, QString* error) {
 }
 
 bool DataPanel::loadInBackground(const QString& source) {
-    if (m_loader)
+    if (isLoading())
         return false;
     auto result = std::make_shared<Loaded>();
-    m_loadResult = result;
-    m_loadingSource = source;
     const QString representation = m_representation;
-    m_loader = QThread::create(
-        [result, source, representation] { *result = readLoaded(source, representation); });
-    m_loader->setObjectName(QStringLiteral("qm7-data-loader"));
-    connect(m_loader, &QThread::finished, this, &DataPanel::onBackgroundLoadDone);
+    const bool started = JobRunner::instance().start(
+        this, kLoadLane,
+        [result, source, representation](JobContext&) {
+            *result = readLoaded(source, representation);
+        },
+        [this, result, source] { onBackgroundLoadDone(source, std::move(*result)); });
+    if (!started)
+        return false;
     for (QWidget* b : m_buttons)
         b->setEnabled(false);
     m_busy->show();
     m_summary->setText(tr("Loading %1…")
                            .arg(source == QLatin1String("demo") ? tr("the demo data")
                                                                 : QFileInfo(source).fileName()));
-    m_loader->start();
     Q_EMIT loadingChanged(true);
     return true;
 }
 
-void DataPanel::onBackgroundLoadDone() {
-    m_loader->wait();
-    delete m_loader;
-    m_loader = nullptr;
+bool DataPanel::isLoading() const {
+    return JobRunner::instance().isRunning(this, kLoadLane);
+}
+
+void DataPanel::onBackgroundLoadDone(const QString& source, Loaded loaded) {
     m_busy->hide();
     for (QWidget* b : m_buttons)
         b->setEnabled(b != m_recentButton || !m_recent.isEmpty());
-    Loaded loaded = std::move(*m_loadResult);
-    m_loadResult.reset();
-    applyLoaded(m_loadingSource, std::move(loaded));
+    applyLoaded(source, std::move(loaded));
     Q_EMIT loadingChanged(false);
 }
 
@@ -178,11 +180,7 @@ void DataPanel::applyLoaded(const QString& source, Loaded loaded) {
 }
 
 DataPanel::~DataPanel() {
-    if (m_loader) {
-        m_loader->disconnect(this);
-        m_loader->wait();
-        delete m_loader;
-    }
+    JobRunner::instance().close(this);
 }
 
 void DataPanel::loadDefault() {

@@ -1,18 +1,21 @@
 // "KRR beside": the Learning curve tab delegates the kernel-ridge-regression baseline to core
-// (krr_curve.h) on a worker thread; learning_curve_draw.cpp draws the rows it brings.
+// (krr_curve.h) on a thread of the job runner; learning_curve_draw.cpp draws the rows it brings.
 #include "qm7ui/learning_curve_view.h"
 
+#include "qm7ui/job_runner.h"
 #include "qm7ui/plot_style.h"
 
 #include "qm7/analysis/krr_curve.h"
 
 #include <QLabel>
 #include <QPushButton>
-#include <QThread>
 
 #include <algorithm>
 
 namespace qm7::ui {
+namespace {
+const QString kKrrLane = QStringLiteral("krr");
+} // namespace
 
 bool LearningCurveView::startKrr(QString* error) {
     QString why;
@@ -36,53 +39,48 @@ bool LearningCurveView::startKrr(QString* error) {
         Q_EMIT measureFinished(m_measureLabel->text());
         return false;
     }
-    m_krrCancel = std::make_shared<std::atomic<bool>>(false);
-    auto cancel = m_krrCancel;
-    m_krrButton->setText(tr("Stop KRR"));
     m_measureLabel->setText(
         tr("Kernel ridge regression at n = %1 (%2 seeds)…").arg(sizesText()).arg(config.seeds));
     const DatasetPtr data = ctx.dataset;
-    m_krrThread = QThread::create([this, data, config, cancel] {
-        std::vector<qm7::CurveRow> rows;
-        QString failure;
-        try {
-            rows = qm7::krrLearningCurve(
-                *data, config,
-                [this](int done, int total) {
-                    QMetaObject::invokeMethod(
-                        this,
-                        [this, done, total] {
+    auto outcome = std::make_shared<CurveRowsOutcome>();
+    const bool started = JobRunner::instance().start(
+        this, kKrrLane,
+        [this, data, config, outcome](JobContext& job) {
+            try {
+                outcome->rows = qm7::krrLearningCurve(
+                    *data, config,
+                    [this, &job](int done, int total) {
+                        job.post([this, done, total] {
                             m_measureLabel->setText(
                                 tr("Kernel ridge regression: %1 of %2 fits done…")
                                     .arg(done)
                                     .arg(total));
-                        },
-                        Qt::QueuedConnection);
-                },
-                cancel.get());
-        } catch (const std::exception& e) {
-            failure = QString::fromStdString(e.what());
-        }
-        QMetaObject::invokeMethod(
-            this, [this, rows, failure] { onKrrDone(rows, failure); }, Qt::QueuedConnection);
-    });
-    m_krrThread->start();
-    return true;
+                        });
+                    },
+                    &job.control().cancel);
+            } catch (const std::exception& e) {
+                outcome->error = QString::fromStdString(e.what());
+            }
+            outcome->stopped = job.cancelled();
+        },
+        [this, outcome] { onKrrDone(*outcome); });
+    if (started)
+        m_krrButton->setText(tr("Stop KRR"));
+    return started;
 }
 
 void LearningCurveView::stopKrr() {
-    if (m_krrCancel)
-        *m_krrCancel = true;
+    JobRunner::instance().cancel(this, kKrrLane);
 }
 
-void LearningCurveView::onKrrDone(const std::vector<qm7::CurveRow>& rows, const QString& error) {
-    if (m_krrThread) {
-        m_krrThread->wait();
-        delete m_krrThread;
-        m_krrThread = nullptr;
-    }
-    const bool stopped = m_krrCancel && m_krrCancel->load();
-    m_krrCancel.reset();
+bool LearningCurveView::isKrrRunning() const {
+    return JobRunner::instance().isRunning(this, kKrrLane);
+}
+
+void LearningCurveView::onKrrDone(const CurveRowsOutcome& outcome) {
+    const std::vector<qm7::CurveRow>& rows = outcome.rows;
+    const QString& error = outcome.error;
+    const bool stopped = outcome.stopped;
     m_krrButton->setText(tr("KRR beside"));
     if (!error.isEmpty()) {
         m_measureLabel->setText(tr("Kernel ridge regression failed: %1").arg(error));

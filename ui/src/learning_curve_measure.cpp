@@ -1,9 +1,10 @@
 // "Measure at these n": the Learning curve tab delegates the verification runs to core
-// (curve_verify.h) on a worker thread and draws the measured points when they end.
+// (curve_verify.h) on a thread of the job runner and draws the measured points when they end.
 #include "qm7ui/learning_curve_view.h"
 
 #include "qm7ui/data_panel.h"
 #include "qm7ui/hyperparameter_panel.h"
+#include "qm7ui/job_runner.h"
 #include "qm7ui/plot_style.h"
 
 #include "qm7/analysis/curve_verify.h"
@@ -13,12 +14,14 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
-#include <QThread>
 
 #include <algorithm>
 #include <cmath>
 
 namespace qm7::ui {
+namespace {
+const QString kMeasureLane = QStringLiteral("measure");
+} // namespace
 
 MeasureContext measureContextFrom(const DataPanel& data, const HyperparameterPanel& hyper,
                                   const QString& runsDir) {
@@ -96,45 +99,43 @@ bool LearningCurveView::startMeasure(QString* error) {
     ctx.base.lr = learningRate();
     m_measuredEpochs = ctx.base.epochs;
     m_measuredHidden = ctx.base.hidden;
-    m_measureControl = std::make_shared<qm7::TrainControl>();
-    auto control = m_measureControl;
+    auto outcome = std::make_shared<CurveRowsOutcome>();
+    const bool started = JobRunner::instance().start(
+        this, kMeasureLane,
+        [ctx, sizes, outcome](JobContext& job) {
+            try {
+                qm7::TrainOptions options;
+                options.control = &job.control();
+                outcome->rows = qm7::runVerification(ctx.source, ctx.base, sizes, ctx.seeds,
+                                                     ctx.dir, options, ctx.build);
+            } catch (const std::exception& e) {
+                outcome->error = QString::fromStdString(e.what());
+            }
+            outcome->stopped = job.cancelled();
+        },
+        [this, outcome] { onMeasureDone(*outcome); });
+    if (!started)
+        return false;
     m_measureLabel->setText(tr("Measuring at n = %1 (%2 trainings, %3 seeds each)…")
                                 .arg(m_measureSizes->text())
                                 .arg(sizes.size() * static_cast<std::size_t>(ctx.seeds))
                                 .arg(ctx.seeds));
     m_measure->setText(tr("Stop measuring"));
-    m_measureThread = QThread::create([this, ctx, sizes, control] {
-        std::vector<qm7::CurveRow> rows;
-        QString failure;
-        try {
-            qm7::TrainOptions options;
-            options.control = control.get();
-            rows = qm7::runVerification(ctx.source, ctx.base, sizes, ctx.seeds, ctx.dir, options,
-                                        ctx.build);
-        } catch (const std::exception& e) {
-            failure = QString::fromStdString(e.what());
-        }
-        QMetaObject::invokeMethod(
-            this, [this, rows, failure] { onMeasureDone(rows, failure); }, Qt::QueuedConnection);
-    });
-    m_measureThread->start();
     return true;
 }
 
 void LearningCurveView::stopMeasure() {
-    if (m_measureControl)
-        m_measureControl->cancel = true;
+    JobRunner::instance().cancel(this, kMeasureLane);
 }
 
-void LearningCurveView::onMeasureDone(const std::vector<qm7::CurveRow>& rows,
-                                      const QString& error) {
-    if (m_measureThread) {
-        m_measureThread->wait();
-        delete m_measureThread;
-        m_measureThread = nullptr;
-    }
-    const bool stopped = m_measureControl && m_measureControl->cancel.load();
-    m_measureControl.reset();
+bool LearningCurveView::isMeasuring() const {
+    return JobRunner::instance().isRunning(this, kMeasureLane);
+}
+
+void LearningCurveView::onMeasureDone(const CurveRowsOutcome& outcome) {
+    const std::vector<qm7::CurveRow>& rows = outcome.rows;
+    const QString& error = outcome.error;
+    const bool stopped = outcome.stopped;
     m_measure->setText(tr("Measure at these n"));
     if (!error.isEmpty()) {
         m_measureLabel->setText(tr("Cannot measure: %1").arg(error));
@@ -155,19 +156,18 @@ void LearningCurveView::onMeasureDone(const std::vector<qm7::CurveRow>& rows,
     Q_EMIT measureFinished(m_measureLabel->text());
 }
 
+void LearningCurveView::clearResults() {
+    // A measurement or a KRR curve of the previous data must not land after the clear.
+    JobRunner::instance().cancelAndJoin(this);
+    m_krr.clear();
+    m_measured.clear();
+    m_seedCurves.clear();
+    setPoints({});
+    m_measureLabel->clear();
+}
+
 LearningCurveView::~LearningCurveView() {
-    if (m_krrThread) {
-        stopKrr();
-        m_krrThread->wait();
-        delete m_krrThread;
-        m_krrThread = nullptr;
-    }
-    if (m_measureThread) {
-        stopMeasure();
-        m_measureThread->wait();
-        delete m_measureThread;
-        m_measureThread = nullptr;
-    }
+    JobRunner::instance().close(this); // measured runs stay in their folder
 }
 
 } // namespace qm7::ui

@@ -140,7 +140,7 @@ void LossPlot::replotNow() {
 
 void LossPlot::clear() {
     m_series.clear();
-    scheduleReplot();
+    rebuild(); // at once: an emptied tab never shows the old curves, even for a frame
 }
 
 void LossPlot::setLogY(bool log) {

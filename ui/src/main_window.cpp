@@ -1,4 +1,6 @@
 #include "qm7ui/main_window.h"
+
+#include "qm7ui/job_runner.h"
 #include "qm7ui/project_monitor.h"
 
 #include "qm7ui/cv_view.h"
@@ -14,6 +16,7 @@
 #include "qm7ui/predict_dialog.h"
 #include "qm7ui/report_renderer.h"
 #include "qm7ui/runs_table.h"
+#include "qm7ui/session.h"
 #include "qm7ui/sweep_view.h"
 #include "qm7ui/training_controller.h"
 
@@ -61,6 +64,7 @@ MainWindow::MainWindow(const QString& projectDir, QWidget* parent) : QMainWindow
     setWindowTitle(tr("QM7 Workbench"));
     setWindowIcon(QIcon(QStringLiteral(":/qm7/icons/qm7-workbench.svg")));
     m_controller = new TrainingController(this);
+    m_session = new Session(this);
     m_data = new DataPanel(this);
     m_hyper = new HyperparameterPanel(this);
     m_loss = new LossPlot(this);
@@ -76,6 +80,7 @@ MainWindow::MainWindow(const QString& projectDir, QWidget* parent) : QMainWindow
     buildActions();
 
     connect(m_data, &DataPanel::datasetChanged, this, &MainWindow::onDatasetChanged);
+    connect(m_session, &Session::resultsCleared, this, &MainWindow::clearResults);
     connect(m_data, &DataPanel::loadFailed, this, [this](const QString& message) {
         m_lastError = message;
         showStatus(tr("Could not load data: %1").arg(message));
@@ -273,14 +278,32 @@ void MainWindow::loadDefaultData() {
 }
 
 void MainWindow::onDatasetChanged(const DatasetPtr& data) {
+    const bool hadResults = m_session->hasResults() || m_parity->run() != nullptr ||
+                            m_loss->pointCount() > 0 || !m_curve->points().empty();
+    m_session->setData(data, m_data->source());
     m_histogram->setDataset(data);
-    showStatus(tr("Loaded %1: %2 training rows, d = %3.")
-                   .arg(m_data->source() == QLatin1String("demo")
-                            ? tr("the demo data")
-                            : QFileInfo(m_data->source()).fileName())
-                   .arg(data ? data->train.rows() : 0)
-                   .arg(data ? data->d : 0));
+    QString text =
+        tr("Loaded %1: %2 training rows, d = %3.")
+            .arg(m_data->source() == QLatin1String("demo") ? tr("the demo data")
+                                                           : QFileInfo(m_data->source()).fileName())
+            .arg(data ? data->train.rows() : 0)
+            .arg(data ? data->d : 0);
+    if (hadResults)
+        text += tr(" The tabs were emptied of the previous data's results; its runs stay in the "
+                   "Runs table.");
+    showStatus(text);
     updateControls();
+}
+
+void MainWindow::clearResults() {
+    m_jobRuns.clear();
+    m_stage.clear();
+    m_loss->clear();
+    m_parity->setRuns({}, {}, -1);
+    m_sweep->setRuns({});
+    m_curve->clearResults();
+    m_progressBar->setValue(0);
+    m_progressBar->setFormat(QString());
 }
 
 bool MainWindow::isTraining() const {
@@ -349,7 +372,9 @@ void MainWindow::showAbout() {
 void MainWindow::closeEvent(QCloseEvent* event) {
     if (isTraining())
         showStatus(tr("Stopping the training…"));
-    m_controller->shutdown(); // cancels and joins the training thread
+    m_controller->shutdown(); // cancels and joins the training job (its runs are kept)
+    // Measurements, KRR, cross-validation, comparisons, predictions and loads of this window.
+    JobRunner::instance().cancelAndJoinUnder(this);
     writeSettings();
     event->accept();
 }

@@ -1,5 +1,7 @@
 #include "qm7ui/main_window.h"
 
+#include "qm7ui/session.h"
+
 #include "qm7ui/data_panel.h"
 #include "qm7ui/export_dialog.h"
 #include "qm7ui/learning_curve_view.h"
@@ -101,10 +103,10 @@ qm7::HomeworkResult MainWindow::sessionReport() const {
         for (const auto& row : m_sweep->summary().rows)
             in.sweep.lrs.push_back(row.lr);
     }
-    for (const auto& r : m_sweep->runs())
+    for (const auto& r : m_session->sweepRuns())
         in.sweepRuns.push_back(r.get());
-    in.curve = m_curveConfig;
-    for (const auto& r : m_curveRuns)
+    in.curve = m_session->curveConfig();
+    for (const auto& r : m_session->curveRuns())
         in.curveRuns.push_back(r.get());
     in.targetN = m_curve->targetN();
     in.fit = m_curve->fitOptions();

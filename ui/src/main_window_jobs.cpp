@@ -1,5 +1,7 @@
 #include "qm7ui/main_window.h"
 
+#include "qm7ui/session.h"
+
 #include "job_builder.h"
 #include "qm7ui/data_panel.h"
 #include "qm7ui/hyperparameter_panel.h"
@@ -144,6 +146,7 @@ bool MainWindow::startJob(JobKind kind, std::vector<qm7::TrainConfig> configs) {
     m_jobConfigs = configs;
     m_jobRuns.assign(configs.size(), nullptr);
     m_jobSource = m_data->source();
+    m_stage.clear(); // a homework's stage is not this job's
     m_lastEpoch = 0;
     m_totalEpochs = configs.front().epochs;
     m_lastError.clear();
@@ -220,10 +223,11 @@ void MainWindow::finishHomework(const JobResult& result) {
     for (const auto& r : hw.sweepRuns)
         sweepRuns.push_back(std::make_shared<const qm7::RunResult>(r));
     m_sweep->setSweep(hw.sweepConfig, sweepRuns);
-    m_curveConfig = hw.curveConfig;
-    m_curveRuns.clear();
+    m_session->setSweepRuns(sweepRuns);
+    std::vector<RunResultPtr> curveRuns;
     for (const auto& r : hw.curveRuns)
-        m_curveRuns.push_back(std::make_shared<const qm7::RunResult>(r));
+        curveRuns.push_back(std::make_shared<const qm7::RunResult>(r));
+    m_session->setCurve(hw.curveConfig, curveRuns);
     m_curve->setTargetN(static_cast<int>(hw.targetN));
     m_curve->setSeedCurves(qm7::perSeedCurves(hw.curveRuns)); // ranking by seed curves
     m_curve->showFits(qm7::curvePoints(hw.curve), hw.fits, m_curve->fitOptions());
@@ -292,9 +296,10 @@ void MainWindow::onRunFinished(int run, const RunResultPtr& result, const SavedR
     if (run < 0 || run >= static_cast<int>(m_jobRuns.size()) || !result)
         return;
     m_jobRuns[static_cast<std::size_t>(run)] = result;
-    if (result->cancelled || result->history.empty())
+    if (result->history.empty())
         return;
-    m_runs->addSavedRun(result, jobKindName(m_jobKind), saved, m_jobSource);
+    m_runs->addSavedRun(result, jobKindName(m_jobKind), saved, m_jobSource,
+                        m_session->representation());
     if (!saved.error.isEmpty())
         showStatus(tr("Could not save the run: %1").arg(saved.error));
 }
@@ -320,8 +325,14 @@ void MainWindow::onJobFinished(const JobResult& result) {
                       "same folder to resume.")
                        .arg(QDir::toNativeSeparators(m_homeworkDir)));
     } else if (result.cancelled) {
-        showStatus(
-            tr("Stopped at epoch %1; %2 finished run(s) kept.").arg(m_lastEpoch).arg(done.size()));
+        int stopped = 0;
+        for (const auto& r : m_jobRuns)
+            stopped += r && r->cancelled && !r->history.empty() ? 1 : 0;
+        showStatus(tr("Stopped at epoch %1; %2 finished and %3 stopped run(s) kept in the Runs "
+                      "table (the stopped ones are marked).")
+                       .arg(m_lastEpoch)
+                       .arg(done.size())
+                       .arg(stopped));
     } else {
         double seconds = 0;
         for (const auto& r : done)
@@ -333,12 +344,14 @@ void MainWindow::onJobFinished(const JobResult& result) {
     if (m_jobKind == JobKind::Homework && result.error.isEmpty() && !result.cancelled)
         finishHomework(result);
     if (!done.empty()) {
-        if (m_jobKind == JobKind::Sweep)
+        if (m_jobKind == JobKind::Sweep) {
+            m_session->setSweepRuns(done);
             m_sweep->setRuns(done);
+        }
         if (m_jobKind != JobKind::Curve)
             showParityOf(done);
         if (m_jobKind == JobKind::Curve && m_data->dataset()) {
-            m_curveRuns = done;
+            m_session->setCurve(m_curveConfig, done);
             m_curve->setRuns(done, static_cast<int>(m_data->dataset()->train.rows()));
             m_tabs->setCurrentWidget(m_curve); // back from the Loss tab to the curve
         }

@@ -1,5 +1,7 @@
 #include "qm7ui/predict_dialog.h"
 
+#include "qm7ui/job_runner.h"
+
 #include "qm7/train/threads.h"
 
 #include <QAction>
@@ -20,7 +22,7 @@
 #include <QSettings>
 #include <QSpinBox>
 #include <QTableWidget>
-#include <QThread>
+#include <QCloseEvent>
 #include <QTimer>
 #include <QVBoxLayout>
 
@@ -173,11 +175,18 @@ PredictDialog::PredictDialog(QWidget* parent) : QDialog(parent) {
 }
 
 PredictDialog::~PredictDialog() {
-    if (m_worker) {
-        m_worker->disconnect(this);
-        m_worker->wait();
-        delete m_worker;
-    }
+    // First: tearing down the line edit emits editingFinished, whose start() is then refused.
+    JobRunner::instance().close(this);
+}
+
+bool PredictDialog::isBusy() const {
+    return JobRunner::instance().isRunning(this);
+}
+
+void PredictDialog::closeEvent(QCloseEvent* event) {
+    m_again = false;
+    JobRunner::instance().cancelAndJoin(this);
+    QDialog::closeEvent(event);
 }
 
 void PredictDialog::attach(QMainWindow* window, QMenu* menu) {
@@ -260,38 +269,33 @@ bool PredictDialog::predictFile(const QString& path) {
 void PredictDialog::start() {
     if (runDir().isEmpty() || m_file.isEmpty())
         return;
-    if (m_worker) {
+    if (isBusy()) {
         m_again = true;
         return;
     }
     auto outcome = std::make_shared<Outcome>();
-    m_outcome = outcome;
     const std::string dir = runDir().toStdString();
     const std::string file = m_file.toStdString();
     const int draws = m_draws->value();
     // Loading a model and drawing sortings can take seconds: never on the GUI thread.
-    m_worker = QThread::create([outcome, dir, file, draws] {
-        try {
-            qm7::setUpNumerics();
-            const qm7::MoleculePredictor predictor(dir);
-            outcome->predictions = predictor.predict(qm7::readMoleculesToPredict(file), draws);
-            outcome->description = QString::fromStdString(predictor.description(draws));
-        } catch (const std::exception& e) {
-            outcome->error = QString::fromStdString(e.what());
-        }
-    });
-    m_worker->setObjectName(QStringLiteral("qm7-predict"));
-    connect(m_worker, &QThread::finished, this, &PredictDialog::onWorkerDone);
-    m_status->setText(tr("Predicting the molecules of %1…").arg(QFileInfo(m_file).fileName()));
-    m_worker->start();
+    const bool started = JobRunner::instance().start(
+        this, QStringLiteral("predict"),
+        [outcome, dir, file, draws](JobContext&) {
+            try {
+                qm7::setUpNumerics();
+                const qm7::MoleculePredictor predictor(dir);
+                outcome->predictions = predictor.predict(qm7::readMoleculesToPredict(file), draws);
+                outcome->description = QString::fromStdString(predictor.description(draws));
+            } catch (const std::exception& e) {
+                outcome->error = QString::fromStdString(e.what());
+            }
+        },
+        [this, outcome] { onWorkerDone(*outcome); });
+    if (started)
+        m_status->setText(tr("Predicting the molecules of %1…").arg(QFileInfo(m_file).fileName()));
 }
 
-void PredictDialog::onWorkerDone() {
-    m_worker->wait();
-    delete m_worker;
-    m_worker = nullptr;
-    const Outcome outcome = std::move(*m_outcome);
-    m_outcome.reset();
+void PredictDialog::onWorkerDone(const Outcome& outcome) {
     if (m_again) { // the run folder, file or draws changed meanwhile
         m_again = false;
         start();

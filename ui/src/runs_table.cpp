@@ -3,6 +3,7 @@
 #include "qm7ui/plot_style.h"
 
 #include "qm7/analysis/deep_recipe.h"
+#include "qm7/chem/representation.h"
 #include "qm7/train/run_store.h"
 
 #include <QDateTime>
@@ -29,8 +30,10 @@ namespace {
 enum Column {
     ColShow,
     ColRun,
+    ColStatus,
     ColKind,
     ColData,
+    ColRepresentation,
     ColLr,
     ColHidden,
     ColEpochs,
@@ -53,15 +56,24 @@ QStandardItem* numberItem(double value) {
     return item;
 }
 
-/// The data source recorded in a saved run's config.json ("" when unreadable).
-QString sourceOfRun(const QString& dir) {
+/// A saved run's config.json ({} when unreadable).
+QJsonObject configOfRun(const QString& dir) {
     QFile file(QDir(dir).filePath(QStringLiteral("config.json")));
     if (!file.open(QIODevice::ReadOnly))
         return {};
-    return QJsonDocument::fromJson(file.readAll())
-        .object()
-        .value(QStringLiteral("data"))
-        .toString();
+    return QJsonDocument::fromJson(file.readAll()).object();
+}
+
+/// A representation in words; "–" for a run saved before its representation was recorded.
+QString representationLabel(const QString& name) {
+    if (name.isEmpty())
+        return QStringLiteral("–");
+    try {
+        return QString::fromStdString(
+            qm7::representationTitle(qm7::parseRepresentation(name.toStdString())));
+    } catch (const std::exception&) {
+        return name;
+    }
 }
 
 /// A short name of a data source: "demo" or the file name.
@@ -90,10 +102,11 @@ QString RunRecord::label() const {
 
 RunsTable::RunsTable(QWidget* parent) : QWidget(parent) {
     m_model = new QStandardItemModel(0, ColCount, this);
-    m_model->setHorizontalHeaderLabels(
-        {tr("Show"), tr("Run"), tr("Kind"), tr("Data"), tr("lr"), tr("p"), tr("Epochs"),
-         tr("Batch"), tr("n train"), tr("Seed"), tr("Best epoch"), tr("Best val MSE"),
-         tr("Test RMSE (kcal/mol)"), tr("Test MAE (kcal/mol)"), tr("Test R²"), tr("Time (s)")});
+    m_model->setHorizontalHeaderLabels({tr("Show"), tr("Run"), tr("Status"), tr("Kind"), tr("Data"),
+                                        tr("Inputs"), tr("lr"), tr("p"), tr("Epochs"), tr("Batch"),
+                                        tr("n train"), tr("Seed"), tr("Best epoch"),
+                                        tr("Best val MSE"), tr("Test RMSE (kcal/mol)"),
+                                        tr("Test MAE (kcal/mol)"), tr("Test R²"), tr("Time (s)")});
     m_proxy = new QSortFilterProxyModel(this);
     m_proxy->setSourceModel(m_model);
     m_proxy->setSortRole(Qt::DisplayRole);
@@ -147,13 +160,15 @@ void RunsTable::setProjectDir(const QString& dir) {
     for (const QString& id : entries) {
         const QString path = runs.filePath(id);
         try {
-            if (!qm7::hasFinishedRun(path.toStdString()))
+            if (!qm7::hasFinishedRun(path.toStdString()) && !qm7::hasStoppedRun(path.toStdString()))
                 continue;
             RunRecord r;
             r.id = id;
             r.dir = path;
             r.kind = kindFromId(id);
-            r.source = sourceOfRun(path);
+            const QJsonObject config = configOfRun(path);
+            r.source = config.value(QStringLiteral("data")).toString();
+            r.representation = config.value(QStringLiteral("representation")).toString();
             r.run = std::make_shared<const qm7::RunResult>(qm7::loadAnyRun(path.toStdString()));
             m_records.push_back(r);
             appendRow(r);
@@ -169,9 +184,10 @@ void RunsTable::setProjectDir(const QString& dir) {
 }
 
 void RunsTable::addSavedRun(const RunResultPtr& run, const QString& kind, const SavedRun& saved,
-                            const QString& source) {
+                            const QString& source, const QString& representation) {
     RunRecord r;
     r.source = source;
+    r.representation = representation;
     r.id = saved.id.isEmpty() ? QStringLiteral("unsaved-%1").arg(m_records.size()) : saved.id;
     r.dir = saved.dir;
     r.kind = kind;
@@ -207,11 +223,22 @@ void RunsTable::appendRow(const RunRecord& r) {
     auto* data = new QStandardItem(shortSource(r.source));
     data->setEditable(false);
     data->setToolTip(r.source);
-    row << show << name << kind << data << numberItem(c.lr) << numberItem(c.hidden)
-        << numberItem(r.run->epochsDone) << numberItem(c.batchSize) << numberItem(r.run->trainRows)
-        << numberItem(static_cast<double>(c.seed)) << numberItem(r.run->bestEpoch)
-        << numberItem(r.run->bestValLoss) << numberItem(r.run->test.rmse)
-        << numberItem(r.run->test.mae) << numberItem(r.run->test.r2)
+    auto* status = new QStandardItem(r.run->cancelled ? tr("stopped") : tr("finished"));
+    status->setEditable(false);
+    status->setToolTip(r.run->cancelled
+                           ? tr("Stopped after %1 of %2 epochs; its results are those of the best "
+                                "validation loss so far")
+                                 .arg(r.run->epochsDone)
+                                 .arg(c.epochs)
+                           : tr("Trained for all its %1 epochs").arg(c.epochs));
+    auto* inputs = new QStandardItem(representationLabel(r.representation));
+    inputs->setEditable(false);
+    inputs->setToolTip(tr("What the network was trained on (Representation in the settings)"));
+    row << show << name << status << kind << data << inputs << numberItem(c.lr)
+        << numberItem(c.hidden) << numberItem(r.run->epochsDone) << numberItem(c.batchSize)
+        << numberItem(r.run->trainRows) << numberItem(static_cast<double>(c.seed))
+        << numberItem(r.run->bestEpoch) << numberItem(r.run->bestValLoss)
+        << numberItem(r.run->test.rmse) << numberItem(r.run->test.mae) << numberItem(r.run->test.r2)
         << numberItem(std::round(r.run->seconds * 10) / 10);
     m_model->appendRow(row);
     m_loading = false;

@@ -38,7 +38,9 @@ class SignalObserver : public qm7::TrainObserver {
     void onRunFinished(int run, const qm7::RunResult& result) override {
         flush();
         SavedRun saved;
-        if (!result.cancelled && !result.history.empty() && !m_job.runsDir.isEmpty() &&
+        // A stopped run is kept too (summary.json says "cancelled"), as Ctrl-C keeps it in the
+        // command line tool: its history, predictions and best weights so far.
+        if (!result.history.empty() && !m_job.runsDir.isEmpty() &&
             m_job.kind != JobKind::Homework) {
             // Saved here, on the training thread: the GUI thread never waits for the disk.
             saved.id =

@@ -1,68 +1,74 @@
 #include "qm7ui/training_controller.h"
 
+#include "qm7ui/job_runner.h"
 #include "qm7ui/train_worker.h"
 
+#include <memory>
+
 namespace qm7::ui {
+namespace {
+const QString kLane = QStringLiteral("training");
+} // namespace
 
 TrainingController::TrainingController(QObject* parent) : QObject(parent) {
     registerMetaTypes();
-    m_worker = new TrainWorker(&m_control);
-    m_worker->moveToThread(&m_thread);
-    m_thread.setObjectName(QStringLiteral("qm7-training"));
-    connect(m_worker, &TrainWorker::epochs, this, &TrainingController::epochs,
-            Qt::QueuedConnection);
-    connect(m_worker, &TrainWorker::progressed, this, &TrainingController::progressed,
-            Qt::QueuedConnection);
-    connect(m_worker, &TrainWorker::runFinished, this, &TrainingController::runFinished,
-            Qt::QueuedConnection);
-    connect(m_worker, &TrainWorker::stage, this, &TrainingController::stage, Qt::QueuedConnection);
-    connect(m_worker, &TrainWorker::finished, this, &TrainingController::onWorkerFinished,
-            Qt::QueuedConnection);
-    m_thread.start();
 }
 
 TrainingController::~TrainingController() {
-    shutdown();
+    JobRunner::instance().close(this);
 }
 
 void TrainingController::shutdown() {
-    m_control.cancel = true;
-    m_control.pause = false;
-    if (m_thread.isRunning()) {
-        m_thread.quit();
-        m_thread.wait();
-    }
-    delete m_worker; // its thread has ended: safe to delete from here
-    m_worker = nullptr;
-    m_running = false;
+    JobRunner::instance().cancelAndJoin(this);
+}
+
+bool TrainingController::isRunning() const {
+    return JobRunner::instance().isRunning(this, kLane);
 }
 
 bool TrainingController::start(TrainJob job) {
-    if (m_running || !m_worker)
+    if (isRunning())
         return false;
-    job.id = m_nextId++;
-    m_control.cancel = false;
-    m_control.pause = false;
-    m_running = true;
-    TrainWorker* worker = m_worker;
-    QMetaObject::invokeMethod(
-        worker, [worker, job] { worker->run(job); }, Qt::QueuedConnection);
-    Q_EMIT started(job.id);
+    job.id = m_nextId;
+    auto result = std::make_shared<JobResult>();
+    result->id = job.id;
+    result->kind = job.kind;
+    result->cancelled = true; // until the worker says otherwise
+    const bool started = JobRunner::instance().start(
+        this, kLane,
+        [this, job, result](JobContext& context) {
+            // The worker lives on the job's thread; its signals reach the GUI thread queued.
+            TrainWorker worker(&context.control());
+            connect(&worker, &TrainWorker::epochs, this, &TrainingController::epochs,
+                    Qt::QueuedConnection);
+            connect(&worker, &TrainWorker::progressed, this, &TrainingController::progressed,
+                    Qt::QueuedConnection);
+            connect(&worker, &TrainWorker::runFinished, this, &TrainingController::runFinished,
+                    Qt::QueuedConnection);
+            connect(&worker, &TrainWorker::stage, this, &TrainingController::stage,
+                    Qt::QueuedConnection);
+            connect(
+                &worker, &TrainWorker::finished, &worker,
+                [result](const JobResult& r) { *result = r; }, Qt::DirectConnection);
+            worker.run(job);
+        },
+        [this, result] { Q_EMIT finished(*result); });
+    if (!started)
+        return false;
+    ++m_nextId;
+    m_paused = false;
+    Q_EMIT this->started(job.id);
     return true;
 }
 
 void TrainingController::setPaused(bool paused) {
-    m_control.pause = paused;
+    m_paused = paused;
+    JobRunner::instance().setPaused(this, kLane, paused);
 }
 
 void TrainingController::stop() {
-    m_control.pause = false;
-    m_control.cancel = true;
-}
-
-void TrainingController::onWorkerFinished(const JobResult& result) {
-    m_running = false;
-    Q_EMIT finished(result);
+    m_paused = false;
+    JobRunner::instance().cancel(this, kLane);
 }
 
 } // namespace qm7::ui

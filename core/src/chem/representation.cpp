@@ -110,6 +110,20 @@ std::string representationName(Representation representation) {
     return "cm";
 }
 
+std::string representationTitle(Representation representation) {
+    switch (representation) {
+    case Representation::CoulombMatrix:
+        return "Coulomb matrix";
+    case Representation::Sorted:
+        return "sorted Coulomb matrix";
+    case Representation::Eigenspectrum:
+        return "eigenspectrum";
+    case Representation::RandomSorted:
+        return "randomly sorted Coulomb matrix";
+    }
+    return "Coulomb matrix";
+}
+
 Representation parseRepresentation(const std::string& name) {
     for (const Representation r : allRepresentations()) {
         if (name == representationName(r))

@@ -131,6 +131,17 @@ bool hasFinishedRun(const std::string& dir) {
     }
 }
 
+bool hasStoppedRun(const std::string& dir) {
+    const fs::path summary = fs::path(dir) / "summary.json";
+    if (!fs::exists(summary) || !fs::exists(fs::path(dir) / "model.pt"))
+        return false;
+    try {
+        return json::parse(readFile(summary.string())).value("cancelled", false);
+    } catch (const std::exception&) {
+        return false;
+    }
+}
+
 RunResult loadRun(const std::string& dir) {
     const fs::path base(dir);
     RunResult r;

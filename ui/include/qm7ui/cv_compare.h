@@ -2,9 +2,9 @@
 /// @file cv_compare.h
 /// "Compare representations" of the Cross-validation tab: the one-hidden-layer network on every
 /// representation (and optionally the paper's network) as cross-validation studies on the same
-/// folds, run by core (qm7::runComparison) on a worker thread; a window whose table fills row by
-/// row (representation, network, MAE and RMSE mean ± std, folds, s per fold) above the published
-/// anchors; cancel, rerun reuses finished folds; comparison.csv/.md written by core.
+/// folds, run by core (qm7::runComparison) on a thread of the job runner; a window whose table
+/// fills row by row (representation, network, MAE and RMSE mean ± std, folds, s per fold) above the
+/// published anchors; cancel, rerun reuses finished folds; comparison.csv/.md written by core.
 
 #include "qm7/analysis/cv_comparison.h"
 
@@ -19,7 +19,7 @@ class QPushButton;
 class QSpinBox;
 class QTableWidget;
 class QTableWidgetItem;
-class QThread;
+class QCloseEvent;
 
 namespace qm7::ui {
 
@@ -46,7 +46,7 @@ class CvCompareView : public QWidget {
     /// Starts the comparison; false with the reason in error (and in the window) otherwise.
     bool run(QString* error = nullptr);
     void cancel();
-    bool isRunning() const { return m_thread != nullptr; }
+    bool isRunning() const;
 
     QTableWidget* table() const { return m_table; }
     QString message() const;
@@ -58,6 +58,10 @@ class CvCompareView : public QWidget {
     void rowShown(int row);
     /// The run ended (finished, cancelled or failed: error not empty).
     void finished(bool cancelled, const QString& error);
+
+  protected:
+    /// Closing the window cancels the comparison and joins it (finished folds stay on disk).
+    void closeEvent(QCloseEvent* event) override;
 
   private:
     void buildTable(const std::vector<qm7::CvComparisonStudy>& plan);
@@ -77,8 +81,6 @@ class CvCompareView : public QWidget {
     QLabel* m_progress;
     QLabel* m_message;
     QTableWidget* m_table;
-    QThread* m_thread = nullptr;
-    std::shared_ptr<qm7::TrainControl> m_control;
     int m_rowsDone = 0;
 };
 

@@ -1,15 +1,14 @@
 #pragma once
 /// @file cv_runner.h
-/// The thread of the Cross-validation tab: a worker that reads the molecules and runs core's
-/// cross-validation study (qm7::runCvStudy) on its own QThread, and the GUI-side handle that
-/// starts, cancels and joins it. Signals arrive queued on the GUI thread.
+/// The Cross-validation tab's job: a worker that reads the molecules and runs core's
+/// cross-validation study (qm7::runCvStudy) on a thread of the job runner (job_runner.h), and the
+/// GUI-side handle that starts, cancels and joins it. Signals arrive queued on the GUI thread.
 
 #include "qm7/analysis/cv_study.h"
 
 #include <QMetaType>
 #include <QObject>
 #include <QString>
-#include <QThread>
 
 namespace qm7::ui {
 
@@ -27,7 +26,7 @@ struct CvOutcome {
     QString error; ///< empty unless it failed
 };
 
-/// Lives on the cross-validation thread; run() reports by signals.
+/// Lives on the job's thread; run() reports by signals.
 class CvWorker : public QObject {
     Q_OBJECT
   public:
@@ -53,7 +52,7 @@ class CvWorker : public QObject {
     qm7::TrainControl* m_control;
 };
 
-/// Owns the cross-validation thread and its worker; joins the thread on destruction.
+/// Starts the study on the job runner; its destruction cancels and joins the study.
 class CvRunner : public QObject {
     Q_OBJECT
   public:
@@ -65,7 +64,7 @@ class CvRunner : public QObject {
     bool start(const CvJob& job);
     /// Asks the study to stop: the running fold stops between steps or grid points.
     void cancel();
-    bool isRunning() const { return m_running; }
+    bool isRunning() const;
 
   Q_SIGNALS:
     void partitionReady(int molecules, const QString& origin);
@@ -73,12 +72,6 @@ class CvRunner : public QObject {
     void foldProgress(int fold, double done, double total, const QString& text);
     void foldDone(const qm7::FoldResult& result, bool fromDisk);
     void finished(const qm7::ui::CvOutcome& outcome);
-
-  private:
-    QThread m_thread;
-    qm7::TrainControl m_control;
-    CvWorker* m_worker = nullptr;
-    bool m_running = false;
 };
 
 } // namespace qm7::ui

@@ -13,7 +13,6 @@ class QLabel;
 class QMenu;
 class QProgressBar;
 class QPushButton;
-class QThread;
 class QToolButton;
 
 namespace qm7::ui {
@@ -36,7 +35,7 @@ class DataPanel : public QWidget {
     /// shows, and datasetChanged or loadFailed follows. False when a load is already running.
     bool loadInBackground(const QString& source);
     /// True while a background load runs.
-    bool isLoading() const { return m_loader != nullptr; }
+    bool isLoading() const;
     /// The bundled demo when available, else the most recent file that loads, else nothing
     /// (with a hint).
     void loadDefault();
@@ -74,7 +73,7 @@ class DataPanel : public QWidget {
 
   private:
     void applyLoaded(const QString& source, Loaded loaded);
-    void onBackgroundLoadDone();
+    void onBackgroundLoadDone(const QString& source, Loaded loaded);
     void addRecent(const QString& path);
     void rebuildRecentMenu();
     void updateSummary();
@@ -87,9 +86,6 @@ class DataPanel : public QWidget {
     QLabel* m_summary;
     QProgressBar* m_busy;
     QList<QWidget*> m_buttons;
-    QThread* m_loader = nullptr;
-    QString m_loadingSource;
-    std::shared_ptr<Loaded> m_loadResult;
     QMenu* m_recentMenu;
     QToolButton* m_recentButton;
 };

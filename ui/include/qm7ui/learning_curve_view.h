@@ -27,7 +27,6 @@ class QSpinBox;
 class QTableWidget;
 class QSplitter;
 class QMouseEvent;
-class QThread;
 
 namespace qm7::ui {
 
@@ -74,6 +73,9 @@ class LearningCurveView : public PlotPage {
     void setLearningRate(double lr);
 
     void setRuns(const std::vector<RunResultPtr>& runs, int fullTrainRows);
+    /// Empties the tab (other data was loaded): points, fits, measured points and the KRR curve;
+    /// a running measurement or KRR curve is cancelled and joined first.
+    void clearResults();
     void setPoints(const std::vector<qm7::CurvePoint>& points);
     /// Shows fits made elsewhere (e.g. a homework's) without refitting: their models are
     /// ticked and options set, so that a later refit gives the same fits.
@@ -94,17 +96,17 @@ class LearningCurveView : public PlotPage {
     std::vector<int> measureSizes(QString* error = nullptr) const;
     void setMeasureSizesText(const QString& text);
     void setMeasureContextProvider(std::function<MeasureContext()> provider);
-    /// Starts the verification runs on a worker thread; false with a reason (e.g. a dataset.pt
-    /// with too few rows: how many there are, how many are needed).
+    /// Starts the verification runs on a thread of the job runner; false with a reason (e.g. a
+    /// dataset.pt with too few rows: how many there are, how many are needed).
     bool startMeasure(QString* error = nullptr);
-    bool isMeasuring() const { return m_measureThread != nullptr; }
+    bool isMeasuring() const;
 
     /// "Kernel ridge regression beside": the KRR baseline (krr_curve.h) at the tab's sizes and
-    /// the window's seeds on a worker thread, drawn beside the network's points. False with
-    /// a reason (also in the status line) when it cannot start; a second press cancels.
+    /// the window's seeds on a thread of the job runner, drawn beside the network's points. False
+    /// with a reason (also in the status line) when it cannot start; a second press cancels.
     bool startKrr(QString* error = nullptr);
     void stopKrr();
-    bool isKrrRunning() const { return m_krrThread != nullptr; }
+    bool isKrrRunning() const;
     const std::vector<qm7::CurveRow>& krrRows() const { return m_krr; }
     /// Asks a running measurement to stop (finished runs are kept in the folder).
     void stopMeasure();
@@ -139,7 +141,13 @@ class LearningCurveView : public PlotPage {
     void rebuildTable();
     void onPlottableClick(QCPAbstractPlottable* plottable, int dataIndex, QMouseEvent* event);
     void onManualModelChanged();
-    void onMeasureDone(const std::vector<qm7::CurveRow>& rows, const QString& error);
+    /// What a measurement or the KRR curve brings back from its job.
+    struct CurveRowsOutcome {
+        std::vector<qm7::CurveRow> rows;
+        QString error;
+        bool stopped = false;
+    };
+    void onMeasureDone(const CurveRowsOutcome& outcome);
     void drawLaws(double nLo, double nHi, double& yLo, double& yHi);
     void drawMeasured(double& yLo, double& yHi);
     void onSlidersMoved();
@@ -151,13 +159,9 @@ class LearningCurveView : public PlotPage {
     qm7::LawRanking m_ranking;
     std::vector<qm7::CurveRow> m_measured;
     std::function<MeasureContext()> m_measureContext;
-    QThread* m_measureThread = nullptr;
     int m_measuredEpochs = 0, m_measuredHidden = 0; ///< settings of the running measurement
-    std::shared_ptr<qm7::TrainControl> m_measureControl;
-    std::vector<qm7::CurveRow> m_krr; ///< the KRR curve (empty until computed)
-    QThread* m_krrThread = nullptr;
-    std::shared_ptr<std::atomic<bool>> m_krrCancel;
-    void onKrrDone(const std::vector<qm7::CurveRow>& rows, const QString& error);
+    std::vector<qm7::CurveRow> m_krr;               ///< the KRR curve (empty until computed)
+    void onKrrDone(const CurveRowsOutcome& outcome);
     void drawKrr(double& yLo, double& yHi);
     double m_manualResidual;
     double m_manualA = 1000, m_manualB = 0.5, m_manualC = 0;

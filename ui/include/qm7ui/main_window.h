@@ -26,6 +26,7 @@ class SweepView;
 class LearningCurveView;
 class RunsTable;
 class PlotPage;
+class Session;
 
 /// The main window of qm7-workbench. Training runs on the controller's thread.
 class MainWindow : public QMainWindow {
@@ -84,6 +85,8 @@ class MainWindow : public QMainWindow {
     SweepView* sweepView() const { return m_sweep; }
     LearningCurveView* learningCurveView() const { return m_curve; }
     RunsTable* runsTable() const { return m_runs; }
+    /// The loaded data and the results derived from it (session.h).
+    Session* session() const { return m_session; }
     QTabWidget* tabs() const { return m_tabs; }
 
   Q_SIGNALS:
@@ -101,6 +104,8 @@ class MainWindow : public QMainWindow {
     bool refuse(const QString& what, const QString& error);
     bool startJob(JobKind kind, std::vector<qm7::TrainConfig> configs);
     void onDatasetChanged(const DatasetPtr& data);
+    /// Empties every tab of results (other data was loaded).
+    void clearResults();
     void onEpochs(const EpochBatch& batch);
     void onProgress(const qm7::Progress& progress);
     void onStage(const QString& text);
@@ -128,6 +133,7 @@ class MainWindow : public QMainWindow {
     QList<PlotPage*> pages() const;
 
     TrainingController* m_controller;
+    Session* m_session;
     DataPanel* m_data;
     HyperparameterPanel* m_hyper;
     LossPlot* m_loss;
@@ -149,8 +155,7 @@ class MainWindow : public QMainWindow {
     JobKind m_jobKind = JobKind::Train;
     std::vector<qm7::TrainConfig> m_jobConfigs;
     std::vector<RunResultPtr> m_jobRuns;
-    qm7::CurveConfig m_curveConfig;        ///< the last learning curve's settings
-    std::vector<RunResultPtr> m_curveRuns; ///< and its finished runs
+    qm7::CurveConfig m_curveConfig; ///< the running learning curve's settings
     QString m_jobSource;
     QString m_homeworkDir;
     qm7::HomeworkConfig m_homework; ///< the running homework's settings

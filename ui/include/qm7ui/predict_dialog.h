@@ -1,10 +1,10 @@
 #pragma once
 /// @file predict_dialog.h
 /// Predicts the atomization energies of the molecules of an .xyz file with a trained run folder
-/// (core's qm7::MoleculePredictor, on a background thread) and shows them in a table: molecule,
-/// atoms, prediction ± spread over random draws, or why the model cannot take it. The run folder
-/// is remembered (QSettings "predict/runDir"). attach() adds the menu action and accepts .xyz
-/// files dropped on a window.
+/// (core's qm7::MoleculePredictor, on a thread of the job runner) and shows them in a table:
+/// molecule, atoms, prediction ± spread over random draws, or why the model cannot take it. The run
+/// folder is remembered (QSettings "predict/runDir"). attach() adds the menu action and accepts
+/// .xyz files dropped on a window.
 
 #include "qm7/analysis/predict.h"
 
@@ -21,7 +21,7 @@ class QMenu;
 class QPushButton;
 class QSpinBox;
 class QTableWidget;
-class QThread;
+class QCloseEvent;
 
 namespace qm7::ui {
 
@@ -29,7 +29,7 @@ class PredictDialog : public QDialog {
     Q_OBJECT
   public:
     explicit PredictDialog(QWidget* parent = nullptr);
-    /// Waits for a running prediction.
+    /// Joins a running prediction (job_runner.h); a start() after this is refused.
     ~PredictDialog() override;
 
     /// Adds "Predict molecules…" (Ctrl+Shift+P) to menu and makes window accept .xyz drops;
@@ -46,7 +46,7 @@ class PredictDialog : public QDialog {
     /// Predicts the molecules of an .xyz file in the background; asks for the run folder first
     /// when none is set (interactive use). False when a prediction is already running.
     bool predictFile(const QString& path);
-    bool isBusy() const { return m_worker != nullptr; }
+    bool isBusy() const;
 
     QTableWidget* table() const { return m_table; }
     /// The line above the table: the model used, or what went wrong.
@@ -57,12 +57,16 @@ class PredictDialog : public QDialog {
     /// A prediction ended (the table is filled, or statusText() says why not).
     void predictionFinished();
 
+  protected:
+    /// Closing the dialog cancels and joins a running prediction.
+    void closeEvent(QCloseEvent* event) override;
+
   private:
     struct Outcome;
     void chooseRunDir();
     void chooseFile();
     void start();
-    void onWorkerDone();
+    void onWorkerDone(const Outcome& outcome);
     void fillTable();
 
     QLineEdit* m_runEdit;
@@ -71,8 +75,6 @@ class PredictDialog : public QDialog {
     QLabel* m_status;
     QTableWidget* m_table;
     QString m_file;
-    QThread* m_worker = nullptr;
-    std::shared_ptr<Outcome> m_outcome;
     std::vector<qm7::PredictedMolecule> m_predictions;
     bool m_again = false; ///< settings changed while busy: predict again when done
 };

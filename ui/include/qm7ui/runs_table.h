@@ -1,6 +1,6 @@
 #pragma once
 /// @file runs_table.h
-/// Every finished run with its settings and results, persisted in a project folder.
+/// Every finished or stopped run with its settings and results, persisted in a project folder.
 
 #include "qm7ui/meta_types.h"
 
@@ -21,6 +21,8 @@ struct RunRecord {
     QString dir;    ///< absolute folder
     QString kind;   ///< train, sweep or curve
     QString source; ///< the data source the run was trained on ("demo" or a path)
+    /// The representation of its inputs as core names it (cm, sorted, eigen, random-sorted).
+    QString representation;
     RunResultPtr run;
     QString label() const;
 };
@@ -37,9 +39,9 @@ class RunsTable : public QWidget {
     void setProjectDir(const QString& dir);
     QString projectDir() const { return m_projectDir; }
     /// Adds a run that is already saved (dir may be empty when it could not be saved), trained
-    /// on the data source source.
+    /// on the data source source with the inputs representation (core's name).
     void addSavedRun(const RunResultPtr& run, const QString& kind, const SavedRun& saved,
-                     const QString& source = QString());
+                     const QString& source = QString(), const QString& representation = QString());
     /// The project's runs folder (project/runs), created when missing.
     QString runsDir() const;
     /// Runs ticked for overlay, in table order.

@@ -1,22 +1,20 @@
 #pragma once
 /// @file training_controller.h
-/// Owns the training thread and its worker; start, pause, stop; joins the thread on destruction.
+/// Starts, pauses and stops the window's training jobs; each runs on a thread of the job runner
+/// (job_runner.h), which joins it when the controller goes.
 
 #include "qm7ui/meta_types.h"
 
 #include <QObject>
-#include <QThread>
 
 namespace qm7::ui {
 
-class TrainWorker;
-
-/// The GUI-side handle of the training thread. Signals arrive queued on the GUI thread.
+/// The GUI-side handle of the training jobs. Signals arrive queued on the GUI thread.
 class TrainingController : public QObject {
     Q_OBJECT
   public:
     explicit TrainingController(QObject* parent = nullptr);
-    /// Cancels any running job, then stops and joins the thread.
+    /// Cancels a running job and joins its thread.
     ~TrainingController() override;
 
     /// Starts a job; returns false (and does nothing) while another job is running.
@@ -25,11 +23,11 @@ class TrainingController : public QObject {
     void setPaused(bool paused);
     /// Asks the trainer to stop; finished() follows with the partial results.
     void stop();
-    bool isRunning() const { return m_running; }
-    bool isPaused() const { return m_control.pause.load(); }
+    bool isRunning() const;
+    bool isPaused() const { return m_paused && isRunning(); }
     /// The id the next job will get.
     int nextJobId() const { return m_nextId; }
-    /// Cancels and waits for the thread to finish (used on close).
+    /// Cancels and waits for the running job (used on close); its finished() is emitted.
     void shutdown();
 
   Q_SIGNALS:
@@ -41,12 +39,7 @@ class TrainingController : public QObject {
     void stage(const QString& text);
 
   private:
-    void onWorkerFinished(const JobResult& result);
-
-    QThread m_thread;
-    qm7::TrainControl m_control;
-    TrainWorker* m_worker = nullptr;
-    bool m_running = false;
+    bool m_paused = false;
     int m_nextId = 1;
 };
 

@@ -22,6 +22,10 @@ enum class Representation {
 /// The short name: cm, sorted, eigen or random-sorted.
 std::string representationName(Representation representation);
 
+/// The name in words, for people: "Coulomb matrix", "sorted Coulomb matrix", "eigenspectrum",
+/// "randomly sorted Coulomb matrix".
+std::string representationTitle(Representation representation);
+
 /// Parses cm|sorted|eigen|random-sorted; throws std::invalid_argument listing the choices.
 Representation parseRepresentation(const std::string& name);
 

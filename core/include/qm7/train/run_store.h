@@ -15,6 +15,11 @@ void saveRun(const RunResult& run, const std::string& dir, const std::string& da
 /// True when dir holds a complete, finished run (summary.json present and not cancelled).
 bool hasFinishedRun(const std::string& dir);
 
+/// True when dir holds a run stopped before its last epoch (Stop, Ctrl-C): its summary.json
+/// says "cancelled", and its files hold what was done (history, predictions and the weights of
+/// the best validation loss so far). Never reused as finished.
+bool hasStoppedRun(const std::string& dir);
+
 /// Reads back a run written by saveRun (config, history, predictions, summary, weights).
 RunResult loadRun(const std::string& dir);
 

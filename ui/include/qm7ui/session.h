@@ -1,0 +1,55 @@
+#pragma once
+/// @file session.h
+/// The workbench's session: the loaded data set (its source and representation) and the results
+/// derived from it in this session: the learning-rate sweep's runs, the learning curve's
+/// settings and runs, and the run shown for question 6. The tabs, the report and the exports
+/// read them here; none keeps its own copy. Loading other data empties every result at once
+/// (resultsCleared), so that no tab shows the previous data's numbers.
+
+#include "qm7ui/meta_types.h"
+
+#include "qm7/analysis/experiments.h"
+
+#include <QObject>
+#include <QString>
+
+#include <vector>
+
+namespace qm7::ui {
+
+class Session : public QObject {
+    Q_OBJECT
+  public:
+    explicit Session(QObject* parent = nullptr);
+
+    DatasetPtr data() const { return m_data; }
+    /// "demo", a file path, or "" when nothing is loaded.
+    QString source() const { return m_source; }
+    /// The representation the data's rows are, as core names it ("" when nothing is loaded).
+    QString representation() const;
+    /// Takes a newly loaded data set: every result of the previous one is dropped, then
+    /// dataChanged and resultsCleared are emitted. The same data again changes nothing.
+    void setData(const DatasetPtr& data, const QString& source);
+
+    void setSweepRuns(const std::vector<RunResultPtr>& runs);
+    const std::vector<RunResultPtr>& sweepRuns() const { return m_sweepRuns; }
+    void setCurve(const qm7::CurveConfig& config, const std::vector<RunResultPtr>& runs);
+    const qm7::CurveConfig& curveConfig() const { return m_curveConfig; }
+    const std::vector<RunResultPtr>& curveRuns() const { return m_curveRuns; }
+    /// Whether any result is held (a sweep, a curve).
+    bool hasResults() const { return !m_sweepRuns.empty() || !m_curveRuns.empty(); }
+
+  Q_SIGNALS:
+    void dataChanged(const qm7::ui::DatasetPtr& data, const QString& source);
+    /// The results were dropped: every tab shows its empty state until new results come.
+    void resultsCleared();
+
+  private:
+    DatasetPtr m_data;
+    QString m_source;
+    std::vector<RunResultPtr> m_sweepRuns;
+    qm7::CurveConfig m_curveConfig;
+    std::vector<RunResultPtr> m_curveRuns;
+};
+
+} // namespace qm7::ui
