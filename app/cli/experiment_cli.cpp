@@ -22,7 +22,9 @@ void addExperimentOptions(CLI::App* sub, ExperimentOptions& o) {
 
 void addSweepOptions(CLI::App* sub, ExperimentOptions& o) {
     sub->add_option("--lrs", o.lrs, "Comma-separated learning rates")->capture_default_str();
-    sub->add_option("--rule", o.rule, "Pick the lr by mean 'final' or 'best' validation loss")
+    sub->add_option("--rule", o.rule,
+                    "Pick the lr by the mean 'best' validation loss (the weights that are tested) "
+                    "or the mean 'final' one (the last epoch's)")
         ->capture_default_str();
 }
 
@@ -79,8 +81,8 @@ void printSweep(const SweepSummary& s) {
         std::printf("%10.0e  %12.5f ± %-9.5f  %12.5f ± %-9.5f  %8.2f ± %-6.2f%s\n", r.lr,
                     r.finalMean, r.finalStd, r.bestMean, r.bestStd, r.testRmseMean, r.testRmseStd,
                     r.lr == s.chosenLr ? "  <- chosen" : "");
-    std::printf("chosen learning rate: %g (lowest mean %s validation loss)\n", s.chosenLr,
-                sweepRuleName(s.rule).c_str());
+    std::printf("chosen learning rate: %g, by %s\n", s.chosenLr,
+                sweepRuleStatement(s.rule).c_str());
 }
 
 void printCurve(const std::vector<CurveRow>& rows) {

@@ -21,7 +21,7 @@ struct ExperimentOptions {
     std::string lrs = "1e-5,1e-4,1e-3,1e-2";
     std::string sizes = "100,200,500,1000";
     int seeds = 3;
-    std::string rule = "final";
+    std::string rule = "best"; ///< SweepRule: the weights that are tested (sweepRuleStatement)
     double targetN = 4000;
     bool linearSpace = false;
     bool unweighted = false;

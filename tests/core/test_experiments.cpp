@@ -40,6 +40,7 @@ TEST(Sweep, ChoosesByMeanUnderTheRuleAndNeverNaN) {
     SweepConfig s;
     s.lrs = {1e-4, 1e-3, 1e-2};
     s.seeds = 2;
+    s.rule = SweepRule::FinalLoss;
     // lr 1e-3 has the lowest final loss, 1e-2 the lowest best loss, and 1e-4 diverged.
     const std::vector<RunResult> runs = {fakeRun(NAN, NAN, 1),   fakeRun(NAN, NAN, 1),
                                          fakeRun(0.10, 0.09, 1), fakeRun(0.12, 0.09, 1),
@@ -51,6 +52,53 @@ TEST(Sweep, ChoosesByMeanUnderTheRuleAndNeverNaN) {
     s.rule = SweepRule::BestLoss;
     EXPECT_EQ(summarizeSweep(s, runs).chosenLr, 1e-2);
     EXPECT_THROW(summarizeSweep(s, {runs[0]}), std::invalid_argument);
+}
+
+TEST(Sweep, OneRuleTheRateIsChosenByTheWeightsThatAreTested) {
+    // Every run is tested with its best-validation weights. Here lr 1e-3 ends lower (final
+    // validation loss) but lr 1e-2 reached the lower best validation loss, and the weights of
+    // that epoch test better (RMSE 18.16 against 18.58 kcal/mol).
+    SweepConfig s;
+    s.lrs = {1e-3, 1e-2};
+    s.seeds = 2;
+    EXPECT_EQ(s.rule, SweepRule::BestLoss); // the default, everywhere
+    EXPECT_EQ(HomeworkConfig{}.rule, SweepRule::BestLoss);
+    std::vector<RunResult> runs = {
+        fakeRun(0.100, 0.090, 18.58 * 18.58), fakeRun(0.104, 0.092, 18.60 * 18.60),
+        fakeRun(0.130, 0.080, 18.16 * 18.16), fakeRun(0.150, 0.082, 18.20 * 18.20)};
+    const auto configs = sweepConfigs(s);
+    for (std::size_t i = 0; i < runs.size(); ++i)
+        runs[i].config = configs[i];
+    const SweepSummary chosen = summarizeSweep(s, runs);
+    EXPECT_EQ(chosen.rule, SweepRule::BestLoss);
+    EXPECT_EQ(chosen.chosenLr, 1e-2);
+    // The choice is the rate whose tested weights are best, and question 6 tests its run.
+    EXPECT_LT(chosen.rows[1].testRmseMean, chosen.rows[0].testRmseMean);
+    std::vector<const RunResult*> done;
+    for (const auto& r : runs)
+        done.push_back(&r);
+    EXPECT_EQ(summarizeFinishedSweep(s, done).chosenLr, 1e-2);
+    const RunResult* q6 = questionSixRun(chosen, done);
+    ASSERT_NE(q6, nullptr);
+    EXPECT_EQ(q6->config.lr, 1e-2);
+    EXPECT_EQ(q6->config.seed, 0u);
+    // The rule is stated where the choice is shown, with the weights that are tested.
+    HomeworkResult report;
+    report.sweepConfig = s;
+    report.sweep = chosen;
+    const std::string md = reportMarkdown(report, "demo");
+    EXPECT_NE(md.find(sweepRuleStatement(SweepRule::BestLoss)), std::string::npos) << md;
+    EXPECT_NE(sweepRuleStatement(SweepRule::BestLoss).find("tested"), std::string::npos);
+    // The final loss, when asked for, picks the other rate and says plainly which weights
+    // are tested.
+    s.rule = SweepRule::FinalLoss;
+    EXPECT_EQ(summarizeSweep(s, runs).chosenLr, 1e-3);
+    EXPECT_NE(sweepRuleStatement(SweepRule::FinalLoss).find("best-validation weights"),
+              std::string::npos);
+    // A homework folder written before the rule was stored keeps the final rule it was run
+    // with; one that stores it keeps it.
+    EXPECT_EQ(homeworkConfigFromJson("{}").rule, SweepRule::FinalLoss);
+    EXPECT_EQ(homeworkConfigFromJson(HomeworkConfig{}.toJson("demo")).rule, SweepRule::BestLoss);
 }
 
 TEST(Curve, ConfigsAndSummary) {
@@ -177,6 +225,10 @@ TEST(Homework, RunsEndToEndAndReusesFinishedRuns) {
     EXPECT_NEAR(loaded.curve[2].mseMean, first.curve[2].mseMean, 1e-6 * first.curve[2].mseMean);
     ASSERT_EQ(loaded.fits.size(), first.fits.size());
     EXPECT_EQ(loaded.fits[0].model, first.fits[0].model);
+    // Its law ranking is the one the report was written with (ranking.json), not a new one.
+    EXPECT_TRUE(fs::exists(fs::path(dir) / "ranking.json"));
+    EXPECT_EQ(lawRankingCsv(loaded.ranking), readFile((fs::path(dir) / "fits.csv").string()));
+    EXPECT_EQ(lawRankingJson(loaded.ranking), readFile((fs::path(dir) / "ranking.json").string()));
     // It tells the truth about the session that last ran there (the second: all reused).
     EXPECT_EQ(loaded.reusedRuns, 10);
     EXPECT_NEAR(loaded.seconds, second.seconds, 1e-9);

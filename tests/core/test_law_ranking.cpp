@@ -12,6 +12,7 @@
 #include <cmath>
 #include <algorithm>
 #include <cstdio>
+#include <limits>
 #include <map>
 #include <random>
 #include <unistd.h>
@@ -145,10 +146,11 @@ TEST(LawRanking, SteepeningCurveIsFollowedByItsLargestSizes) {
             EXPECT_TRUE(a.allSizes.ok);
         }
     }
-    std::printf("steepening curve: fit without the smallest size chosen in %d of %d draws; the answer "
-                "closer to the truth at n = 4000 than the same law on every size in %d, within "
-                "2x in %d\n",
-                windowed, kDraws, closer, withinTwo);
+    std::printf(
+        "steepening curve: fit without the smallest size chosen in %d of %d draws; the answer "
+        "closer to the truth at n = 4000 than the same law on every size in %d, within "
+        "2x in %d\n",
+        windowed, kDraws, closer, withinTwo);
     EXPECT_GE(windowed * 10, kDraws * 6);
     EXPECT_GE(closer * 10, kDraws * 6);
     EXPECT_GE(withinTwo * 10, kDraws * 6);
@@ -312,4 +314,41 @@ TEST(CurveVerify, DatasetPtWithTooFewRowsSaysHowManyAndHowManyNeeded) {
     EXPECT_NE(why.find("needs 2000"), std::string::npos) << why;
     EXPECT_THROW(verificationData(pt, 2000), std::invalid_argument);
     EXPECT_EQ(verificationProblem(pt, 50), "");
+}
+
+TEST(LawRanking, RankingJsonReadsBackTheSameRanking) {
+    // ranking.json (written beside fits.csv) is what a report rendered later draws: read back,
+    // it writes the same fits.csv and markdown, non-finite errors included.
+    std::mt19937_64 rng(5);
+    const Draw d = drawCurves(CurveModel::Power, {3.0e5, 0.8}, kHomeworkSizes, 3, kNoise, rng);
+    LawRanking r = rankLaws(d.mean, d.seeds, 4000);
+    ASSERT_FALSE(r.laws.empty());
+    r.laws.back().forwardError = std::numeric_limits<double>::infinity();
+    r.laws.back().otherWindowForwardError = std::numeric_limits<double>::quiet_NaN();
+    const LawRanking back = lawRankingFromJson(lawRankingJson(r));
+    EXPECT_EQ(lawRankingCsv(back), lawRankingCsv(r));
+    EXPECT_EQ(lawRankingMarkdown(back, {}, {}), lawRankingMarkdown(r, {}, {}));
+    EXPECT_EQ(lawRankingJson(back), lawRankingJson(r));
+    EXPECT_EQ(back.chosen, r.chosen);
+    EXPECT_TRUE(std::isinf(back.laws.back().forwardError));
+    EXPECT_TRUE(std::isnan(back.laws.back().otherWindowForwardError));
+    ASSERT_EQ(back.laws.front().fit.covariance.size(), r.laws.front().fit.covariance.size());
+    const Extrapolation a = predictWithHeldOutBand(back.laws.front(), 8000),
+                        b = predictWithHeldOutBand(r.laws.front(), 8000);
+    EXPECT_EQ(a.lower, b.lower);
+    EXPECT_EQ(a.upper, b.upper);
+    // It belongs to its own curve, target and options only.
+    EXPECT_TRUE(rankingMatches(back, d.mean, 4000, FitOptions{}));
+    EXPECT_FALSE(rankingMatches(back, d.mean, 5000, FitOptions{}));
+    FitOptions linear;
+    linear.logSpace = false;
+    EXPECT_FALSE(rankingMatches(back, d.mean, 4000, linear));
+    std::vector<CurvePoint> other = d.mean;
+    other[1].mean *= 1.01;
+    EXPECT_FALSE(rankingMatches(back, other, 4000, FitOptions{}));
+    other = d.mean;
+    other[0].excluded = true;
+    EXPECT_FALSE(rankingMatches(back, other, 4000, FitOptions{}));
+    EXPECT_THROW(lawRankingFromJson("{\"format\": \"qm7 law ranking\"}"), std::runtime_error);
+    EXPECT_THROW(lawRankingFromJson("not json"), std::runtime_error);
 }

@@ -110,6 +110,46 @@ TEST(LearningCurveTab, TableHasEveryLawWithUnitsAndNoCutOffCells) {
         view.answerText().contains(QString::fromStdString(qm7::curveModelFormula(a->model))));
 }
 
+TEST(LearningCurveTab, TheAnswerLineNamesOnlyTheLawTheTableChooses) {
+    qm7::ui::LearningCurveView view;
+    view.resize(1200, 800);
+    view.show();
+    view.setSeedCurves(seedCurves());
+    view.setPoints(demoLikePoints());
+    const qm7::LawRanking& r = view.ranking();
+    const qm7::LawScore* a = r.answer();
+    ASSERT_NE(a, nullptr);
+    // The construction: the lowest AIC belongs to a law the ranking does not choose.
+    ASSERT_FALSE(r.aicPick.empty());
+    ASSERT_NE(r.aicPick, qm7::curveModelFormula(a->model));
+    const QString text = view.answerText();
+    const QString chosen = QString::fromStdString(qm7::lawLabel(*a));
+    EXPECT_TRUE(text.contains(chosen)) << text.toStdString();
+    EXPECT_TRUE(text.contains(QString::fromStdString(qm7::lnErrorText(a->forwardError))))
+        << text.toStdString();
+    EXPECT_FALSE(text.contains(QStringLiteral("AIC"))) << text.toStdString();
+    // No other law is named (a formula inside the chosen one's, as A n^-b in A n^-b + C, aside).
+    for (const qm7::LawScore& law : r.laws) {
+        const QString formula = QString::fromStdString(qm7::curveModelFormula(law.model));
+        if (&law != a && !chosen.contains(formula)) {
+            EXPECT_FALSE(text.contains(formula)) << formula.toStdString();
+        }
+    }
+    // The table under it marks that same law chosen.
+    auto* table = view.findChild<QTableWidget*>(QStringLiteral("curveTable"));
+    ASSERT_NE(table, nullptr);
+    const int last = table->columnCount() - 1;
+    int rowsChosen = 0;
+    for (int row = 0; row < table->rowCount(); ++row) {
+        if (table->item(row, last)->text() != QStringLiteral("chosen"))
+            continue;
+        ++rowsChosen;
+        EXPECT_TRUE(table->item(row, 0)->text().endsWith(chosen))
+            << table->item(row, 0)->text().toStdString();
+    }
+    EXPECT_EQ(rowsChosen, 1);
+}
+
 TEST(LearningCurveTab, BandsOnlyForTrustedLawsAndEveryBarInsideTheAxes) {
     qm7::ui::LearningCurveView view;
     view.resize(1200, 800);

@@ -21,14 +21,20 @@
 #include <QFileInfo>
 #include <QImage>
 #include <QProcess>
+#include <QJsonArray>
+#include <QJsonDocument>
 #include <QJsonObject>
+#include <QMap>
+#include <QXmlStreamReader>
 #include <QRegularExpression>
 #include <QSignalSpy>
 #include <QSvgRenderer>
 #include <QTabWidget>
 #include <QTest>
 #include <gtest/gtest.h>
+#include <qcustomplot.h>
 
+#include <cmath>
 #include <filesystem>
 #include <string>
 
@@ -258,3 +264,205 @@ TEST(HomeworkReport, AStoppedHomeworkResumesInTheSameFolder) {
 }
 
 } // namespace
+
+namespace {
+
+/// The fields of one CSV line (quoted fields may hold commas).
+QStringList csvFields(const QString& line) {
+    QStringList out;
+    QString field;
+    bool quoted = false;
+    for (const QChar c : line) {
+        if (c == QLatin1Char('"'))
+            quoted = !quoted;
+        else if (c == QLatin1Char(',') && !quoted) {
+            out << field;
+            field.clear();
+        } else
+            field += c;
+    }
+    out << field;
+    return out;
+}
+
+/// fits.csv as one map of column -> value per law, in rank order.
+std::vector<QMap<QString, QString>> fitsCsv(const QString& dir) {
+    QFile file(QDir(dir).filePath(QStringLiteral("fits.csv")));
+    EXPECT_TRUE(file.open(QIODevice::ReadOnly)) << dir.toStdString();
+    const QStringList lines = QString::fromUtf8(file.readAll()).split(QLatin1Char('\n'));
+    std::vector<QMap<QString, QString>> rows;
+    const QStringList header = csvFields(lines.value(0));
+    for (int i = 1; i < lines.size(); ++i) {
+        if (lines[i].trimmed().isEmpty())
+            continue;
+        const QStringList fields = csvFields(lines[i]);
+        QMap<QString, QString> row;
+        for (int c = 0; c < header.size(); ++c)
+            row[header[c]] = fields.value(c);
+        rows.push_back(row);
+    }
+    return rows;
+}
+
+/// The legend entry a law of fits.csv must have in the learning-curve figure: its formula, its
+/// fit window and its forward error, as the CSV gives them ("" for a failed fit: not drawn).
+QString expectedLegendName(const QMap<QString, QString>& row) {
+    if (row.value(QStringLiteral("ok")) != QLatin1String("1"))
+        return {};
+    QString law = row.value(QStringLiteral("formula"));
+    const QString from = row.value(QStringLiteral("fit_from_n"));
+    if (!from.isEmpty())
+        law += QStringLiteral(" on n ≥ ") + from;
+    const QString fe = row.value(QStringLiteral("forward_ln_error"));
+    const QString forward = fe.isEmpty() ? QString() : QString::number(fe.toDouble(), 'f', 3);
+    if (row.value(QStringLiteral("chosen")) == QLatin1String("1"))
+        return QStringLiteral("%1 (chosen; forward error %2)").arg(law, forward);
+    if (row.value(QStringLiteral("usable")) == QLatin1String("1"))
+        return QStringLiteral("%1 (forward error %2)").arg(law, forward);
+    return forward.isEmpty() ? law + QStringLiteral(": rejected")
+                             : QStringLiteral("%1: rejected (forward error %2)").arg(law, forward);
+}
+
+/// Every text element of an SVG figure (legend entries, tick labels, titles).
+QStringList svgTexts(const QString& path) {
+    QFile file(path);
+    EXPECT_TRUE(file.open(QIODevice::ReadOnly)) << path.toStdString();
+    QXmlStreamReader xml(&file);
+    QStringList texts;
+    while (!xml.atEnd()) {
+        if (xml.readNext() == QXmlStreamReader::StartElement && xml.name() == QLatin1String("text"))
+            texts << xml.readElementText(QXmlStreamReader::IncludeChildElements).trimmed();
+    }
+    EXPECT_FALSE(xml.hasError()) << xml.errorString().toStdString();
+    return texts;
+}
+
+/// The rendered learning-curve figure names each law of fits.csv with its window and forward
+/// error, and names exactly one law chosen: fits.csv's.
+void expectFigureDrawsFitsCsv(const QString& dir) {
+    const auto rows = fitsCsv(dir);
+    ASSERT_FALSE(rows.empty());
+    const QStringList texts =
+        svgTexts(QDir(dir).filePath(QStringLiteral("figures/learning_curve.svg")));
+    int chosen = 0;
+    for (const auto& row : rows) {
+        const QString name = expectedLegendName(row);
+        if (name.isEmpty())
+            continue;
+        EXPECT_TRUE(texts.contains(name))
+            << "missing legend entry \"" << name.toStdString() << "\" in "
+            << texts.join(QStringLiteral(" | ")).toStdString();
+        chosen += row.value(QStringLiteral("chosen")) == QLatin1String("1");
+    }
+    EXPECT_EQ(chosen, 1);
+    EXPECT_EQ(texts.filter(QStringLiteral("(chosen;")).size(), 1)
+        << texts.join(QStringLiteral(" | ")).toStdString();
+}
+
+/// A learning curve still steepening (local log-log slope 1.3 n / (n + 300), as the demo's):
+/// forward validation fits the power law without its smallest size.
+void steepeningCurve(std::vector<qm7::CurveRow>& rows, std::vector<qm7::RunResult>& runs) {
+    const double eps[3][4] = {
+        {0.03, -0.02, 0.01, -0.01}, {-0.02, 0.03, -0.02, 0.02}, {0.0, -0.01, 0.02, -0.01}};
+    const int sizes[] = {100, 200, 500, 1000};
+    rows.clear();
+    runs.clear();
+    for (int i = 0; i < 4; ++i) {
+        const double truth = 1.5e7 * std::pow(sizes[i] + 300.0, -1.3);
+        double sum = 0, sq = 0;
+        for (int s = 0; s < 3; ++s) {
+            qm7::RunResult r;
+            r.config.seed = static_cast<std::uint64_t>(s);
+            r.config.trainSize = sizes[i];
+            r.test.mse = truth * std::exp(eps[s][i]);
+            r.test.rmse = std::sqrt(r.test.mse);
+            runs.push_back(r);
+            sum += r.test.mse;
+            sq += r.test.mse * r.test.mse;
+        }
+        qm7::CurveRow row;
+        row.n = sizes[i];
+        row.runs = 3;
+        row.mseMean = sum / 3;
+        row.mseStd = std::sqrt(std::max(0.0, (sq - 3 * row.mseMean * row.mseMean) / 2));
+        row.rmseMean = std::sqrt(row.mseMean);
+        rows.push_back(row);
+    }
+}
+
+} // namespace
+
+TEST(HomeworkReport, TheLearningCurveFigureDrawsTheRankingOfFitsCsv) {
+    // A real homework, written as `qm7 homework` writes it, then rendered by --render-report.
+    const std::string out = qm7::test::freshDir("ui_report_one_ranking");
+    qm7::HomeworkConfig config = tinyHomework();
+    config.sizes = {100, 200, 500, 1000}; // enough sizes for a fit window
+    const qm7::HomeworkResult ran =
+        qm7::runHomework(qm7::loadDataSource(kDemo), config, out, kDemo, qm7::TrainOptions{});
+    qm7::writeReport(ran, out, kDemo);
+    const QString dir = QString::fromStdString(out);
+    QString message;
+    ASSERT_EQ(qm7::ui::renderReportCommand(dir, &message), 0) << message.toStdString();
+    expectFigureDrawsFitsCsv(dir);
+
+    // Rendering again reads the report's ranking (ranking.json) and never ranks anew: a value
+    // changed there is what the figure and fits.csv show afterwards.
+    const QString json = QDir(dir).filePath(QStringLiteral("ranking.json"));
+    QFile in(json);
+    ASSERT_TRUE(in.open(QIODevice::ReadOnly));
+    QJsonObject ranking = QJsonDocument::fromJson(in.readAll()).object();
+    in.close();
+    const int chosen = ranking.value(QStringLiteral("chosen")).toInt();
+    ASSERT_GE(chosen, 0);
+    QJsonArray laws = ranking.value(QStringLiteral("laws")).toArray();
+    QJsonObject law = laws[chosen].toObject();
+    law.insert(QStringLiteral("forward_error"), 0.04321);
+    laws[chosen] = law;
+    ranking.insert(QStringLiteral("laws"), laws);
+    QFile outFile(json);
+    ASSERT_TRUE(outFile.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    outFile.write(QJsonDocument(ranking).toJson());
+    outFile.close();
+    ASSERT_EQ(qm7::ui::renderReportCommand(dir, &message), 0) << message.toStdString();
+    const auto rows = fitsCsv(dir);
+    ASSERT_GT(rows.size(), static_cast<std::size_t>(chosen));
+    EXPECT_EQ(rows[static_cast<std::size_t>(chosen)].value(QStringLiteral("forward_ln_error")),
+              QStringLiteral("0.04321"));
+    expectFigureDrawsFitsCsv(dir);
+    const QStringList texts =
+        svgTexts(QDir(dir).filePath(QStringLiteral("figures/learning_curve.svg")));
+    EXPECT_EQ(texts.filter(QStringLiteral("(chosen; forward error 0.043)")).size(), 1)
+        << texts.join(QStringLiteral(" | ")).toStdString();
+
+    // A curve whose chosen fit leaves out the smallest size: the figure names that window.
+    qm7::HomeworkResult result = qm7::loadHomework(out);
+    steepeningCurve(result.curve, result.curveRuns);
+    result.ranking = qm7::rankLaws(qm7::curvePoints(result.curve),
+                                   qm7::perSeedCurves(result.curveRuns), result.targetN);
+    ASSERT_NE(result.ranking.answer(), nullptr);
+    ASSERT_GT(result.ranking.answer()->window, 0) << "the construction must choose a window";
+    const QString windowed = QString::fromStdString(qm7::test::freshDir("ui_report_window_fit"));
+    qm7::ui::writeHomeworkReportWithFigures(result, windowed, kDemo, nullptr);
+    expectFigureDrawsFitsCsv(windowed);
+    const QString label = QString::fromStdString(qm7::lawLabel(*result.ranking.answer()));
+    EXPECT_TRUE(label.contains(QStringLiteral("on n ≥ 200"))) << label.toStdString();
+    EXPECT_EQ(svgTexts(QDir(windowed).filePath(QStringLiteral("figures/learning_curve.svg")))
+                  .filter(label + QStringLiteral(" (chosen;"))
+                  .size(),
+              1);
+
+    // The tab's own model draws the same names (its legend items).
+    qm7::ui::LearningCurveView view;
+    view.showRanking(qm7::curvePoints(result.curve), result.ranking);
+    QStringList legend;
+    for (int i = 0; i < view.plot()->legend->itemCount(); ++i)
+        if (auto* item = qobject_cast<QCPPlottableLegendItem*>(view.plot()->legend->item(i)))
+            legend << item->plottable()->name();
+    for (const auto& row : fitsCsv(windowed)) {
+        const QString name = expectedLegendName(row);
+        if (!name.isEmpty()) {
+            EXPECT_TRUE(legend.contains(name)) << name.toStdString();
+        }
+    }
+    EXPECT_EQ(view.ranking().chosen, result.ranking.chosen);
+}

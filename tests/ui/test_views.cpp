@@ -5,6 +5,7 @@
 #include "qm7ui/sweep_view.h"
 
 #include <QCheckBox>
+#include <QLabel>
 #include <QRegularExpression>
 #include <QSlider>
 #include <QTableWidget>
@@ -132,9 +133,18 @@ TEST(SweepView, SummarizesOverSeedsAndChoosesTheLowestMean) {
     EXPECT_NEAR(rows[0].finalStd, std::sqrt(0.0008), 1e-12);
     qm7::ui::SweepView view;
     view.setRuns(runs);
-    EXPECT_DOUBLE_EQ(view.chosenLr(), 1e-3);
-    view.setUseBest(true);
+    // By default the rate is chosen by the best validation loss: the weights that are tested.
+    EXPECT_TRUE(view.useBest());
     EXPECT_DOUBLE_EQ(view.chosenLr(), 1e-2);
+    auto* choice = view.findChild<QLabel*>(QStringLiteral("sweepChoice"));
+    ASSERT_NE(choice, nullptr);
+    EXPECT_TRUE(choice->text().contains(
+        QString::fromStdString(qm7::sweepRuleStatement(qm7::SweepRule::BestLoss))))
+        << choice->text().toStdString();
+    view.setUseBest(false);
+    EXPECT_DOUBLE_EQ(view.chosenLr(), 1e-3);
+    EXPECT_TRUE(choice->text().contains(
+        QString::fromStdString(qm7::sweepRuleStatement(qm7::SweepRule::FinalLoss))));
     EXPECT_TRUE(view.csv().contains(QStringLiteral("0.01,2,0.25")));
 }
 

@@ -28,6 +28,11 @@ QString lawName(const qm7::LawScore& law) {
     return QString::fromStdString(qm7::lawLabel(law));
 }
 
+/// A forward or LOO error in core's words (qm7::lnErrorText).
+QString lnErrorText(double error) {
+    return QString::fromStdString(qm7::lnErrorText(error));
+}
+
 /// "12.3 ± 0.4" for parameter i of a fit.
 QString paramText(const qm7::FitResult& fit, std::size_t i) {
     if (!fit.ok || i >= fit.params.size())
@@ -116,10 +121,14 @@ void LearningCurveView::drawLaws(double nLo, double nHi, double& yLo, double& yH
         g->setData(xs, ys, true);
         g->setPen(law.usable ? QPen(color, chosen ? 2.5 : 1.5)
                              : QPen(faded(color, 150), 1.2, Qt::DashLine));
-        const QString forward = formatNumber(law.forwardError, 2);
-        const QString name = chosen       ? tr("%1 (chosen; forward %2)").arg(lawName(law), forward)
-                             : law.usable ? tr("%1 (forward %2)").arg(lawName(law), forward)
-                                          : tr("%1: rejected").arg(lawName(law));
+        // The name as the ranking has it: law, fit window, forward error (as fits.csv and
+        // report.md give them).
+        const QString forward = lnErrorText(law.forwardError);
+        const QString name = chosen ? tr("%1 (chosen; forward error %2)").arg(lawName(law), forward)
+                             : law.usable ? tr("%1 (forward error %2)").arg(lawName(law), forward)
+                             : std::isfinite(law.forwardError)
+                                 ? tr("%1: rejected (forward error %2)").arg(lawName(law), forward)
+                                 : tr("%1: rejected").arg(lawName(law));
         g->setName(name);
         const qm7::Extrapolation& e = law.band;
         if (!(std::isfinite(e.value) && e.value > 0))
@@ -315,7 +324,7 @@ void LearningCurveView::rebuildTable() {
         QStringList cells;
         cells << QStringLiteral("%1. %2").arg(r + 1).arg(lawName(law));
         cells << paramText(fit, 0) << paramText(fit, 1) << paramText(fit, 2);
-        cells << formatNumber(law.forwardError, 3) << formatNumber(law.looError, 3);
+        cells << lnErrorText(law.forwardError) << lnErrorText(law.looError);
         const qm7::FitResult& all = law.allSizes; // AIC and R² of the fit on every size
         cells << (all.ok ? formatNumber(all.r2, 4) : QString())
               << (all.ok ? formatNumber(all.aic, 4) : QString());

@@ -306,11 +306,12 @@ QString LearningCurveView::answerText() const {
                   "error.");
     } else {
         const qm7::Extrapolation& e = a->band;
+        // Only the chosen law: AIC is a column of the table, and naming its pick here named a
+        // law the table rejects.
         text = tr("<b>Answer:</b> %1, the law that best predicts held-out sizes (forward error "
-                  "%2 in ln; lowest AIC: %3). At n = %4: <b>%5 kcal²/mol²</b> [%6, %7], RMSE "
-                  "%8 kcal/mol. %9")
-                   .arg(QString::fromStdString(qm7::lawLabel(*a)), formatNumber(a->forwardError, 2),
-                        QString::fromStdString(m_ranking.aicPick))
+                  "%2 in ln). At n = %3: <b>%4 kcal²/mol²</b> [%5, %6], RMSE %7 kcal/mol. %8")
+                   .arg(QString::fromStdString(qm7::lawLabel(*a)),
+                        QString::fromStdString(qm7::lnErrorText(a->forwardError)))
                    .arg(targetN())
                    .arg(formatNumber(e.value, 4), formatNumber(e.lower, 3),
                         formatNumber(e.upper, 3), formatNumber(std::sqrt(e.value), 3),
@@ -356,6 +357,26 @@ void LearningCurveView::showFits(const std::vector<qm7::CurvePoint>& points,
     m_points = points;
     m_fits = fits;
     m_ranking = qm7::rankLaws(m_points, m_seedCurves, targetN(), fitOptions());
+    onManualModelChanged(); // redraws
+    rebuildTable();
+}
+
+void LearningCurveView::showRanking(const std::vector<qm7::CurvePoint>& points,
+                                    const qm7::LawRanking& ranking) {
+    {
+        const QSignalBlocker b1(m_models), b2(m_logSpace), b3(m_weighted), b4(m_target);
+        m_logSpace->setChecked(ranking.options.logSpace);
+        m_weighted->setChecked(ranking.options.weightBySpread);
+        m_target->setValue(static_cast<int>(ranking.targetN));
+        for (qm7::CurveModel model : qm7::allCurveModels())
+            setModelChecked(model, std::any_of(ranking.laws.begin(), ranking.laws.end(),
+                                               [&](const auto& l) { return l.model == model; }));
+    }
+    m_points = points;
+    m_ranking = ranking;
+    m_fits.clear();
+    for (const qm7::LawScore& law : m_ranking.laws)
+        m_fits.push_back(law.fit);
     onManualModelChanged(); // redraws
     rebuildTable();
 }

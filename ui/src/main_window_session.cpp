@@ -92,7 +92,7 @@ void MainWindow::applySessionState(const QJsonObject& o) {
     m_histogram->setBins(hist.value(QStringLiteral("bins")).toInt(40));
     m_histogram->setNormalized(hist.value(QStringLiteral("normalized")).toBool());
     const QJsonObject sweep = o.value(QStringLiteral("sweep")).toObject();
-    m_sweep->setUseBest(sweep.value(QStringLiteral("useBest")).toBool());
+    m_sweep->setUseBest(sweep.value(QStringLiteral("useBest")).toBool(true));
     const QJsonObject curve = o.value(QStringLiteral("curve")).toObject();
     if (curve.contains(QStringLiteral("sizes")))
         m_curve->setSizesText(curve.value(QStringLiteral("sizes")).toString());

@@ -11,7 +11,6 @@
 #include "qm7/chem/dataset_builder.h"
 
 #include <QDir>
-#include <QFile>
 #include <QFileInfo>
 
 #include <exception>
@@ -43,7 +42,7 @@ QString runLabel(const qm7::RunResult& run) {
 } // namespace
 
 ReportFigures renderHomeworkFigures(const qm7::HomeworkResult& result, const QString& dir,
-                                    const DatasetPtr& data, const qm7::FitOptions& fitOptions) {
+                                    const DatasetPtr& data) {
     if (!QDir().mkpath(QDir(dir).filePath(QStringLiteral("figures"))))
         throw std::runtime_error("cannot create " + dir.toStdString() + "/figures");
     ReportFigures out;
@@ -80,9 +79,10 @@ ReportFigures renderHomeworkFigures(const qm7::HomeworkResult& result, const QSt
     sweep.setSweep(result.sweepConfig, sweepRuns);
     out.files.push_back(writeFigure(sweep.plots().front().second, dir, QStringLiteral("lr_sweep")));
 
+    // The ranking that writes fits.csv and report.md, drawn as it is (never ranked again).
     LearningCurveView curve;
-    curve.setTargetN(static_cast<int>(result.targetN));
-    curve.showFits(qm7::curvePoints(result.curve), result.fits, fitOptions);
+    curve.showRanking(qm7::curvePoints(result.curve), result.ranking);
+    curve.setMeasured(result.measured);
     out.files.push_back(writeFigure(curve.plot(), dir, QStringLiteral("learning_curve")));
     return out;
 }
@@ -102,21 +102,10 @@ DatasetPtr loadReportData(const std::string& dataSource, QString* why) {
     }
 }
 
-qm7::FitOptions homeworkFitOptions(const QString& dir) {
-    QFile file(QDir(dir).filePath(QStringLiteral("config.json")));
-    if (!file.open(QIODevice::ReadOnly))
-        return {};
-    try {
-        return qm7::homeworkConfigFromJson(file.readAll().toStdString()).fit;
-    } catch (const std::exception&) {
-        return {};
-    }
-}
-
 ReportFigures writeHomeworkReportWithFigures(const qm7::HomeworkResult& result, const QString& dir,
                                              const std::string& dataSource,
                                              const DatasetPtr& data) {
-    ReportFigures figures = renderHomeworkFigures(result, dir, data, homeworkFitOptions(dir));
+    ReportFigures figures = renderHomeworkFigures(result, dir, data);
     qm7::writeReport(result, dir.toStdString(), dataSource, figures.files);
     return figures;
 }

@@ -44,7 +44,7 @@ qm7::SweepSummary summarize(std::vector<double> lrs, qm7::SweepRule rule,
 } // namespace
 
 std::vector<qm7::SweepRow> summarizeSweep(const std::vector<RunResultPtr>& runs) {
-    return summarize({}, qm7::SweepRule::FinalLoss, runs).rows;
+    return summarize({}, qm7::SweepConfig{}.rule, runs).rows; // the rows do not depend on it
 }
 
 SweepView::SweepView(QWidget* parent) : PlotPage(parent) {
@@ -59,8 +59,15 @@ SweepView::SweepView(QWidget* parent) : PlotPage(parent) {
 
     m_rule = new QComboBox(this);
     m_rule->setObjectName(QStringLiteral("sweepRule"));
-    m_rule->addItem(tr("lowest mean final validation loss"));
-    m_rule->addItem(tr("lowest mean best validation loss"));
+    // The best validation loss first: every run is tested with its best-validation weights.
+    m_rule->addItem(tr("lowest mean best validation loss (the tested weights)"),
+                    static_cast<int>(qm7::SweepRule::BestLoss));
+    m_rule->addItem(tr("lowest mean final validation loss"),
+                    static_cast<int>(qm7::SweepRule::FinalLoss));
+    m_rule->setToolTip(tr("Every run is tested with the weights of its lowest validation loss "
+                          "(its best epoch). Choosing by the best validation loss ranks the "
+                          "rates by those very weights; the final validation loss is the last "
+                          "epoch's."));
     m_run = new QPushButton(tr("Run sweep"), this);
     m_run->setObjectName(QStringLiteral("runSweep"));
     m_run->setToolTip(tr("Trains every learning rate with the seeds and settings on the left"));
@@ -72,7 +79,8 @@ SweepView::SweepView(QWidget* parent) : PlotPage(parent) {
     m_table->setObjectName(QStringLiteral("sweepTable"));
     m_table->setColumnCount(4);
     m_table->setHorizontalHeaderLabels({tr("lr"), tr("final val\n(mean ± std)"),
-                                        tr("best val\n(mean ± std)"), tr("test RMSE\n(kcal/mol)")});
+                                        tr("best val\n(mean ± std)"),
+                                        tr("test RMSE\n(kcal/mol, best epoch)")});
     m_table->verticalHeader()->hide();
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
@@ -112,10 +120,11 @@ QList<QPair<QString, QWidget*>> SweepView::plots() const {
 }
 
 void SweepView::setUseBest(bool best) {
-    m_rule->setCurrentIndex(best ? 1 : 0);
+    m_rule->setCurrentIndex(m_rule->findData(
+        static_cast<int>(best ? qm7::SweepRule::BestLoss : qm7::SweepRule::FinalLoss)));
 }
 bool SweepView::useBest() const {
-    return m_rule->currentIndex() == 1;
+    return m_rule->currentData().toInt() == static_cast<int>(qm7::SweepRule::BestLoss);
 }
 
 void SweepView::setRuns(const std::vector<RunResultPtr>& runs) {
@@ -211,9 +220,11 @@ void SweepView::rebuild() {
             label->setColor(QColor(0, 120, 90));
             label->setBrush(QColor(255, 255, 255, 220));
         }
-        QString text = tr("Chosen learning rate: <b>%1</b> (%2 over %3 seeds).")
-                           .arg(formatNumber(chosen, 3), m_rule->currentText())
-                           .arg(rows.front().runs);
+        // core's words for the rule, as in report.md and `qm7 sweep`
+        QString text = tr("Chosen learning rate: <b>%1</b> (%2 seeds), by %3.")
+                           .arg(formatNumber(chosen, 3))
+                           .arg(rows.front().runs)
+                           .arg(QString::fromStdString(qm7::sweepRuleStatement(m_summary.rule)));
         const QString edge = edgeWarning(m_summary);
         if (!edge.isEmpty())
             text += QStringLiteral("<br><span style='color:#b05000'>%1</span>").arg(edge);

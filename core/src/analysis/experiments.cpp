@@ -13,6 +13,16 @@ std::string sweepRuleName(SweepRule rule) {
     return rule == SweepRule::FinalLoss ? "final" : "best";
 }
 
+std::string sweepRuleStatement(SweepRule rule) {
+    if (rule == SweepRule::BestLoss)
+        return "the lowest best validation loss (each run's minimum over its epochs, normalized "
+               "MSE) averaged over seeds; each run is tested with the weights of that epoch, so "
+               "the rate is chosen by the weights that are tested";
+    return "the lowest final validation loss (each run's last epoch, normalized MSE) averaged "
+           "over seeds; each run is still tested with its best-validation weights (the epoch "
+           "of its lowest validation loss), which the rule 'best' ranks by";
+}
+
 std::string SweepConfig::validate() const {
     if (lrs.empty())
         return "the sweep needs at least one learning rate";

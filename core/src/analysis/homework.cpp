@@ -12,6 +12,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 
@@ -62,15 +63,34 @@ std::vector<std::string> curveDirs(const std::string& dir, const std::vector<Tra
     return dirs;
 }
 
-void summarizeCurveAndFit(HomeworkResult& result, const HomeworkConfig& config) {
+/// The curve's summary and fits; the laws are ranked unless `stored` (a ranking the report
+/// was written with) was made from this very curve, which is then kept as it is.
+void summarizeCurveAndFit(HomeworkResult& result, const HomeworkConfig& config,
+                          const LawRanking* stored = nullptr) {
     result.curve = summarizeCurve(result.curveConfig, result.curveRuns);
     result.fits = fitAllCurves(curvePoints(result.curve), config.fit);
     result.extrapolations.clear();
     for (const auto& f : result.fits)
         result.extrapolations.push_back(extrapolate95(f, config.targetN));
-    // issue 11: the answer comes from the forward-validation ranking (law_ranking.h).
-    result.ranking = rankLaws(curvePoints(result.curve), perSeedCurves(result.curveRuns),
-                              config.targetN, config.fit);
+    // The answer comes from the forward-validation ranking (law_ranking.h).
+    if (stored && rankingMatches(*stored, curvePoints(result.curve), config.targetN, config.fit))
+        result.ranking = *stored;
+    else
+        result.ranking = rankLaws(curvePoints(result.curve), perSeedCurves(result.curveRuns),
+                                  config.targetN, config.fit);
+}
+
+/// dir/ranking.json as writeReport wrote it; nullopt when there is none.
+std::optional<LawRanking> storedRanking(const std::string& dir) {
+    const fs::path path = fs::path(dir) / "ranking.json";
+    if (!fs::exists(path))
+        return std::nullopt;
+    try {
+        return lawRankingFromJson(readFile(path.string()));
+    } catch (const std::runtime_error& e) {
+        throw std::runtime_error(path.string() + " is damaged (" + e.what() +
+                                 "); delete it to rank the laws again from the runs");
+    }
 }
 
 json statsJson(const LabelStats& s) {
@@ -162,8 +182,11 @@ HomeworkResult loadHomework(const std::string& dir, std::string* dataSource) {
     curveBase.lr = result.sweep.chosenLr;
     result.curveConfig = CurveConfig{curveBase, config.sizes, config.seeds};
     result.curveRuns = load(curveDirs(dir, curveConfigs(result.curveConfig)));
-    summarizeCurveAndFit(result, config);
-    result.measured = loadVerification(dir); // issue 11: measured points at larger n
+    // The ranking the report was written with (ranking.json), when it still belongs to these
+    // runs: a report rendered again draws the same answer, never a ranking made anew.
+    const std::optional<LawRanking> stored = storedRanking(dir);
+    summarizeCurveAndFit(result, config, stored ? &*stored : nullptr);
+    result.measured = loadVerification(dir); // measured points at larger n
     result.seconds = -1; // unknown unless the session that trained the runs left its record
     result.reusedRuns = -1;
     try {

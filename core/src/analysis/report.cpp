@@ -76,15 +76,16 @@ void sweepSection(std::ostringstream& md, const HomeworkResult& r) {
     if (r.sweep.rows.empty())
         return;
     md << "## 5. Learning rate (" << r.sweepConfig.seeds << " seeds)\n\n"
-       << "| lr | final val loss (mean ± std) | best val loss (mean ± std) | test RMSE kcal/mol |\n"
+       << "| lr | final val loss (mean ± std) | best val loss (mean ± std) | test RMSE kcal/mol "
+          "(best-validation weights) |\n"
        << "|---:|---:|---:|---:|\n";
     for (const auto& row : r.sweep.rows)
         md << "| " << g(row.lr) << (row.lr == r.sweep.chosenLr ? " **(chosen)**" : "") << " | "
            << fmt("%.5f", row.finalMean) << " ± " << fmt("%.5f", row.finalStd) << " | "
            << fmt("%.5f", row.bestMean) << " ± " << fmt("%.5f", row.bestStd) << " | "
            << fmt("%.2f", row.testRmseMean) << " ± " << fmt("%.2f", row.testRmseStd) << " |\n";
-    md << "\nChosen learning rate: **" << g(r.sweep.chosenLr) << "**, the lowest mean "
-       << sweepRuleName(r.sweep.rule) << " validation loss (normalized MSE).";
+    md << "\nChosen learning rate: **" << g(r.sweep.chosenLr) << "**, by "
+       << sweepRuleStatement(r.sweep.rule) << ".";
     if (r.sweep.rows.size() > 1) {
         const bool largest = r.sweep.chosenLr == r.sweep.rows.back().lr;
         const bool smallest = r.sweep.chosenLr == r.sweep.rows.front().lr;
@@ -337,6 +338,8 @@ void writeReport(const HomeworkResult& r, const std::string& dir, const std::str
     if (!r.curve.empty()) {
         writeFileAtomically((base / "curve.csv").string(), curveCsv(r.curve));
         writeFileAtomically((base / "fits.csv").string(), lawRankingCsv(r.ranking));
+        // The same ranking whole, read back by loadHomework: a figure drawn later shows it.
+        writeFileAtomically((base / "ranking.json").string(), lawRankingJson(r.ranking));
     }
     if (!r.measured.empty())
         writeFileAtomically((base / "verify.csv").string(), verifyCsv(r.ranking, r.measured, {}));

@@ -81,6 +81,10 @@ class LearningCurveView : public PlotPage {
     /// ticked and options set, so that a later refit gives the same fits.
     void showFits(const std::vector<qm7::CurvePoint>& points,
                   const std::vector<qm7::FitResult>& fits, const qm7::FitOptions& options);
+    /// Draws a ranking made elsewhere (a homework report's) as it is, without ranking again:
+    /// the figure and the table show its chosen law, fit windows, forward errors and bands;
+    /// every law it ranks is ticked, and its target n and fit options are set.
+    void showRanking(const std::vector<qm7::CurvePoint>& points, const qm7::LawRanking& ranking);
     const std::vector<qm7::CurvePoint>& points() const { return m_points; }
     /// One curve per seed (for the single-seed forward error column); setRuns fills it.
     void setSeedCurves(const std::vector<std::vector<qm7::CurvePoint>>& curves);
@@ -89,7 +93,8 @@ class LearningCurveView : public PlotPage {
     const std::vector<qm7::CurveRow>& measured() const { return m_measured; }
     /// The laws ranked by forward validation, the answer first (refit() recomputes it).
     const qm7::LawRanking& ranking() const { return m_ranking; }
-    /// The answer in words as shown above the table.
+    /// The answer in words as shown above the table: the ranking's chosen law (the one the
+    /// table marks "chosen"), never a law the table does not trust.
     QString answerText() const;
 
     /// "Measure at these n": sizes to measure (empty with a reason when invalid).

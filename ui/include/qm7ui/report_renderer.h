@@ -28,25 +28,24 @@ struct ReportFigures {
 };
 
 /// Renders the homework's figures (loss curves and parity of the final run, the lr sweep, the
-/// learning curve with fits and extrapolation, the energy histogram when data is given) with
-/// the workbench's plot widgets into dir/figures/ as PNG and SVG. GUI thread only.
+/// learning curve with result.ranking drawn as it is: the chosen law, fit windows, forward errors
+/// and bands of fits.csv; the energy histogram when data is given) with the workbench's plot
+/// widgets into dir/figures/ as PNG and SVG. GUI thread only.
 /// Throws std::runtime_error when a file cannot be written.
 ReportFigures renderHomeworkFigures(const qm7::HomeworkResult& result, const QString& dir,
-                                    const DatasetPtr& data, const qm7::FitOptions& fitOptions);
+                                    const DatasetPtr& data);
 
 /// The data set behind a homework's data source (for the histogram); null, with the reason in
 /// why, when it cannot be loaded.
 DatasetPtr loadReportData(const std::string& dataSource, QString* why);
-
-/// The fit options stored in a homework folder's config.json (defaults when unreadable).
-qm7::FitOptions homeworkFitOptions(const QString& dir);
 
 /// Renders the figures, then writes sweep.csv, curve.csv, fits.csv and report.md linking them
 /// (qm7::writeHomeworkReport, as `qm7 homework`). Throws std::runtime_error on failure.
 ReportFigures writeHomeworkReportWithFigures(const qm7::HomeworkResult& result, const QString& dir,
                                              const std::string& dataSource, const DatasetPtr& data);
 
-/// `--render-report DIR`: loads a finished homework folder, loads its data source for the
+/// `--render-report DIR`: loads a finished homework folder (qm7::loadHomework: its runs and the
+/// law ranking the report was written with, ranking.json), loads its data source for the
 /// histogram, renders and writes the report. Returns the exit code: 0 done, 2 when dir is not
 /// a finished homework, 1 on other failures; message says what happened.
 int renderReportCommand(const QString& dir, QString* message);

@@ -11,16 +11,23 @@
 
 namespace qm7 {
 
-/// Which validation loss picks the learning rate.
+/// Which validation loss picks the learning rate. Every run is tested with its best-validation
+/// weights (those of the epoch of its lowest validation loss), so BestLoss, the default, ranks
+/// the learning rates by the very weights that are tested; FinalLoss ranks them by the last
+/// epoch's loss, while the test numbers stay those of the best-validation weights.
 enum class SweepRule { FinalLoss, BestLoss };
 std::string sweepRuleName(SweepRule rule); ///< "final" or "best"
+
+/// The rule in one sentence, with the weights that are tested: what the report, `qm7 sweep`
+/// and the Learning-rate sweep tab say beside the chosen rate.
+std::string sweepRuleStatement(SweepRule rule);
 
 /// A grid of learning rates x seeds around one base config.
 struct SweepConfig {
     TrainConfig base;
     std::vector<double> lrs = {1e-5, 1e-4, 1e-3, 1e-2};
     int seeds = 3; ///< seeds 0 .. seeds-1
-    SweepRule rule = SweepRule::FinalLoss;
+    SweepRule rule = SweepRule::BestLoss;
     std::string validate() const; ///< "" when usable
 };
 
@@ -36,7 +43,7 @@ struct SweepRow {
 struct SweepSummary {
     std::vector<SweepRow> rows; ///< in the order of SweepConfig::lrs
     double chosenLr = 0;        ///< lowest mean loss under the rule
-    SweepRule rule = SweepRule::FinalLoss;
+    SweepRule rule = SweepRule::BestLoss;
 };
 
 /// The runs of a sweep, lr-major: run i has lr lrs[i / seeds] and seed i % seeds.

@@ -19,7 +19,7 @@ struct HomeworkConfig {
     TrainConfig base; ///< p, epochs, batch, eval interval
     std::vector<double> lrs = {1e-5, 1e-4, 1e-3, 1e-2};
     int seeds = 3;
-    SweepRule rule = SweepRule::FinalLoss;
+    SweepRule rule = SweepRule::BestLoss; ///< see sweepRuleStatement
     std::vector<int> sizes = {100, 200, 500, 1000};
     double targetN = 4000; ///< extrapolate the fits here
     FitOptions fit;
@@ -40,7 +40,10 @@ HomeworkResult runHomework(const Dataset& data, const HomeworkConfig& config,
                            const TrainOptions& options, const StageCallback& stage = {});
 
 /// Reads back a finished homework folder (no training): its settings, runs, summaries and fits.
-/// Throws std::runtime_error when the folder is not a finished homework.
+/// The law ranking is the one the report was written with (dir/ranking.json) when it was made
+/// from the same curve, target n and fit options; folders without it are ranked from the runs.
+/// Throws std::runtime_error when the folder is not a finished homework or ranking.json is
+/// damaged.
 HomeworkResult loadHomework(const std::string& dir, std::string* dataSource = nullptr);
 
 /// The settings stored in a homework folder's config.json.

@@ -55,6 +55,8 @@ struct LawRanking {
     int seedCurves = 0;   ///< single-seed curves the validation pooled (0: the mean curve)
     std::string aicPick;  ///< formula of the lowest-AIC fit, for comparison
     std::string bandNote; ///< what the band covers, in words
+    std::vector<CurvePoint> points; ///< the mean curve that was ranked (excluded points marked)
+    FitOptions options;             ///< how the laws were fitted
     const LawScore* answer() const { return chosen >= 0 ? &laws[chosen] : nullptr; }
 };
 
@@ -72,6 +74,10 @@ std::vector<std::vector<CurvePoint>> perSeedCurves(const std::vector<RunResult>&
 /// The law's name with its fit window: "A n^-b" or "A n^-b on n >= 500".
 std::string lawLabel(const LawScore& law);
 
+/// A forward or LOO error (RMS of ln(predicted / measured)) as report.md, the figure and the
+/// tab show it: three decimals ("0.834"), "inf" when a prediction failed.
+std::string lnErrorText(double error);
+
 /// One sentence on the curve's type in words (e.g. a straight line on log-log axes).
 std::string lawInWords(const FitResult& fit);
 
@@ -86,6 +92,21 @@ std::string lawRankingMarkdown(const LawRanking& ranking, const std::vector<Curv
 /// fits.csv: one row per law with AIC, R², forward and LOO errors, the prediction at the target
 /// with both bands, and whether it is the answer.
 std::string lawRankingCsv(const LawRanking& ranking);
+
+/// ranking.json: the whole ranking (every law's fits with their covariance, the forward and LOO
+/// errors, bands, verdicts, the answer) and the curve it ranked, so that a figure drawn later
+/// shows this ranking without ranking again. Non-finite numbers are written as "inf", "-inf",
+/// "nan".
+std::string lawRankingJson(const LawRanking& ranking);
+
+/// Reads lawRankingJson's text back; throws std::runtime_error when it is damaged.
+LawRanking lawRankingFromJson(const std::string& text);
+
+/// Whether a ranking was made from these points at this target n (the same sizes, means within
+/// a relative 1e-9, the same exclusions, the same fit options): a stored ranking still belongs to
+/// the curve.
+bool rankingMatches(const LawRanking& ranking, const std::vector<CurvePoint>& points,
+                    double targetN, const FitOptions& options);
 
 /// The measured points against the laws: one row per (measured n, law).
 std::string verifyCsv(const LawRanking& ranking, const std::vector<CurveRow>& measured,

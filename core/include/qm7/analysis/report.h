@@ -90,8 +90,9 @@ std::string representationsCsv(const std::vector<RepresentationRow>& rows);
 std::string reportMarkdown(const HomeworkResult& result, const std::string& dataSource,
                            const std::vector<std::string>& figures = {});
 
-/// sweep.csv, curve.csv and fits.csv (when there is a sweep / a curve), representations.csv
-/// (when there are representations) and report.md in dir, each atomically.
+/// sweep.csv, curve.csv, fits.csv and ranking.json (when there is a sweep / a curve; the
+/// ranking whole, read back by loadHomework), representations.csv (when there are
+/// representations) and report.md in dir, each atomically.
 void writeReport(const HomeworkResult& result, const std::string& dir,
                  const std::string& dataSource, const std::vector<std::string>& figures = {});
 
