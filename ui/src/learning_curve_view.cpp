@@ -340,27 +340,6 @@ void LearningCurveView::setPoints(const std::vector<qm7::CurvePoint>& points) {
     onManualModelChanged();
 }
 
-void LearningCurveView::showFits(const std::vector<qm7::CurvePoint>& points,
-                                 const std::vector<qm7::FitResult>& fits,
-                                 const qm7::FitOptions& options) {
-    {
-        const QSignalBlocker b1(m_models), b2(m_logSpace), b3(m_weighted);
-        m_logSpace->setChecked(options.logSpace);
-        m_weighted->setChecked(options.weightBySpread);
-        for (qm7::CurveModel model : qm7::allCurveModels()) {
-            bool shown = false;
-            for (const auto& f : fits)
-                shown = shown || f.model == model;
-            setModelChecked(model, shown);
-        }
-    }
-    m_points = points;
-    m_fits = fits;
-    m_ranking = qm7::rankLaws(m_points, m_seedCurves, targetN(), fitOptions());
-    onManualModelChanged(); // redraws
-    rebuildTable();
-}
-
 void LearningCurveView::showRanking(const std::vector<qm7::CurvePoint>& points,
                                     const qm7::LawRanking& ranking) {
     {

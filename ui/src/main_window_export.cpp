@@ -110,7 +110,12 @@ qm7::HomeworkResult MainWindow::sessionReport() const {
         in.curveRuns.push_back(r.get());
     in.targetN = m_curve->targetN();
     in.fit = m_curve->fitOptions();
-    return qm7::homeworkFromRuns(in);
+    qm7::HomeworkResult report = qm7::homeworkFromRuns(in);
+    // One ranking: the tab's (with the points the user excluded) is the one the exported
+    // figure draws, so report.md and fits.csv are written from it too.
+    if (!report.curveRuns.empty() && !m_curve->points().empty())
+        report.ranking = m_curve->ranking();
+    return report;
 }
 
 QString MainWindow::startFolder(const QString& key) const {

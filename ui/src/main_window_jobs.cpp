@@ -228,9 +228,9 @@ void MainWindow::finishHomework(const JobResult& result) {
     for (const auto& r : hw.curveRuns)
         curveRuns.push_back(std::make_shared<const qm7::RunResult>(r));
     m_session->setCurve(hw.curveConfig, curveRuns);
-    m_curve->setTargetN(static_cast<int>(hw.targetN));
-    m_curve->setSeedCurves(qm7::perSeedCurves(hw.curveRuns)); // ranking by seed curves
-    m_curve->showFits(qm7::curvePoints(hw.curve), hw.fits, m_curve->fitOptions());
+    m_curve->setSeedCurves(qm7::perSeedCurves(hw.curveRuns)); // a later refit ranks as core did
+    // The tab draws the report's own ranking: the same law, window and errors as fits.csv.
+    m_curve->showRanking(qm7::curvePoints(hw.curve), hw.ranking);
     m_curve->setMeasured(hw.measured); // verification runs, if any
     m_parity->setRun(final, tr("homework's question-6 run (chosen lr %1, seed %2)")
                                 .arg(formatNumber(hw.final.config.lr, 3))

@@ -77,10 +77,6 @@ class LearningCurveView : public PlotPage {
     /// a running measurement or KRR curve is cancelled and joined first.
     void clearResults();
     void setPoints(const std::vector<qm7::CurvePoint>& points);
-    /// Shows fits made elsewhere (e.g. a homework's) without refitting: their models are
-    /// ticked and options set, so that a later refit gives the same fits.
-    void showFits(const std::vector<qm7::CurvePoint>& points,
-                  const std::vector<qm7::FitResult>& fits, const qm7::FitOptions& options);
     /// Draws a ranking made elsewhere (a homework report's) as it is, without ranking again:
     /// the figure and the table show its chosen law, fit windows, forward errors and bands;
     /// every law it ranks is ticked, and its target n and fit options are set.
