@@ -1,0 +1,36 @@
+#pragma once
+/// @file dataset_representation.h
+/// Representations rebuilt from a loaded data set's rows. A dataset.pt holds, per molecule, the
+/// upper triangle (diagonal included, row by row) of its zero-padded Coulomb matrix, usually
+/// divided by one number: the sorted matrix and the eigenspectrum follow from it.
+
+#include "qm7/chem/representation.h"
+#include "qm7/io/dataset.h"
+
+#include <string>
+#include <vector>
+
+namespace qm7 {
+
+/// Why the rows of data cannot be turned into `kind`, or "" when they can: rows must be the
+/// upper triangles of Coulomb matrices (d = n(n+1)/2, no negative entry, a zero diagonal only
+/// for padding) in the data's own representation "cm" (a sorted data set also gives its
+/// eigenspectrum); randomly sorted matrices are drawn from molecules, not from a dataset.pt.
+std::string representationRefusal(const Dataset& data, Representation kind);
+
+/// The data set with every row in representation kind (d = N for the eigenspectrum), the
+/// labels, source and dtype as they were; the data itself when it already is in that
+/// representation. Sorted: rows and columns by descending row norm (ties by the larger diagonal,
+/// i.e. nuclear charge, then by position), as sortedCoulombMatrix orders a molecule's.
+/// Eigenspectrum: eigenvalues of the atoms' block by descending magnitude, zero-padded, as
+/// eigenspectrum() of the molecule; when the rows were scaled as the builder scales them (the
+/// largest absolute training entry is 1), the eigenspectra are scaled the same way (divided by
+/// their largest absolute training entry). Throws DatasetError with representationRefusal's
+/// message.
+Dataset representDataset(const Dataset& data, Representation kind);
+
+/// The n x n symmetric matrix (row-major) whose upper triangle, row by row, is row[0..d).
+/// Throws DatasetError when d is not n(n+1)/2.
+std::vector<double> matrixFromUpperTriangle(const float* row, int d);
+
+} // namespace qm7
