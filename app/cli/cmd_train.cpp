@@ -25,15 +25,15 @@ struct TrainOptionsCli {
     DeepCliOptions deep;
 };
 
-/// The data in the chosen representation: a dataset.pt's rows converted (representDataset),
-/// molecules built in it (randomly sorted ones with their per-epoch draws).
-struct RepresentedData {
+/// The data in the chosen representation: a dataset.pt's rows converted (representData),
+/// molecules built in it; randomly sorted ones with their per-epoch draws.
+struct LoadedData {
     std::shared_ptr<const Dataset> data;
     std::shared_ptr<const FeatureAugmentation> augmentation;
 };
 
-RepresentedData loadRepresented(const std::string& path, Representation kind) {
-    RepresentedData out;
+LoadedData loadRepresented(const std::string& path, Representation kind) {
+    LoadedData out;
     if (kind == Representation::CoulombMatrix) {
         out.data = std::make_shared<const Dataset>(loadData(path));
         return out;
@@ -42,8 +42,9 @@ RepresentedData loadRepresented(const std::string& path, Representation kind) {
         ensureReadableFile(path);
     try {
         if (sourceKind(path) == SourceKind::TorchDataset) {
-            const Dataset loaded = loadDataset(path);
-            out.data = std::make_shared<const Dataset>(representDataset(loaded, kind));
+            RepresentedData converted = representData(loadDataset(path), kind);
+            out.data = std::make_shared<const Dataset>(std::move(converted.data));
+            out.augmentation = std::move(converted.augmentation);
             return out;
         }
         std::cerr << "building the data set from " << path << " (split 1500/500/1000, seed 0, "
@@ -137,7 +138,7 @@ int runTrain(const TrainOptionsCli& o) {
     const std::string network = request.network.validate(kind == Representation::RandomSorted);
     if (!network.empty())
         throw UsageError(network);
-    RepresentedData loaded = loadRepresented(o.data, kind);
+    LoadedData loaded = loadRepresented(o.data, kind);
     request.data = loaded.data;
     request.augmentation = loaded.augmentation;
     request.representation = representationName(kind);
@@ -209,7 +210,7 @@ Command addTrainCommand(CLI::App& app) {
         ->capture_default_str();
     sub->add_option("--representation", o->representation,
                     "Inputs: cm (Coulomb matrix), sorted, eigen (eigenspectrum) or random-sorted "
-                    "(drawn every epoch; molecules only); a dataset.pt's rows are converted")
+                    "(drawn afresh every epoch); a dataset.pt's rows are converted")
         ->capture_default_str();
     addTrainingOptions(sub, o->config, o->threads);
     addDeepOptions(sub, o->deep);

@@ -1,6 +1,7 @@
 // One training request (qm7/analysis/train_request.h), representations rebuilt from a
 // dataset.pt's rows (qm7/chem/dataset_representation.h), and the deep trainer's thread count.
 #include "qm7/analysis/train_request.h"
+#include "qm7/chem/augmentation.h"
 #include "qm7/chem/dataset_builder.h"
 #include "qm7/chem/dataset_representation.h"
 #include "qm7/train/run_store.h"
@@ -228,6 +229,60 @@ TEST(DatasetRepresentation, RowsEqualThoseBuiltFromTheMolecules) {
         }
         EXPECT_EQ(got.val.y, want.val.y);
     }
+}
+
+// Randomly sorted matrices from a dataset.pt's rows: the scale and the nuclear charges come
+// back from the diagonal, and the draws equal those made from the same molecules.
+TEST(DatasetRepresentation, RandomlySortedDrawsEqualThoseOfTheMolecules) {
+    const auto& all = qm7::test::demoMolecules();
+    if (all.size() < 400)
+        GTEST_SKIP() << "the demo molecules are absent";
+    const std::vector<qm7::Molecule> molecules(all.begin(), all.begin() + 400);
+    qm7::BuildOptions build;
+    build.split = qm7::parseSplit("250,75,75");
+    const qm7::BuildResult built = qm7::buildDatasetDetailed(molecules, build);
+    const std::string path = qm7::test::freshDir("represent_random") + "/dataset.pt";
+    qm7::saveDataset(built.data, path);
+    const qm7::Dataset loaded = qm7::loadDataset(path);
+    EXPECT_NEAR(qm7::coulombScaleOf(loaded), built.scale, 1e-4 * built.scale);
+    const qm7::RepresentedData random =
+        qm7::representData(loaded, qm7::Representation::RandomSorted);
+    ASSERT_TRUE(random.augmentation);
+    EXPECT_EQ(random.data.representation, "random-sorted");
+    EXPECT_EQ(random.data.d, 276);
+    EXPECT_EQ(random.data.train.y, loaded.train.y);
+    const qm7::RandomSortedAugmentation fromMolecules(built);
+    for (std::uint64_t seed : {0u, 5u}) {
+        std::vector<float> a, b;
+        random.augmentation->draw(qm7::SplitKind::Train, seed, a);
+        fromMolecules.draw(qm7::SplitKind::Train, seed, b);
+        ASSERT_EQ(a.size(), b.size());
+        int equal = 0;
+        for (std::size_t r = 0; r < 250; ++r) {
+            const std::vector<float> ra(a.begin() + r * 276, a.begin() + (r + 1) * 276);
+            const std::vector<float> rb(b.begin() + r * 276, b.begin() + (r + 1) * 276);
+            equal += qm7::test::maxAbsDiff(ra, rb) <= 1e-5;
+        }
+        EXPECT_GE(equal, 247) << "seed " << seed; // near-ties of noisy norms may swap
+    }
+    // Two draws differ (they are drawn afresh).
+    std::vector<float> x, y;
+    random.augmentation->draw(qm7::SplitKind::Val, 1, x);
+    random.augmentation->draw(qm7::SplitKind::Val, 2, y);
+    EXPECT_GT(qm7::test::maxAbsDiff(x, y), 1e-3);
+    // Rows that are not Coulomb matrices in atomic units times one scale: refused.
+    qm7::Dataset noise = loaded;
+    for (float& v : noise.train.X)
+        v = v > 0 ? v * 1.01f + 0.001f : v;
+    const std::string why = qm7::representationRefusal(noise, qm7::Representation::RandomSorted);
+    EXPECT_NE(why.find("nuclear charges"), std::string::npos) << why;
+    EXPECT_THROW(qm7::representData(noise, qm7::Representation::RandomSorted), qm7::DatasetError);
+}
+
+TEST(DatasetRepresentation, TheCourseFileScaleIsTheSulfurDiagonal) {
+    QM7_SKIP_WITHOUT_SHARED("dataset.pt");
+    const qm7::Dataset cm = qm7::loadDataset(qm7::test::sharedData("dataset.pt"));
+    EXPECT_NEAR(qm7::coulombScaleOf(cm), 0.5 * std::pow(16.0, 2.4), 1e-3); // 388.02
 }
 
 TEST(DatasetRepresentation, RefusesRowsThatAreNotCoulombMatricesWithTheReason) {

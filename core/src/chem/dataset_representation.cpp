@@ -1,6 +1,8 @@
 // Sorted matrices and eigenspectra rebuilt from the upper triangles of a data set's rows.
 #include "qm7/chem/dataset_representation.h"
 
+#include "qm7/chem/augmentation.h"
+
 #include <gsl/gsl_eigen.h>
 #include <gsl/gsl_matrix.h>
 #include <gsl/gsl_vector.h>
@@ -119,11 +121,10 @@ std::string representationRefusal(const Dataset& data, Representation kind) {
     const std::string have = data.representation.empty() ? "cm" : data.representation;
     if (want == have)
         return "";
-    if (kind == Representation::RandomSorted)
-        return "randomly sorted Coulomb matrices are drawn afresh every epoch from the molecules' "
-               "coordinates: open the molecules (.xyz, qm7.mat or the demo) for this "
-               "representation, or choose Coulomb matrix, sorted or eigenspectrum";
-    const bool fromSorted = have == "sorted" && kind == Representation::Eigenspectrum;
+    // A sorted matrix is a permutation of the original: its eigenspectrum and its random
+    // sortings are those of the original.
+    const bool fromSorted = have == "sorted" && (kind == Representation::Eigenspectrum ||
+                                                 kind == Representation::RandomSorted);
     if (have != "cm" && !fromSorted)
         return "the data holds " + have + " features, from which " + want +
                " cannot be rebuilt: load the data set again (its Coulomb matrices)";
@@ -149,7 +150,74 @@ std::string representationRefusal(const Dataset& data, Representation kind) {
                        " is not the upper triangle of a Coulomb matrix: " + why;
         }
     }
+    if (kind == Representation::RandomSorted && !(coulombScaleOf(data) > 0))
+        return "randomly sorted matrices add noise to the row norms in atomic units, and the "
+               "diagonal entries of these rows are not 0.5 Z^2.4 of whole nuclear charges times "
+               "one scale: open the molecules (.xyz, qm7.mat or the demo) for this "
+               "representation, or choose Coulomb matrix, sorted or eigenspectrum";
     return "";
+}
+
+double coulombScaleOf(const Dataset& data) {
+    const int n = triangularAtoms(data.d);
+    if (n < 1 || data.train.rows() == 0)
+        return 0.0;
+    const auto d = static_cast<std::size_t>(data.d);
+    std::vector<float> diagonal;
+    for (std::size_t r = 0; r < data.train.rows(); ++r) {
+        std::size_t k = 0;
+        for (int i = 0; i < n; ++i) {
+            const float v = data.train.X[r * d + k];
+            if (v > 0.0f)
+                diagonal.push_back(v);
+            k += static_cast<std::size_t>(n - i);
+        }
+    }
+    std::sort(diagonal.begin(), diagonal.end());
+    diagonal.erase(std::unique(diagonal.begin(), diagonal.end()), diagonal.end());
+    if (diagonal.empty())
+        return 0.0;
+    for (int z = 1; z <= 100; ++z) {
+        const double scale = 0.5 * std::pow(z, 2.4) / diagonal.back();
+        bool whole = true;
+        for (float v : diagonal) {
+            const double charge = std::pow(2.0 * scale * v, 1.0 / 2.4);
+            if (std::fabs(charge - std::round(charge)) > 1e-3 || std::round(charge) < 1) {
+                whole = false;
+                break;
+            }
+        }
+        if (whole)
+            return std::fabs(scale - 1.0) < 1e-6 ? 1.0 : scale;
+    }
+    return 0.0;
+}
+
+RepresentedData representData(const Dataset& data, Representation kind, double sigma) {
+    RepresentedData out;
+    if (kind != Representation::RandomSorted ||
+        data.representation == representationName(Representation::RandomSorted)) {
+        out.data = representDataset(data, kind);
+        return out;
+    }
+    const std::string why = representationRefusal(data, kind);
+    if (!why.empty())
+        throw DatasetError(why);
+    auto draws = std::make_shared<const RandomSortedAugmentation>(data, sigma);
+    out.data.d = data.d;
+    out.data.atoms = triangularAtoms(data.d);
+    out.data.representation = representationName(kind);
+    out.data.sourceDtype = data.sourceDtype;
+    out.data.source = data.source;
+    // The stored rows: one draw (the trainer draws afresh every epoch).
+    const SplitKind kinds[3] = {SplitKind::Train, SplitKind::Val, SplitKind::Test};
+    for (int s = 0; s < 3; ++s) {
+        Split& to = s == 0 ? out.data.train : s == 1 ? out.data.val : out.data.test;
+        draws->draw(kinds[s], 0, to.X);
+        to.y = splits(data, s)->y;
+    }
+    out.augmentation = std::move(draws);
+    return out;
 }
 
 Dataset representDataset(const Dataset& data, Representation kind) {
@@ -159,6 +227,8 @@ Dataset representDataset(const Dataset& data, Representation kind) {
     const std::string have = data.representation.empty() ? "cm" : data.representation;
     if (representationName(kind) == have)
         return data;
+    if (kind == Representation::RandomSorted)
+        return representData(data, kind).data;
     const int n = triangularAtoms(data.d);
     const auto d = static_cast<std::size_t>(data.d);
     const int outD = featureSize(kind, n);
