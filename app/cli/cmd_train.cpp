@@ -68,7 +68,9 @@ LoadedData loadRepresented(const std::string& path, Representation kind) {
 /// Options only the deep trainer's own command path has (the paper's recipe, expanded inputs,
 /// step counts, weight selection); without them a run goes through qm7::train(TrainRequest).
 bool deepRecipeOnly(const DeepCliOptions& d) {
-    return d.paper || d.expand || d.center || d.steps > 0 || !d.select.empty();
+    auto given = [&](const char* name) { return d.app && d.app->count(name) > 0; };
+    return d.paper || d.expand || d.center || d.steps > 0 || !d.select.empty() ||
+           given("--checkpoint-minutes") || given("--draws") || given("--split");
 }
 
 /// Draws the progress bar from the trainer's callbacks.
