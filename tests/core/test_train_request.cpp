@@ -455,3 +455,20 @@ TEST(DeepThreads, OneThreadUsesAtMostOneCoreAndTwoGiveTheSameRuns) {
     qm7::trainNetworkRuns(data, {configs[0]}, n, options);
     EXPECT_EQ(many.last.threads, 1);
 }
+
+// Every trainer says which features a run trained on, whoever calls it (sweeps, curves,
+// the homework): the data's representation, in the result's config and so in config.json.
+TEST(TrainRequest, EveryTrainerRecordsTheDataRepresentation) {
+    const qm7::Dataset eigen =
+        qm7::representDataset(qm7::test::demoDataset(), qm7::Representation::Eigenspectrum);
+    qm7::TrainConfig c = quick();
+    c.epochs = 1;
+    EXPECT_EQ(c.representation, "cm");
+    EXPECT_EQ(qm7::trainMany(eigen, {c}).front().config.representation, "eigen");
+    qm7::NetworkChoice n;
+    n.layers = {4, 4};
+    EXPECT_EQ(qm7::trainNetworkRuns(eigen, {c}, n).front().config.representation, "eigen");
+    const std::string dir = qm7::test::freshDir("trainer_representation");
+    qm7::saveRun(qm7::trainMany(eigen, {c}).front(), dir, "demo");
+    EXPECT_EQ(nlohmann::json::parse(configText(dir)).at("representation"), "eigen");
+}

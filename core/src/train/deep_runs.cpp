@@ -170,6 +170,8 @@ trainNetworkRuns(const Dataset& data, const std::vector<TrainConfig>& configs,
                                         std::to_string(c.trainSize) + " exceeds the " +
                                         std::to_string(rows) + " training rows");
         deep.push_back(deepConfigFor(c, n, rows));
+        if (!data.representation.empty())
+            deep.back().representation = data.representation;
         progress.stepsTotal += deep.back().steps;
     }
     // Whole runs side by side, one per worker thread, each step on its worker with
@@ -251,6 +253,8 @@ trainNetworkRuns(const Dataset& data, const std::vector<TrainConfig>& configs,
                 progress.seconds =
                     std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
                 results[i] = runResultOf(result, configs[i], rows);
+                if (!data.representation.empty()) // the features it trained on
+                    results[i].config.representation = data.representation;
                 if (finished)
                     finished(run, result);
                 to->onRunFinished(run, results[i]);
