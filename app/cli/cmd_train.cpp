@@ -5,7 +5,6 @@
 #include "qm7/analysis/train_request.h"
 #include "qm7/chem/augmentation.h"
 #include "qm7/chem/dataset_builder.h"
-#include "qm7/chem/dataset_representation.h"
 #include "qm7/io/dataset.h"
 
 #include <cstdio>
@@ -41,18 +40,14 @@ LoadedData loadRepresented(const std::string& path, Representation kind) {
     if (path != "demo")
         ensureReadableFile(path);
     try {
-        if (sourceKind(path) == SourceKind::TorchDataset) {
-            RepresentedData converted = representData(loadDataset(path), kind);
-            out.data = std::make_shared<const Dataset>(std::move(converted.data));
-            out.augmentation = std::move(converted.augmentation);
-            return out;
-        }
-        std::cerr << "building the data set from " << path << " (split 1500/500/1000, seed 0, "
-                  << representationName(kind) << ")...\n";
+        if (sourceKind(path) != SourceKind::TorchDataset)
+            std::cerr << "building the data set from " << path << " (split 1500/500/1000, seed 0, "
+                      << representationName(kind) << ")...\n";
         BuildOptions build;
         build.representation.kind = kind;
         BuildResult built = loadDataSourceDetailed(path, build);
-        if (kind == Representation::RandomSorted)
+        out.augmentation = built.augmentation; // a .pt's draws
+        if (kind == Representation::RandomSorted && !built.molecules.train.empty())
             out.augmentation = std::make_shared<const RandomSortedAugmentation>(built);
         out.data = std::make_shared<const Dataset>(std::move(built.data));
     } catch (const DatasetError& e) {

@@ -472,3 +472,34 @@ TEST(TrainRequest, EveryTrainerRecordsTheDataRepresentation) {
     qm7::saveRun(qm7::trainMany(eigen, {c}).front(), dir, "demo");
     EXPECT_EQ(nlohmann::json::parse(configText(dir)).at("representation"), "eigen");
 }
+
+// Loading a dataset.pt as a data source in a representation converts its rows (what the
+// workbench's Data box and qm7 train read through).
+TEST(DatasetRepresentation, ADataSourceInARepresentationConvertsADatasetPt) {
+    qm7::BuildOptions options;
+    options.representation.kind = qm7::Representation::Eigenspectrum;
+    const qm7::BuildResult eigen = qm7::loadDataSourceDetailed(qm7::test::demoDatasetPt(), options);
+    EXPECT_EQ(eigen.data.d, 23);
+    EXPECT_EQ(eigen.data.representation, "eigen");
+    EXPECT_FALSE(eigen.augmentation);
+    options.representation.kind = qm7::Representation::RandomSorted;
+    const qm7::BuildResult random =
+        qm7::loadDataSourceDetailed(qm7::test::demoDatasetPt(), options);
+    EXPECT_EQ(random.data.representation, "random-sorted");
+    ASSERT_TRUE(random.augmentation);
+    options.representation.kind = qm7::Representation::CoulombMatrix;
+    EXPECT_EQ(qm7::loadDataSourceDetailed(qm7::test::demoDatasetPt(), options).data.d, 276);
+    // Rows of random numbers (not Coulomb matrices in atomic units): refused with the reason.
+    qm7::Dataset noise = qm7::test::demoDataset();
+    for (float& v : noise.train.X)
+        v = v > 0 ? v * 1.01f + 0.001f : v;
+    const std::string path = qm7::test::freshDir("source_noise") + "/dataset.pt";
+    qm7::saveDataset(noise, path);
+    options.representation.kind = qm7::Representation::RandomSorted;
+    try {
+        qm7::loadDataSourceDetailed(path, options);
+        FAIL() << "rows that are not Coulomb matrices were drawn from";
+    } catch (const qm7::DatasetError& e) {
+        EXPECT_NE(std::string(e.what()).find("nuclear charges"), std::string::npos) << e.what();
+    }
+}

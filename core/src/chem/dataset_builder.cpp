@@ -1,5 +1,7 @@
 #include "qm7/chem/dataset_builder.h"
 
+#include "qm7/chem/dataset_representation.h"
+
 #include "qm7/chem/mat_reader.h"
 #include "qm7/chem/xyz_reader.h"
 
@@ -304,7 +306,10 @@ MoleculeSource readMolecules(const std::string& path, const BuildOptions& option
 BuildResult loadDataSourceDetailed(const std::string& path, const BuildOptions& options) {
     if (sourceKind(path) == SourceKind::TorchDataset) {
         BuildResult result;
-        result.data = loadDataset(path);
+        RepresentedData represented = representData(loadDataset(path), options.representation.kind,
+                                                    options.representation.sigma);
+        result.data = std::move(represented.data);
+        result.augmentation = std::move(represented.augmentation);
         return result;
     }
     MoleculeSource source = readMolecules(path, options);
