@@ -138,7 +138,9 @@ int runTrain(const TrainOptionsCli& o) {
     LoadedData loaded = loadRepresented(o.data, kind);
     request.data = loaded.data;
     request.augmentation = loaded.augmentation;
-    request.representation = representationName(kind);
+    // cm (the default) takes a .pt's rows as they are, whatever they hold (config.json says).
+    if (kind != Representation::CoulombMatrix)
+        request.representation = representationName(kind);
     const Dataset& data = *request.data;
     if (o.config.trainSize > static_cast<int>(data.train.rows()))
         throw UsageError("--train-size " + std::to_string(o.config.trainSize) + " exceeds the " +

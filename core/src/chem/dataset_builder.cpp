@@ -306,8 +306,13 @@ MoleculeSource readMolecules(const std::string& path, const BuildOptions& option
 BuildResult loadDataSourceDetailed(const std::string& path, const BuildOptions& options) {
     if (sourceKind(path) == SourceKind::TorchDataset) {
         BuildResult result;
-        RepresentedData represented = representData(loadDataset(path), options.representation.kind,
-                                                    options.representation.sigma);
+        Dataset loaded = loadDataset(path);
+        if (options.representation.kind == Representation::CoulombMatrix) {
+            result.data = std::move(loaded); // the default: the file's rows as they are
+            return result;
+        }
+        RepresentedData represented =
+            representData(loaded, options.representation.kind, options.representation.sigma);
         result.data = std::move(represented.data);
         result.augmentation = std::move(represented.augmentation);
         return result;

@@ -101,10 +101,11 @@ SourceKind sourceKind(const std::string& path);
 MoleculeSource readMolecules(const std::string& path, const BuildOptions& options = {});
 
 /// Any data source as a built data set: molecules are read and built in
-/// options.representation; a .pt is loaded and its rows turned into options.representation
-/// (representData: sorted, eigenspectrum, randomly sorted with its draws in
-/// BuildResult::augmentation), or refused with the reason (DatasetError).
-/// Throws DatasetError, MoleculeError or std::invalid_argument with a clear message.
+/// options.representation; a .pt is loaded, its rows as they are for CoulombMatrix (the default,
+/// whatever the file holds), else turned into options.representation (representData: sorted,
+/// eigenspectrum, randomly sorted with its draws in BuildResult::augmentation) or refused with
+/// the reason (DatasetError). Throws DatasetError, MoleculeError or std::invalid_argument with a
+/// clear message.
 BuildResult loadDataSourceDetailed(const std::string& path, const BuildOptions& options = {});
 
 /// Any data source as a data set (see loadDataSourceDetailed).
