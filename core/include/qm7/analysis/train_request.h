@@ -23,7 +23,8 @@ struct TrainRequest {
     std::vector<TrainConfig> configs;    ///< one per run
     NetworkChoice network;               ///< the homework's network by default
     /// The representation the front end shows ("" = whatever the data holds): validate()
-    /// refuses when the data holds another one (convert with representDataset first).
+    /// refuses when the data holds another one (convert with representData, or read the source
+    /// with loadDataSourceDetailed in that representation).
     std::string representation;
     /// Randomly sorted matrices drawn afresh every epoch (homework's network only), or null.
     std::shared_ptr<const FeatureAugmentation> augmentation;
@@ -48,7 +49,7 @@ using DeepResultHook = std::function<void(int run, const DeepResult& deep)>;
 
 /// Trains the request: validate() first (std::invalid_argument with its message), then
 /// trainMany (the homework's network, TrainConfig::hidden its width) or trainNetworkRuns (any
-/// other network: the choice's layers). request.threads,
+/// other network: the choice's layers, runs side by side). request.threads and
 /// request.augmentation replace those of options; observer, control and schedule are used as
 /// given. Results come in the order of the configs, each config's representation set to the
 /// data's. With runFolder set, runs are saved before onRunFinished is called; a failure to

@@ -2,7 +2,8 @@
 /// @file dataset_representation.h
 /// Representations rebuilt from a loaded data set's rows. A dataset.pt holds, per molecule, the
 /// upper triangle (diagonal included, row by row) of its zero-padded Coulomb matrix, usually
-/// divided by one number: the sorted matrix and the eigenspectrum follow from it.
+/// divided by one number: the sorted matrix, the eigenspectrum and randomly sorted matrices
+/// follow from it.
 
 #include "qm7/chem/representation.h"
 #include "qm7/io/dataset.h"
@@ -17,7 +18,8 @@ namespace qm7 {
 /// Why the rows of data cannot be turned into `kind`, or "" when they can: rows must be the
 /// upper triangles of Coulomb matrices (d = n(n+1)/2, no negative entry, a zero diagonal only
 /// for padding) in the data's own representation "cm" (a sorted data set also gives its
-/// eigenspectrum); randomly sorted ones also need the file's scale (coulombScaleOf).
+/// eigenspectrum and random sortings); randomly sorted ones also need the file's scale
+/// (coulombScaleOf).
 std::string representationRefusal(const Dataset& data, Representation kind);
 
 /// The data set with every row in representation kind (d = N for the eigenspectrum), the
