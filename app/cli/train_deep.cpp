@@ -98,12 +98,6 @@ void addDeepOptions(CLI::App* sub, DeepCliOptions& o) {
         ->capture_default_str();
 }
 
-bool wantsDeep(const DeepCliOptions& o, const TrainConfig& config) {
-    return o.paper || o.expand || o.center || o.steps > 0 || o.activation != "relu" ||
-           o.optimizer != "adam" ||
-           (!o.layers.empty() && o.layers != std::to_string(config.hidden));
-}
-
 int runTrainDeep(const std::string& data, const std::string& outDir, const TrainConfig& config,
                  const DeepCliOptions& o, int threads) {
     if (o.checkpointMinutes <= 0)

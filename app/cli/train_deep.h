@@ -2,7 +2,9 @@
 /// @file train_deep.h
 /// `qm7 train` for networks other than the homework's: --layers, --activation, --optimizer,
 /// --steps, --expand (randomly sorted, expanded Coulomb matrices) and --paper (the whole recipe
-/// of Montavon et al. 2012). The homework's network keeps its own trainer.
+/// of Montavon et al. 2012). Without the recipe's own options (--paper, --expand, --center,
+/// --steps, --select, --draws, --split, --checkpoint-minutes), `qm7 train` trains through
+/// qm7::train(TrainRequest), which picks the homework's trainer or the deep one.
 
 #include "cli_common.h"
 
@@ -27,9 +29,6 @@ struct DeepCliOptions {
 
 /// Adds the options above to `qm7 train`.
 void addDeepOptions(CLI::App* sub, DeepCliOptions& o);
-
-/// True when the options ask for anything but the homework's network (one ReLU layer, Adam).
-bool wantsDeep(const DeepCliOptions& o, const TrainConfig& config);
 
 /// Trains with the deep trainer and writes a deep run folder; returns the exit code.
 int runTrainDeep(const std::string& data, const std::string& out, const TrainConfig& config,

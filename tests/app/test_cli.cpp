@@ -187,6 +187,59 @@ TEST(Cli, SweepWithOneThreadUsesOneCore) {
     std::cout << "--threads 2: CPU " << cpu << " s, wall " << wall << " s\n";
 }
 
+// --representation applies to a dataset.pt too: its rows are converted, and the run folder's
+// config.json says which features the run trained on; what cannot be rebuilt is refused.
+TEST(Cli, TrainOnADatasetPtInAnotherRepresentation) {
+    const std::string dir = qm7::test::freshDir("cli_representation");
+    auto representationOf = [](const std::string& run) {
+        std::ifstream config(fs::path(run) / "config.json");
+        return nlohmann::json::parse(config).at("representation").get<std::string>();
+    };
+    std::string out;
+    ASSERT_EQ(runQm7("train --data " + dataset() +
+                         " --representation eigen --epochs 2 --hidden 16 --eval-every 1 --out " +
+                         dir + "/eigen",
+                     &out),
+              0)
+        << out;
+    EXPECT_NE(out.find("eigen, d=23"), std::string::npos) << out;
+    EXPECT_EQ(representationOf(dir + "/eigen"), "eigen");
+    ASSERT_EQ(runQm7("train --data " + dataset() +
+                         " --representation sorted --layers 8,4 --epochs 1 --threads 1 --out " +
+                         dir + "/deep",
+                     &out),
+              0)
+        << out;
+    EXPECT_EQ(representationOf(dir + "/deep"), "sorted");
+    // The plain run says so too.
+    ASSERT_EQ(
+        runQm7("train --data " + dataset() + " --epochs 1 --hidden 8 --out " + dir + "/cm", &out),
+        0)
+        << out;
+    EXPECT_EQ(representationOf(dir + "/cm"), "cm");
+    // Randomly sorted matrices drawn from the file's rows, every epoch.
+    ASSERT_EQ(runQm7("train --data " + dataset() +
+                         " --representation random-sorted --epochs 1 --hidden 8 --out " + dir +
+                         "/random",
+                     &out),
+              0)
+        << out;
+    EXPECT_EQ(representationOf(dir + "/random"), "random-sorted");
+    EXPECT_EQ(runQm7("train --data " + dataset() +
+                         " --representation random-sorted --layers 8,4 --epochs 1 --out " + dir +
+                         "/random-deep",
+                     &out),
+              2)
+        << out;
+    EXPECT_NE(out.find("randomly sorted"), std::string::npos) << out;
+    EXPECT_EQ(runQm7("train --data " + dataset() + " --representation spectral --epochs 1 --out " +
+                         dir + "/bad",
+                     &out),
+              2)
+        << out;
+    EXPECT_NE(out.find("spectral"), std::string::npos) << out;
+}
+
 // Ctrl-C stops training cleanly and keeps what was written.
 TEST(Cli, InterruptKeepsAFinishedRunFolder) {
     const std::string dir = qm7::test::freshDir("cli_interrupt");

@@ -76,6 +76,7 @@ TEST(DeepRuns, TrainsConfigsOneAfterAnotherReportingLikeTrainMany) {
     Recorder rec;
     qm7::TrainOptions options;
     options.observer = &rec;
+    options.threads = 1; // one after another: the reports come in run order
     std::vector<qm7::DeepResult> deep;
     const auto results = qm7::trainNetworkRuns(data, {smallConfig(0), smallConfig(1)}, n, options,
                                                [&](int run, const qm7::DeepResult& r) {
@@ -121,6 +122,7 @@ TEST(DeepRuns, CancelStopsTheRunAndSkipsTheRest) {
     qm7::TrainOptions options;
     options.observer = &rec;
     options.control = &control;
+    options.threads = 1; // the second run has not started when the first is cancelled
     qm7::TrainConfig c = smallConfig(0);
     c.epochs = 50;
     const auto results = qm7::trainNetworkRuns(data, {c, smallConfig(1)}, n, options);

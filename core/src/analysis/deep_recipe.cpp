@@ -40,7 +40,8 @@ json configJson(const DeepConfig& c, const std::string& source, int d) {
                 {"seed", c.seed},
                 {"eval_every", c.evalEvery},
                 {"eval_draws", c.evalDraws},
-                {"train_size", c.trainSize}};
+                {"train_size", c.trainSize},
+                {"representation", c.representation}};
 }
 
 DeepConfig configOf(const json& j) {
@@ -58,6 +59,7 @@ DeepConfig configOf(const json& j) {
     c.evalEvery = j.at("eval_every").get<long long>();
     c.evalDraws = j.at("eval_draws").get<int>();
     c.trainSize = j.value("train_size", 0);
+    c.representation = j.value("representation", c.representation);
     return c;
 }
 
@@ -109,8 +111,10 @@ void saveDeepRun(const DeepRun& run, const std::string& dir, const std::string& 
     const fs::path base(dir);
     fs::create_directories(base);
     const DeepResult& r = run.result;
-    writeFileAtomically((base / "config.json").string(),
-                        configJson(r.config, dataSource, r.model.d).dump(2) + "\n");
+    json config = configJson(r.config, dataSource, r.model.d);
+    if (run.expansion.dim() > 0) // inputs drawn from molecules: expanded randomly sorted matrices
+        config["representation"] = "expanded-random-sorted";
+    writeFileAtomically((base / "config.json").string(), config.dump(2) + "\n");
     std::ostringstream h;
     h << "step,batch_loss,val_loss,val_rmse_kcal,val_mae_kcal,seconds\n" << std::setprecision(8);
     for (const DeepStats& s : r.history)
@@ -232,6 +236,7 @@ RunResult loadDeepRunAsRun(const std::string& dir) {
     c.lr = d.lr;
     c.seed = d.seed;
     c.trainSize = d.trainSize;
+    c.representation = d.representation;
     return runResultOf(r, c, rows);
 }
 

@@ -1,5 +1,7 @@
 #include "qm7/chem/augmentation.h"
 
+#include "qm7/chem/dataset_representation.h"
+
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -49,6 +51,48 @@ RandomSortedAugmentation::RandomSortedAugmentation(const BuildResult& built, dou
     if (built.molecules.train.empty())
         throw std::invalid_argument("randomly sorted Coulomb matrices need the molecules (an "
                                     ".xyz or .mat source, not a .pt data set)");
+}
+
+RandomSortedAugmentation::RandomSortedAugmentation(const Dataset& rows, double sigma, int evalDraws)
+    : m_atoms(triangularAtoms(rows.d)), m_scale(coulombScaleOf(rows)), m_sigma(sigma),
+      m_evalDraws(std::max(1, evalDraws)) {
+    if (m_atoms < 1)
+        throw DatasetError("rows of " + std::to_string(rows.d) +
+                           " features are not the upper triangles of Coulomb matrices");
+    if (!(m_scale > 0))
+        throw DatasetError("the diagonal entries of the rows are not 0.5 Z^2.4 of whole nuclear "
+                           "charges times one scale: not Coulomb matrices in atomic units");
+    const std::array<const Split*, 3> splits = {&rows.train, &rows.val, &rows.test};
+    const auto d = static_cast<std::size_t>(rows.d);
+    const int n = m_atoms;
+    for (std::size_t k = 0; k < 3; ++k) {
+        for (std::size_t r = 0; r < splits[k]->rows(); ++r) {
+            const std::vector<double> full =
+                matrixFromUpperTriangle(splits[k]->X.data() + r * d, rows.d);
+            std::vector<int> atoms; // the nonzero diagonal entries
+            for (int i = 0; i < n; ++i)
+                if (full[static_cast<std::size_t>(i) * n + i] != 0.0)
+                    atoms.push_back(i);
+            Prepared p;
+            p.n = static_cast<int>(atoms.size());
+            p.matrix.resize(static_cast<std::size_t>(p.n) * p.n);
+            for (int i = 0; i < p.n; ++i)
+                for (int j = 0; j < p.n; ++j)
+                    p.matrix[static_cast<std::size_t>(i) * p.n + j] =
+                        full[static_cast<std::size_t>(atoms[i]) * n + atoms[j]] * m_scale;
+            p.norms.resize(static_cast<std::size_t>(p.n));
+            for (int i = 0; i < p.n; ++i) {
+                double s = 0;
+                for (int j = 0; j < p.n; ++j)
+                    s += p.matrix[i * p.n + j] * p.matrix[i * p.n + j];
+                p.norms[i] = std::sqrt(s);
+                // M_ii = 0.5 Z^2.4
+                p.Z.push_back(static_cast<int>(
+                    std::lround(std::pow(2.0 * p.matrix[i * p.n + i], 1.0 / 2.4))));
+            }
+            m_splits[k].push_back(std::move(p));
+        }
+    }
 }
 
 int RandomSortedAugmentation::rows(SplitKind split) const {

@@ -1,5 +1,7 @@
 #include "qm7/chem/dataset_builder.h"
 
+#include "qm7/chem/dataset_representation.h"
+
 #include "qm7/chem/mat_reader.h"
 #include "qm7/chem/xyz_reader.h"
 
@@ -304,7 +306,15 @@ MoleculeSource readMolecules(const std::string& path, const BuildOptions& option
 BuildResult loadDataSourceDetailed(const std::string& path, const BuildOptions& options) {
     if (sourceKind(path) == SourceKind::TorchDataset) {
         BuildResult result;
-        result.data = loadDataset(path);
+        Dataset loaded = loadDataset(path);
+        if (options.representation.kind == Representation::CoulombMatrix) {
+            result.data = std::move(loaded); // the default: the file's rows as they are
+            return result;
+        }
+        RepresentedData represented =
+            representData(loaded, options.representation.kind, options.representation.sigma);
+        result.data = std::move(represented.data);
+        result.augmentation = std::move(represented.augmentation);
         return result;
     }
     MoleculeSource source = readMolecules(path, options);

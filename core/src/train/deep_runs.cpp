@@ -1,7 +1,14 @@
 // Homework runs with another network, trained by the deep trainer (see deep_runs.h).
 #include "qm7/train/deep_runs.h"
 
+#include "qm7/train/threads.h"
+#include "train/blas_threads.h"
+#include "util/thread_team.h"
+
 #include <algorithm>
+#include <atomic>
+#include <exception>
+#include <mutex>
 #include <chrono>
 #include <cmath>
 #include <stdexcept>
@@ -105,6 +112,7 @@ DeepConfig deepConfigFor(const TrainConfig& c, const NetworkChoice& n, int train
     d.evalEvery = std::min(d.evalEvery, d.steps);
     d.seed = c.seed;
     d.trainSize = c.trainSize;
+    d.representation = c.representation;
     return d;
 }
 
@@ -140,55 +148,135 @@ RunResult runResultOf(const DeepResult& deep, const TrainConfig& c, int trainRow
 std::vector<RunResult>
 trainNetworkRuns(const Dataset& data, const std::vector<TrainConfig>& configs,
                  const NetworkChoice& n, const TrainOptions& options,
-                 const std::function<void(int run, const DeepResult& deep)>& finished) {
+                 const std::function<void(int run, const DeepResult& deep)>& finished,
+                 const std::vector<std::string>& checkpoints) {
     const std::string refused = n.validate(options.augmentation != nullptr);
     if (!refused.empty())
         throw std::invalid_argument(refused);
+    if (!checkpoints.empty() && checkpoints.size() != configs.size())
+        throw std::invalid_argument("one checkpoint file per run, or none");
     const DatasetInputs inputs(data);
     const int rows = static_cast<int>(data.train.rows());
     std::vector<DeepConfig> deep;
     Progress progress;
     progress.runsTotal = static_cast<int>(configs.size());
-    progress.threads = 1;
-    for (const TrainConfig& c : configs) {
+    for (std::size_t i = 0; i < configs.size(); ++i) {
+        const TrainConfig& c = configs[i];
         const std::string bad = c.validate();
         if (!bad.empty())
-            throw std::invalid_argument(bad);
+            throw std::invalid_argument("run " + std::to_string(i) + ": " + bad);
+        if (c.trainSize > rows)
+            throw std::invalid_argument("run " + std::to_string(i) + ": training size " +
+                                        std::to_string(c.trainSize) + " exceeds the " +
+                                        std::to_string(rows) + " training rows");
         deep.push_back(deepConfigFor(c, n, rows));
+        if (!data.representation.empty())
+            deep.back().representation = data.representation;
         progress.stepsTotal += deep.back().steps;
     }
+    // Whole runs side by side, one per worker thread, each step on its worker with
+    // single-threaded BLAS (the deep trainer's guard): at most options.threads threads.
+    const int workers =
+        std::max(1, std::min(resolveThreads(options.threads), static_cast<int>(configs.size())));
+    progress.threads = workers;
+    // The BLAS pool stays at one thread for the whole call: a run that ends must not give it
+    // back its old size while another still trains (each trainDeep restores what it found).
+    struct BlasGuard {
+        int saved = detail::blasThreads();
+        BlasGuard() { detail::setBlasThreads(1); }
+        ~BlasGuard() { detail::setBlasThreads(saved); }
+    } blasGuard;
     const auto start = std::chrono::steady_clock::now();
-    std::vector<RunResult> results;
-    for (std::size_t i = 0; i < configs.size(); ++i) {
-        const int run = static_cast<int>(i);
-        const double offset =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        DeepOptions o;
-        o.control = options.control;
-        TrainObserver none;
-        TrainObserver* to = options.observer ? options.observer : &none;
-        Forward forward(to, run, batchesPerEpoch(usedRows(configs[i], rows), deep[i].batchSize),
-                        progress, offset);
-        o.observer = &forward;
-        const DeepResult result = trainDeep(inputs, deep[i], o);
-        progress.stepsDone = 0;
-        for (std::size_t k = 0; k <= i; ++k)
-            progress.stepsDone += deep[k].steps;
-        progress.runsFinished = run + 1;
-        results.push_back(runResultOf(result, configs[i], rows));
-        if (finished)
-            finished(run, result);
-        to->onRunFinished(run, results.back());
-        to->onProgress(progress);
-        if (result.cancelled) {
-            for (std::size_t k = i + 1; k < configs.size(); ++k) {
-                RunResult skipped;
-                skipped.config = configs[k];
-                skipped.cancelled = true;
-                results.push_back(skipped);
-            }
-            break;
+    TrainObserver none;
+    TrainObserver* to = options.observer ? options.observer : &none;
+    auto cancelled = [&] { return options.control && options.control->cancel.load(); };
+
+    std::vector<RunResult> results(configs.size());
+    std::vector<bool> started(configs.size(), false);
+    std::vector<long long> done(configs.size(), 0);
+    std::mutex mutex; // observer calls, progress and results, one worker at a time
+    std::exception_ptr failure;
+    std::atomic<std::size_t> next{0};
+    std::atomic<bool> stop{false};
+
+    /// Forwards one run's reports under the lock, its steps counted into the call's progress.
+    class Serialized : public TrainObserver {
+      public:
+        Serialized(TrainObserver* to, std::mutex& mutex, Progress& progress, long long& done)
+            : m_to(to), m_mutex(mutex), m_progress(progress), m_done(done) {}
+        void onEpoch(const EpochStats& e) override {
+            std::lock_guard<std::mutex> lock(m_mutex);
+            m_to->onEpoch(e);
         }
+        void onProgress(const Progress& p) override {
+            std::lock_guard<std::mutex> lock(m_mutex);
+            m_progress.stepsDone += p.stepsDone - m_done;
+            m_done = p.stepsDone;
+            m_progress.seconds = std::max(m_progress.seconds, p.seconds);
+            m_to->onProgress(m_progress);
+        }
+
+      private:
+        TrainObserver* m_to;
+        std::mutex& m_mutex;
+        Progress& m_progress;
+        long long& m_done;
+    };
+
+    auto work = [&](int) {
+        for (std::size_t i = next++; i < configs.size(); i = next++) {
+            if (stop.load() || cancelled())
+                break;
+            const int run = static_cast<int>(i);
+            try {
+                const double offset =
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+                Progress mine; // this run's steps; Serialized adds them to the call's progress
+                Serialized serial(to, mutex, progress, done[i]);
+                Forward forward(&serial, run,
+                                batchesPerEpoch(usedRows(configs[i], rows), deep[i].batchSize),
+                                mine, offset);
+                DeepOptions o;
+                o.control = options.control;
+                o.observer = &forward;
+                if (!checkpoints.empty())
+                    o.checkpoint = checkpoints[i];
+                {
+                    std::lock_guard<std::mutex> lock(mutex);
+                    started[i] = true;
+                }
+                const DeepResult result = trainDeep(inputs, deep[i], o);
+                std::lock_guard<std::mutex> lock(mutex);
+                progress.stepsDone += result.stepsDone - done[i];
+                done[i] = result.stepsDone;
+                ++progress.runsFinished;
+                progress.seconds =
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+                results[i] = runResultOf(result, configs[i], rows);
+                if (!data.representation.empty()) // the features it trained on
+                    results[i].config.representation = data.representation;
+                if (finished)
+                    finished(run, result);
+                to->onRunFinished(run, results[i]);
+                to->onProgress(progress);
+            } catch (...) {
+                std::lock_guard<std::mutex> lock(mutex);
+                if (!failure)
+                    failure = std::current_exception();
+                stop = true;
+            }
+        }
+    };
+    detail::runOnThreads(workers, work);
+    if (failure)
+        std::rethrow_exception(failure);
+    for (std::size_t k = 0; k < configs.size(); ++k) {
+        if (started[k])
+            continue;
+        RunResult skipped; // cancelled before it started
+        skipped.config = configs[k];
+        skipped.cancelled = true;
+        results[k] = skipped;
     }
     return results;
 }

@@ -18,9 +18,16 @@ namespace qm7 {
 namespace {
 
 json configJson(const TrainConfig& c) {
-    return json{{"hidden", c.hidden},        {"epochs", c.epochs},  {"lr", c.lr},
-                {"batch_size", c.batchSize}, {"seed", c.seed},      {"eval_every", c.evalEvery},
-                {"train_size", c.trainSize}, {"optimizer", "adam"}, {"loss", "mse"}};
+    return json{{"hidden", c.hidden},
+                {"epochs", c.epochs},
+                {"lr", c.lr},
+                {"batch_size", c.batchSize},
+                {"seed", c.seed},
+                {"eval_every", c.evalEvery},
+                {"train_size", c.trainSize},
+                {"optimizer", "adam"},
+                {"loss", "mse"},
+                {"representation", c.representation}};
 }
 
 TrainConfig configOf(const json& j) {
@@ -32,6 +39,8 @@ TrainConfig configOf(const json& j) {
     c.seed = j.value("seed", c.seed);
     c.evalEvery = j.value("eval_every", c.evalEvery);
     c.trainSize = j.value("train_size", c.trainSize);
+    // Folders written before the field existed hold Coulomb matrices ("cm").
+    c.representation = j.value("representation", c.representation);
     return c;
 }
 

@@ -245,6 +245,9 @@ class EnsembleTrainer {
         r.v.assign(r.params.size(), 0.0f);
         r.order = Rng(detail::streamSeed(config.seed, 1));
         r.result.config = config;
+        // The run trained on the data's features: its config says which (config.json).
+        if (!m_data.representation.empty())
+            r.result.config.representation = m_data.representation;
         r.result.scaler = m_scaler;
         r.result.trainRows = n;
         r.stats.run = index;

@@ -21,6 +21,12 @@ class RandomSortedAugmentation : public FeatureAugmentation {
     /// From a built data set (its splits, padding size and scale).
     explicit RandomSortedAugmentation(const BuildResult& built, double sigma = 1.0,
                                       int evalDraws = 10);
+    /// From the Coulomb matrices of a loaded data set (rows: upper triangles, as a dataset.pt
+    /// holds them): the atoms are the nonzero diagonal entries, the nuclear charges and the
+    /// file's scale are recovered from M_ii = 0.5 Z^2.4 (coulombScaleOf), so that sigma is in
+    /// the same atomic units as for molecules. Throws DatasetError when they cannot be.
+    explicit RandomSortedAugmentation(const Dataset& coulombRows, double sigma = 1.0,
+                                      int evalDraws = 10);
 
     void draw(SplitKind split, std::uint64_t drawSeed, std::vector<float>& X) const override;
     int evalDraws() const override { return m_evalDraws; }

@@ -3,12 +3,14 @@
 /// From molecules to data sets: splits, representations, feature scaling, data sources.
 
 #include "qm7/io/dataset.h"
+#include "qm7/io/feature_augmentation.h"
 #include "qm7/chem/molecule.h"
 #include "qm7/chem/representation.h"
 
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -53,6 +55,9 @@ struct BuildResult {
     Dataset data;
     MoleculeSplits molecules; ///< empty when the data set was read from a .pt file
     double scale = 1.0;       ///< X was divided by this
+    /// A .pt file's randomly sorted draws (representData); null otherwise (molecules make
+    /// theirs with RandomSortedAugmentation(BuildResult)).
+    std::shared_ptr<const FeatureAugmentation> augmentation;
 };
 
 /// Splits molecules at random (seeded) or by folds (test = folds[k], val = folds[k+1 mod K],
@@ -95,8 +100,12 @@ SourceKind sourceKind(const std::string& path);
 /// Reads the molecules of an .xyz, .xyz.gz, .mat or "demo"; throws MoleculeError.
 MoleculeSource readMolecules(const std::string& path, const BuildOptions& options = {});
 
-/// Any data source as a built data set: a .pt is loaded, molecules are read and built.
-/// Throws DatasetError, MoleculeError or std::invalid_argument with a clear message.
+/// Any data source as a built data set: molecules are read and built in
+/// options.representation; a .pt is loaded, its rows as they are for CoulombMatrix (the default,
+/// whatever the file holds), else turned into options.representation (representData: sorted,
+/// eigenspectrum, randomly sorted with its draws in BuildResult::augmentation) or refused with
+/// the reason (DatasetError). Throws DatasetError, MoleculeError or std::invalid_argument with a
+/// clear message.
 BuildResult loadDataSourceDetailed(const std::string& path, const BuildOptions& options = {});
 
 /// Any data source as a data set (see loadDataSourceDetailed).

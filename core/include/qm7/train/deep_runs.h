@@ -41,14 +41,20 @@ DeepConfig deepConfigFor(const TrainConfig& c, const NetworkChoice& n, int train
 /// the minibatches since the previous evaluation.
 RunResult runResultOf(const DeepResult& deep, const TrainConfig& c, int trainRows);
 
-/// Trains every config on data with network n, one after another (each on the calling thread,
-/// single-threaded BLAS). options.observer receives onEpoch per evaluation, onProgress and
-/// onRunFinished as from trainMany; finished(run, deep result) is called just before
-/// onRunFinished, e.g. to save the run (saveDeepRun). options.control cancels between steps.
-/// Feature augmentation is not supported (std::invalid_argument).
+/// Trains every config on data with network n. Up to options.threads runs (0 = all cores) train
+/// side by side, one per worker thread, each step with single-threaded BLAS: the call uses at
+/// most that many threads and reports it in Progress::threads. A run's numbers do not depend on
+/// the thread count. options.observer receives onEpoch per evaluation, onProgress and
+/// onRunFinished as from trainMany, one call at a time (from the worker threads);
+/// finished(run, deep result) is called just before onRunFinished, under the same lock, e.g.
+/// to save the run (saveDeepRun). options.control cancels between steps; runs not started then
+/// come back cancelled with no history. checkpoints: one file per config (or none): a run
+/// checkpoints there and resumes from it (see DeepOptions::checkpoint). Feature augmentation is
+/// not supported (std::invalid_argument).
 std::vector<RunResult>
 trainNetworkRuns(const Dataset& data, const std::vector<TrainConfig>& configs,
                  const NetworkChoice& n, const TrainOptions& options = {},
-                 const std::function<void(int run, const DeepResult& deep)>& finished = {});
+                 const std::function<void(int run, const DeepResult& deep)>& finished = {},
+                 const std::vector<std::string>& checkpoints = {});
 
 } // namespace qm7

@@ -67,6 +67,8 @@ struct DeepConfig {
     int evalDraws = 10;         ///< predictions averaged over this many draws (random inputs)
     /// 0 = all training rows, else the first n of a seeded permutation.
     int trainSize = 0;
+    /// The features the run trains on, recorded in config.json (not part of the checkpoint key).
+    std::string representation = "cm";
     /// An empty string when valid, else what is wrong.
     std::string validate() const;
 };

@@ -29,6 +29,10 @@ struct TrainConfig {
     std::uint64_t seed = 0; ///< initialization, data order and training subset
     int evalEvery = 10;     ///< evaluate train and validation loss every k epochs (and the last)
     int trainSize = 0; ///< 0 = the whole training split; else the first n of a seeded permutation
+    /// The features the run trained on (Dataset::representation: cm, sorted, eigen,
+    /// random-sorted), recorded in config.json: the trainers set it in each result's config
+    /// from the data they train on. Not part of sameRun (resumable.h).
+    std::string representation = "cm";
 
     /// An empty string when valid, else what is wrong and what to do.
     std::string validate() const;
