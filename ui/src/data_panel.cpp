@@ -9,6 +9,7 @@
 #include <QApplication>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QGridLayout>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QMenu>
@@ -92,11 +93,13 @@ DataPanel::DataPanel(QWidget* parent) : QWidget(parent) {
     m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_summary->setAlignment(Qt::AlignTop | Qt::AlignLeft);
 
-    auto* buttons = new QHBoxLayout;
-    buttons->addWidget(open);
-    buttons->addWidget(build);
-    buttons->addWidget(demo);
-    buttons->addWidget(m_recentButton);
+    // Two rows of two: the settings column stays narrow enough for a laptop's screen.
+    m_recentButton->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Fixed);
+    auto* buttons = new QGridLayout;
+    buttons->addWidget(open, 0, 0);
+    buttons->addWidget(build, 0, 1);
+    buttons->addWidget(demo, 1, 0);
+    buttons->addWidget(m_recentButton, 1, 1);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addLayout(buttons);
@@ -274,7 +277,7 @@ QString DataPanel::summaryText() const {
                 .arg(d.test.rows());
     text += tr("Features: d = %1 (%2), N = %3 atoms, %4\n")
                 .arg(d.d)
-                .arg(QString::fromStdString(d.representation))
+                .arg(representationTitle(QString::fromStdString(d.representation)))
                 .arg(d.atoms)
                 .arg(QString::fromStdString(d.sourceDtype));
     text += tr("Train labels: mean %1, std %2 kcal/mol\n")

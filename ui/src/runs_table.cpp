@@ -82,7 +82,7 @@ QString RunRecord::label() const {
     if (!run)
         return id;
     const auto& c = run->config;
-    QString s = QStringLiteral("%1 lr %2 seed %3").arg(kind).arg(formatNumber(c.lr, 3)).arg(c.seed);
+    QString s = QStringLiteral("%1 lr %2 seed %3").arg(kind).arg(lrText(c.lr)).arg(c.seed);
     if (c.trainSize > 0)
         s += QStringLiteral(" n %1").arg(c.trainSize);
     return s;

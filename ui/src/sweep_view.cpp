@@ -75,14 +75,19 @@ SweepView::SweepView(QWidget* parent) : PlotPage(parent) {
                                         tr("best val\n(mean ± std)"), tr("test RMSE\n(kcal/mol)")});
     m_table->verticalHeader()->hide();
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+    // Columns as wide as their numbers, on one line; the table asks the splitter for its width
+    // (stretched into 320 px, "mean ± std)" was cut and cells wrapped).
+    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_table->horizontalHeader()->setMinimumSectionSize(60);
+    m_table->setWordWrap(false);
+    m_table->setSizeAdjustPolicy(QAbstractScrollArea::AdjustToContents);
 
     auto* controls = new QHBoxLayout;
     auto* source = new QLabel(tr("Learning rates: those of <i>Hyperparameters › Learning "
                                  "rate(s)</i>, each with every seed."),
                               this);
     source->setObjectName(QStringLiteral("sweepLrSource"));
+    source->setWordWrap(true); // on one line it set the tab's minimum width beyond a laptop's
     controls->addWidget(source, 1);
     controls->addWidget(new QLabel(tr("Choose by:"), this));
     controls->addWidget(m_rule);
@@ -97,7 +102,7 @@ SweepView::SweepView(QWidget* parent) : PlotPage(parent) {
     split->addWidget(right);
     split->setStretchFactor(0, 3);
     split->setStretchFactor(1, 2);
-    split->setSizes({640, 420});
+    split->setSizes({560, 400});
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(controls);
     layout->addWidget(split, 1);
@@ -153,8 +158,7 @@ void SweepView::rebuild() {
         bm << r.bestMean;
         bs << r.bestStd;
         const QStringList cells = {
-            formatNumber(r.lr, 3),
-            QString::fromStdString(qm7::formatWithError(r.finalMean, r.finalStd)),
+            lrText(r.lr), QString::fromStdString(qm7::formatWithError(r.finalMean, r.finalStd)),
             QString::fromStdString(qm7::formatWithError(r.bestMean, r.bestStd)),
             QString::fromStdString(qm7::formatWithError(r.testRmseMean, r.testRmseStd))};
         for (int c = 0; c < cells.size(); ++c) {
@@ -207,12 +211,12 @@ void SweepView::rebuild() {
             label->position->setCoords(chosen, 0.04);
             label->setPositionAlignment(Qt::AlignTop | Qt::AlignRight);
             label->setPadding(QMargins(4, 2, 6, 2));
-            label->setText(tr("chosen lr = %1").arg(formatNumber(chosen, 3)));
+            label->setText(tr("chosen lr = %1").arg(lrText(chosen)));
             label->setColor(QColor(0, 120, 90));
             label->setBrush(QColor(255, 255, 255, 220));
         }
         QString text = tr("Chosen learning rate: <b>%1</b> (%2 over %3 seeds).")
-                           .arg(formatNumber(chosen, 3), m_rule->currentText())
+                           .arg(lrText(chosen), m_rule->currentText())
                            .arg(rows.front().runs);
         const QString edge = edgeWarning(m_summary);
         if (!edge.isEmpty())
