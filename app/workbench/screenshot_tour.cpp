@@ -5,6 +5,7 @@
 #include "qm7ui/learning_curve_view.h"
 #include "qm7ui/cv_view.h"
 #include "qm7ui/main_window.h"
+#include "qm7ui/plot_style.h"
 #include "qm7ui/sweep_view.h"
 #include "qm7ui/training_controller.h"
 
@@ -154,7 +155,7 @@ void startScreenshotTour(qm7::ui::MainWindow* w, const QString& dir) {
                 QObject::connect(
                     w->dataPanel(), &qm7::ui::DataPanel::datasetChanged, w,
                     [w, next] {
-                        setField(w, "lr", QString::number(w->sweepView()->chosenLr()));
+                        setField(w, "lr", qm7::ui::lrText(w->sweepView()->chosenLr()));
                         QTimer::singleShot(300, [w, next] {
                             if (!w->startTraining())
                                 (*next)();

@@ -3,8 +3,10 @@
 // numbers in any text a student reads.
 
 #include "qm7ui/learning_curve_view.h"
+#include "qm7ui/loss_plot.h"
 #include "qm7ui/main_window.h"
 #include "qm7ui/plot_page.h"
+#include "qm7ui/sweep_view.h"
 
 #include <QAbstractButton>
 #include <QAction>
@@ -27,6 +29,7 @@
 #include <gtest/gtest.h>
 #include <qcustomplot.h>
 
+#include <cmath>
 #include <memory>
 
 using qm7::ui::MainWindow;
@@ -153,6 +156,67 @@ TEST_P(Layout, TheFitsTableCutsNoCellAndTheManualFitIsInView) {
     auto* plot = view->findChild<QCustomPlot*>(QStringLiteral("curvePlot"));
     ASSERT_NE(plot, nullptr);
     EXPECT_GE(plot->height(), 300);
+}
+
+/// A finished sweep of three learning rates over two seeds (made up, as core would report).
+std::vector<qm7::ui::RunResultPtr> madeUpSweep() {
+    std::vector<qm7::ui::RunResultPtr> runs;
+    for (double lr : {1e-4, 1e-3, 1e-2}) {
+        for (int seed = 0; seed < 2; ++seed) {
+            auto r = std::make_shared<qm7::RunResult>();
+            r->config.lr = lr;
+            r->config.seed = seed;
+            r->config.hidden = 64;
+            for (int e = 1; e <= 30; ++e) {
+                qm7::EpochStats s;
+                s.epoch = e;
+                s.evaluated = true;
+                s.trainLoss = 0.9 * std::exp(-e * lr * 100) + 0.01 * (seed + 1);
+                s.valLoss = s.trainLoss * 1.1;
+                s.trainRmse = 224 * std::sqrt(s.trainLoss);
+                s.valRmse = 224 * std::sqrt(s.valLoss);
+                r->history.push_back(s);
+            }
+            r->bestEpoch = 30;
+            r->bestValLoss = r->history.back().valLoss;
+            r->finalValLoss = r->bestValLoss;
+            r->test.rmse = r->history.back().valRmse;
+            r->epochsDone = 30;
+            runs.push_back(r);
+        }
+    }
+    return runs;
+}
+
+TEST_P(Layout, FilledTabsStillFitTheScreen) {
+    const QSize size = GetParam();
+    QTemporaryDir project;
+    auto w = laptopWindow(project.path(), size);
+    const auto runs = madeUpSweep();
+    w->sweepView()->setRuns(runs);
+    w->lossPlot()->showRuns(runs, {});
+    w->learningCurveView()->setPoints(demoLikePoints());
+    for (qm7::CurveModel m : qm7::allCurveModels())
+        w->learningCurveView()->setModelChecked(m, true);
+    QTabWidget* tabs = w->tabs();
+    for (int i = 0; i < tabs->count(); ++i) {
+        tabs->setCurrentIndex(i);
+        QTest::qWait(20);
+        // Filled tables and legends do not push the window beyond the screen.
+        EXPECT_LE(w->width(), size.width()) << tabs->tabText(i).toStdString();
+        EXPECT_LE(w->minimumSizeHint().width(), size.width()) << tabs->tabText(i).toStdString();
+        EXPECT_LE(w->height(), size.height()) << tabs->tabText(i).toStdString();
+        if (auto* page = qobject_cast<qm7::ui::PlotPage*>(tabs->widget(i))) {
+            for (const auto& [stem, plot] : page->plots())
+                EXPECT_GE(plot->height(), 300) << stem.toStdString();
+        }
+    }
+    // The sweep's table shows every column: no scroll bar hides the test RMSE.
+    auto* sweepTable = w->sweepView()->findChild<QTableWidget*>(QStringLiteral("sweepTable"));
+    ASSERT_NE(sweepTable, nullptr);
+    tabs->setCurrentWidget(w->sweepView());
+    QTest::qWait(20);
+    EXPECT_LE(sweepTable->horizontalHeader()->length(), sweepTable->viewport()->width());
 }
 
 INSTANTIATE_TEST_SUITE_P(Laptop, Layout, ::testing::Values(QSize(1280, 800), QSize(1366, 768)),

@@ -60,7 +60,6 @@ LearningCurveView::LearningCurveView(QWidget* parent) : PlotPage(parent), m_manu
     m_lr->setToolTip(tr("Learning rate of every run (the sweep's choice is copied here)"));
     m_run = new QPushButton(tr("Run learning curve"), this);
     m_run->setObjectName(QStringLiteral("runCurve"));
-    // Two rows of controls: in one, they set the tab's minimum width beyond a laptop's screen.
     auto* controls = new QHBoxLayout;
     controls->addWidget(new QLabel(tr("Sizes n:"), this));
     controls->addWidget(m_sizes, 1);
@@ -85,11 +84,9 @@ LearningCurveView::LearningCurveView(QWidget* parent) : PlotPage(parent), m_manu
     m_measureLabel = new QLabel(this);
     m_measureLabel->setObjectName(QStringLiteral("curveMeasureLabel"));
     m_measureLabel->setWordWrap(true);
-    auto* measureRow = new QHBoxLayout;
-    measureRow->addWidget(new QLabel(tr("Larger n:"), this));
-    measureRow->addWidget(m_measureSizes);
-    measureRow->addWidget(m_measure);
-    measureRow->addWidget(m_measureLabel, 1);
+    controls->addSpacing(12);
+    controls->addWidget(m_measureSizes);
+    controls->addWidget(m_measure);
 
     // Fit controls.
     m_models = new QListWidget(this);
@@ -216,7 +213,7 @@ LearningCurveView::LearningCurveView(QWidget* parent) : PlotPage(parent), m_manu
     split->setStretchFactor(1, 1);
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(controls);
-    layout->addLayout(measureRow);
+    layout->addWidget(m_measureLabel);
     layout->addWidget(split, 1);
     connect(m_manual, &QCheckBox::toggled, this, [manualRows, sideScroll, this](bool on) {
         manualRows->setVisible(on);

@@ -11,6 +11,7 @@
 #include <QLabel>
 #include <QPushButton>
 #include <QSignalBlocker>
+#include <QScrollBar>
 #include <QSplitter>
 #include <QTableWidget>
 #include <QVBoxLayout>
@@ -56,6 +57,9 @@ SweepView::SweepView(QWidget* parent) : PlotPage(parent) {
     m_plot->xAxis->setLabel(tr("learning rate (Adam)"));
     m_plot->yAxis->setLabel(tr("validation MSE (normalized labels)"));
     placeLegendOutside(m_plot, Qt::TopEdge); // never over the points
+    // One entry a line: side by side they made the plot's minimum width 550 px, which left the
+    // table beside it too narrow on a laptop's screen.
+    m_plot->legend->setWrap(1);
 
     m_rule = new QComboBox(this);
     m_rule->setObjectName(QStringLiteral("sweepRule"));
@@ -169,6 +173,20 @@ void SweepView::rebuild() {
                 item->setFont(f);
             }
             m_table->setItem(static_cast<int>(i), c, item);
+        }
+    }
+    // The table gets the width of its columns from the splitter where the plot can spare it
+    // (at 1280 px the last column was hidden behind a scroll bar).
+    m_table->resizeColumnsToContents();
+    if (auto* split = findChild<QSplitter*>(); split && split->count() == 2) {
+        const int need = m_table->horizontalHeader()->length() + 2 * m_table->frameWidth() +
+                         m_table->verticalScrollBar()->sizeHint().width();
+        QList<int> sizes = split->sizes();
+        const int total = sizes[0] + sizes[1];
+        if (total > 0 && sizes[1] < need) {
+            sizes[1] = std::min(need, total / 2);
+            sizes[0] = total - sizes[1];
+            split->setSizes(sizes);
         }
     }
     // Best and final often coincide: best is drawn dodged to the right with hollow squares, so
