@@ -94,7 +94,12 @@ void showTutorial(QWidget* parent) {
     // docs/TUTORIAL.md and its pictures, built into the program (resources/tutorial.qrc).
     text->setSource(QUrl(QStringLiteral("qrc:/qm7/docs/TUTORIAL.md")),
                     QTextDocument::MarkdownResource);
-    // The screenshots are window-sized: shown at the width of the text.
+    const QRect free =
+        parent && parent->screen() ? parent->screen()->availableGeometry() : QRect(0, 0, 1280, 800);
+    dialog->resize(std::min(900, free.width() - 40), std::min(1000, free.height() - 60));
+    // The screenshots are window-sized: shown at the width of the text (the dialog's, less its
+    // margins and the scroll bar).
+    const int width = dialog->width() - 80;
     QTextDocument* doc = text->document();
     struct Picture {
         int position, length;
@@ -107,10 +112,10 @@ void showTutorial(QWidget* parent) {
                 pictures.push_back({f.position(), f.length(), f.charFormat().toImageFormat()});
     for (Picture& p : pictures) {
         const QImage picture(QStringLiteral(":/qm7/docs/") + p.format.name());
-        if (picture.isNull() || picture.width() <= 760)
+        if (picture.isNull() || picture.width() <= width)
             continue;
-        p.format.setWidth(760);
-        p.format.setHeight(760.0 * picture.height() / picture.width());
+        p.format.setWidth(width);
+        p.format.setHeight(static_cast<double>(width) * picture.height() / picture.width());
         QTextCursor cursor(doc);
         cursor.setPosition(p.position);
         cursor.setPosition(p.position + p.length, QTextCursor::KeepAnchor);
@@ -121,9 +126,6 @@ void showTutorial(QWidget* parent) {
     auto* layout = new QVBoxLayout(dialog);
     layout->addWidget(text, 1);
     layout->addWidget(buttons);
-    const QRect free =
-        parent && parent->screen() ? parent->screen()->availableGeometry() : QRect(0, 0, 1280, 800);
-    dialog->resize(std::min(900, free.width() - 40), std::min(1000, free.height() - 60));
     dialog->show();
 }
 
