@@ -246,6 +246,26 @@ TEST(EmptyPlots, TheLearningCurveSaysWhatToDoOnReadableAxes) {
     EXPECT_GE(plot->yAxis->tickVector().size(), 2);
 }
 
+TEST(EmptyPlots, EveryEmptyPlotHasAxesNotAStrip) {
+    QTemporaryDir project;
+    auto w = laptopWindow(project.path(), QSize(1280, 800));
+    QTabWidget* tabs = w->tabs();
+    for (int i = 0; i < tabs->count(); ++i) {
+        tabs->setCurrentIndex(i);
+        QTest::qWait(20);
+        auto* page = qobject_cast<qm7::ui::PlotPage*>(tabs->widget(i));
+        if (!page)
+            continue;
+        for (const auto& [stem, widget] : page->plots()) {
+            auto* plot = qobject_cast<QCustomPlot*>(widget);
+            if (!plot)
+                continue; // the histogram is a chart
+            EXPECT_GE(plot->axisRect()->width(), 150) << stem.toStdString();
+            EXPECT_GE(plot->axisRect()->height(), 200) << stem.toStdString();
+        }
+    }
+}
+
 /// Every text of a widget a student can read: its text, title, tooltip, items, actions.
 QStringList textsOf(QWidget* widget) {
     QStringList out = {widget->toolTip(), widget->windowTitle(), widget->statusTip(),
