@@ -5,6 +5,7 @@
 #include "qm7ui/learning_curve_view.h"
 #include "qm7ui/cv_view.h"
 #include "qm7ui/main_window.h"
+#include "qm7ui/plot_style.h"
 #include "qm7ui/sweep_view.h"
 #include "qm7ui/training_controller.h"
 
@@ -99,7 +100,12 @@ bool grabCvFolder(qm7::ui::MainWindow* w, const QString& folder, const QString& 
 // 7 (learning curve), 8 (another representation). Each step starts when the previous job ends.
 void startScreenshotTour(qm7::ui::MainWindow* w, const QString& dir) {
     QDir().mkpath(dir);
-    w->resize(1400, 880);
+    // QM7_SCREENSHOT_SIZE=1280x800 shows the window as a laptop does (default 1400x880).
+    QSize size(1400, 880);
+    if (const QStringList wh = qEnvironmentVariable("QM7_SCREENSHOT_SIZE").split(QLatin1Char('x'));
+        wh.size() == 2 && wh[0].toInt() > 0 && wh[1].toInt() > 0)
+        size = QSize(wh[0].toInt(), wh[1].toInt());
+    w->resize(size);
     setField(w, "hidden", QStringLiteral("64"));
     setField(w, "epochs", QStringLiteral("30"));
     setField(w, "evalEvery", QStringLiteral("1"));
@@ -123,8 +129,9 @@ void startScreenshotTour(qm7::ui::MainWindow* w, const QString& dir) {
     *next = [w, dir, step, fail, next] {
         bool ok = true;
         switch ((*step)++) {
-        case 0: // questions 1 and 2: the data and its labels
-            ok = grabTab(w, Histogram, dir, {QStringLiteral("energy_histogram")});
+        case 0: // questions 1 and 2: the data and its labels; the curve before any run
+            ok = grabTab(w, Curve, dir, {QStringLiteral("learning_curve_empty")}) &&
+                 grabTab(w, Histogram, dir, {QStringLiteral("energy_histogram")});
             ok = ok && w->startTraining(); // several lrs: the sweep of question 5
             break;
         case 1: // questions 5 and 6
@@ -148,7 +155,7 @@ void startScreenshotTour(qm7::ui::MainWindow* w, const QString& dir) {
                 QObject::connect(
                     w->dataPanel(), &qm7::ui::DataPanel::datasetChanged, w,
                     [w, next] {
-                        setField(w, "lr", QString::number(w->sweepView()->chosenLr()));
+                        setField(w, "lr", qm7::ui::lrText(w->sweepView()->chosenLr()));
                         QTimer::singleShot(300, [w, next] {
                             if (!w->startTraining())
                                 (*next)();
@@ -162,6 +169,8 @@ void startScreenshotTour(qm7::ui::MainWindow* w, const QString& dir) {
             break;
         case 3:
             ok = grabTab(w, Parity, dir, {QStringLiteral("tutorial_8_eigenspectrum")});
+            if (auto* cv = w->findChild<qm7::ui::CvView*>(); ok && cv)
+                ok = grabTab(w, w->tabs()->indexOf(cv), dir, {QStringLiteral("cross_validation")});
             // A real `qm7 curve --verify` folder, when given: measured points at larger n.
             if (const QString folder = qEnvironmentVariable("QM7_SCREENSHOT_CURVE");
                 ok && !folder.isEmpty())

@@ -565,6 +565,7 @@ TEST(Workbench, TheRunsTableShowsTheDataSourceAndManyRowsAtTheDefaultSize) {
         std::make_unique<MainWindow>(QString::fromStdString(qm7::test::freshDir("ui_runs_rows")));
     w->resize(1400, 900); // the default size
     w->show();
+    w->tabs()->setCurrentWidget(w->runsTable()); // the Runs tab
     QTest::qWait(50);
     auto* view = w->runsTable()->view();
     const int rows = view->viewport()->height() / view->verticalHeader()->defaultSectionSize();

@@ -10,6 +10,7 @@
 #include <QApplication>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QGridLayout>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QMenu>
@@ -55,6 +56,8 @@ DataPanel::Loaded readLoaded(const QString& source, const QString& representatio
         if (!built.molecules.train.empty() &&
             built.data.representation == qm7::representationName(qm7::Representation::RandomSorted))
             out.augmentation = std::make_shared<const qm7::RandomSortedAugmentation>(built);
+        else if (built.augmentation) // a dataset.pt's matrices, sorted afresh every epoch
+            out.augmentation = built.augmentation;
         out.data = std::make_shared<const qm7::Dataset>(std::move(built.data));
     } catch (const std::exception& e) {
         out.error = QString::fromStdString(e.what());
@@ -94,11 +97,13 @@ DataPanel::DataPanel(QWidget* parent) : QWidget(parent) {
     m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_summary->setAlignment(Qt::AlignTop | Qt::AlignLeft);
 
-    auto* buttons = new QHBoxLayout;
-    buttons->addWidget(open);
-    buttons->addWidget(build);
-    buttons->addWidget(demo);
-    buttons->addWidget(m_recentButton);
+    // Two rows of two: the settings column stays narrow enough for a laptop's screen.
+    m_recentButton->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Fixed);
+    auto* buttons = new QGridLayout;
+    buttons->addWidget(open, 0, 0);
+    buttons->addWidget(build, 0, 1);
+    buttons->addWidget(demo, 1, 0);
+    buttons->addWidget(m_recentButton, 1, 1);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addLayout(buttons);
@@ -272,7 +277,7 @@ QString DataPanel::summaryText() const {
                 .arg(d.test.rows());
     text += tr("Features: d = %1 (%2), N = %3 atoms, %4\n")
                 .arg(d.d)
-                .arg(QString::fromStdString(d.representation))
+                .arg(representationTitle(QString::fromStdString(d.representation)))
                 .arg(d.atoms)
                 .arg(QString::fromStdString(d.sourceDtype));
     text += tr("Train labels: mean %1, std %2 kcal/mol\n")

@@ -118,6 +118,13 @@ HyperparameterPanel::HyperparameterPanel(QWidget* parent) : QWidget(parent) {
     m_representation->setToolTip(tr("Features built from .xyz or .mat molecules"));
     form->addRow(tr("Representation"), m_representation);
 
+    // The long item names ("1.5 tanh(x/1.5) (the paper's)") must not widen the settings column
+    // on a laptop's screen: the boxes show what fits, the list shows everything.
+    for (QComboBox* box : {m_activation, m_optimizer, m_representation}) {
+        box->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+        box->setMinimumContentsLength(14);
+    }
+
     connect(m_representation, &QComboBox::currentIndexChanged, this, [this] {
         revalidate(); // randomly sorted features train the homework's network only
         Q_EMIT changed();

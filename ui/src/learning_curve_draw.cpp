@@ -33,12 +33,22 @@ QString lnErrorText(double error) {
     return QString::fromStdString(qm7::lnErrorText(error));
 }
 
+/// A table number in few characters: "3.113e7" for "3.113e+07", "8.4e-3" for "8.4e-03" (the
+/// table must fit a laptop's width).
+QString shortNumber(double value, int digits) {
+    QString text = formatNumber(value, digits);
+    text.replace(QStringLiteral("e+0"), QStringLiteral("e"));
+    text.replace(QStringLiteral("e+"), QStringLiteral("e"));
+    text.replace(QStringLiteral("e-0"), QStringLiteral("e-"));
+    return text;
+}
+
 /// "12.3 ± 0.4" for parameter i of a fit.
 QString paramText(const qm7::FitResult& fit, std::size_t i) {
     if (!fit.ok || i >= fit.params.size())
         return QString();
     const double se = i < fit.stderrs.size() ? fit.stderrs[i] : NAN;
-    return formatNumber(fit.params[i], 4) + QStringLiteral(" ± ") + formatNumber(se, 2);
+    return shortNumber(fit.params[i], 4) + QStringLiteral(" ± ") + shortNumber(se, 2);
 }
 
 QString shortVerdict(const qm7::LawRanking& r, std::size_t i) {
@@ -211,12 +221,20 @@ void LearningCurveView::drawKrr(double& yLo, double& yHi) {
 void LearningCurveView::rebuildPlot() {
     m_plot->clearPlottables();
     m_plot->clearItems();
+    // An empty legend row squeezed the empty axes into a 50 px strip: no legend until there
+    // is something to name.
+    m_plot->legend->setVisible(!m_points.empty());
     if (m_points.empty()) {
         auto* hint = new QCPItemText(m_plot);
+        hint->setObjectName(QStringLiteral("emptyHint"));
         hint->position->setType(QCPItemPosition::ptAxisRectRatio);
         hint->position->setCoords(0.5, 0.5);
-        hint->setText(tr("Press Run learning curve: test errors for each n appear here."));
-        hint->setColor(QColor(120, 120, 120));
+        hint->setText(tr("No learning curve yet.\nPress Run learning curve: the test error at "
+                         "each n of Sizes\nappears here, with the laws fitted to it."));
+        hint->setTextAlignment(Qt::AlignCenter);
+        hint->setColor(QColor(110, 110, 110));
+        hint->setBrush(QColor(255, 255, 255, 230));
+        hint->setPadding(QMargins(8, 6, 8, 6));
         m_plot->xAxis->setRange(50, 5000);
         m_plot->yAxis->setRange(10, 1e5);
         m_plot->replot();
@@ -330,11 +348,11 @@ void LearningCurveView::rebuildTable() {
               << (all.ok ? formatNumber(all.aic, 4) : QString());
         if (law.usable)
             cells << tr("%1 [%2, %3]")
-                         .arg(formatNumber(e.value, 4), formatNumber(e.lower, 3),
-                              formatNumber(e.upper, 3))
+                         .arg(shortNumber(e.value, 4), shortNumber(e.lower, 3),
+                              shortNumber(e.upper, 3))
                   << formatNumber(std::sqrt(e.value), 3);
         else if (std::isfinite(e.value))
-            cells << tr("%1 (not trusted)").arg(formatNumber(e.value, 4))
+            cells << tr("%1 (not trusted)").arg(shortNumber(e.value, 4))
                   << (e.value > 0 ? formatNumber(std::sqrt(e.value), 3) : QString());
         else
             cells << QString() << QString();
@@ -357,6 +375,33 @@ void LearningCurveView::rebuildTable() {
          tr("LOO\nerror (ln)"), tr("R²"), tr("AIC"),
          tr("test MSE at n = %1\nkcal²/mol² [95% band]").arg(targetN()), tr("RMSE there\nkcal/mol"),
          tr("verdict")});
+    // What each column means, in plain words (the header's tooltips).
+    const QString se = tr("The fitted value ± its standard error");
+    const QStringList tips = {
+        tr("The laws, best predictor first. \"on n ≥ 200\": fitted on the larger sizes only, "
+           "which predicted the held-out sizes better."),
+        se,
+        se,
+        se,
+        tr("Forward error: fit the law on the smaller sizes, predict the next larger size it has "
+           "not seen, and compare with the measured error (each seed's curve). The typical miss, "
+           "in ln: 0.1 means about 10% off. The ranking and the choice use this."),
+        tr("Leave-one-out error: fit without one size, predict that size, repeat for every size. "
+           "The typical miss in ln (0.1 means about 10% off)."),
+        tr("R²: the share of the spread of the points the fit on every size explains (1 = "
+           "through every point). A high R² does not make a good extrapolation."),
+        tr("AIC (Akaike information criterion): how well the fit on every size matches the "
+           "points, with a penalty for each extra parameter. Lower is better; only differences "
+           "between laws mean something."),
+        tr("The law's prediction at the target n. The band is where the true value lies with "
+           "95% probability: the parameters' uncertainty plus the law's forward error, wider the "
+           "further n lies beyond the fitted sizes."),
+        tr("The square root of the predicted MSE: the typical error per molecule in kcal/mol."),
+        tr("chosen: the law with the lowest forward error whose prediction can be trusted; worse "
+           "forward: trusted, but predicts unseen sizes worse; rejected: its predictions of "
+           "unseen sizes failed, so its band is not drawn.")};
+    for (int c = 0; c < m_table->columnCount() && c < tips.size(); ++c)
+        m_table->horizontalHeaderItem(c)->setToolTip(tips[c]);
     m_table->resizeColumnsToContents();
     m_table->resizeRowsToContents();
     // Every row visible: header + rows + the horizontal scroll bar.

@@ -98,12 +98,17 @@ LearningCurveView::LearningCurveView(QWidget* parent) : PlotPage(parent), m_manu
         item->setData(Qt::UserRole, static_cast<int>(model));
     }
     m_models->setMaximumHeight(m_models->sizeHintForRow(0) * 5 + 8);
+    m_models->setToolTip(tr("The laws fitted and drawn; the table ranks every law by how well "
+                            "it predicts sizes it was not fitted on"));
     m_logSpace = new QCheckBox(tr("Fit log(error)"), this);
     m_logSpace->setObjectName(QStringLiteral("curveLogSpace"));
     m_logSpace->setChecked(true);
-    m_weighted = new QCheckBox(tr("Weight by seed spread"), this);
+    m_logSpace->setToolTip(tr("Fit ln(error) against ln(law), as the log-log plot shows it: "
+                              "every size counts alike, not only the largest errors"));
+    m_weighted = new QCheckBox(tr("Weight by spread"), this);
     m_weighted->setObjectName(QStringLiteral("curveWeighted"));
     m_weighted->setChecked(true);
+    m_weighted->setToolTip(tr("Points whose seeds disagree more count less in the fit"));
     m_target = new QSpinBox(this);
     m_target->setObjectName(QStringLiteral("curveTarget"));
     m_target->setRange(2, 10000000);
@@ -112,17 +117,20 @@ LearningCurveView::LearningCurveView(QWidget* parent) : PlotPage(parent), m_manu
     m_hint =
         new QLabel(tr("Click a point to exclude it from the fits (click again to include)."), this);
     m_hint->setWordWrap(true);
+    m_hint->setStyleSheet(QStringLiteral("color: palette(placeholder-text);"));
 
     auto* fitBox = new QGroupBox(tr("Fits"), this);
     auto* fitLayout = new QVBoxLayout(fitBox);
+    fitLayout->setSpacing(4);
     fitLayout->addWidget(m_models);
-    fitLayout->addWidget(m_logSpace);
-    fitLayout->addWidget(m_weighted);
+    auto* optionRow = new QHBoxLayout;
+    optionRow->addWidget(m_logSpace);
+    optionRow->addWidget(m_weighted);
+    fitLayout->addLayout(optionRow);
     auto* targetRow = new QHBoxLayout;
     targetRow->addWidget(new QLabel(tr("Extrapolate to n ="), this));
     targetRow->addWidget(m_target, 1);
     fitLayout->addLayout(targetRow);
-    fitLayout->addWidget(m_hint);
 
     m_manual = new QCheckBox(tr("Manual fit (by inspection)"), this);
     m_manual->setObjectName(QStringLiteral("curveManual"));
@@ -140,19 +148,26 @@ LearningCurveView::LearningCurveView(QWidget* parent) : PlotPage(parent), m_manu
     m_manualLabel = new QLabel(this);
     m_manualLabel->setObjectName(QStringLiteral("curveManualLabel"));
     m_manualLabel->setWordWrap(true);
+    m_manual->setToolTip(tr("Set A and b by hand and read the residual live"));
+    // Unticked, the manual fit is one line: the fits above and it stay in view on a laptop.
     auto* manualBox = new QGroupBox(tr("Manual"), this);
     auto* manualForm = new QFormLayout(manualBox);
     manualForm->addRow(m_manual);
-    manualForm->addRow(tr("Model"), m_manualModel);
-    manualForm->addRow(tr("A (log scale)"), m_sliderA);
-    manualForm->addRow(tr("b"), m_sliderB);
-    manualForm->addRow(m_manualLabel);
+    auto* manualRows = new QWidget(this);
+    auto* manualRowsForm = new QFormLayout(manualRows);
+    manualRowsForm->setContentsMargins(0, 0, 0, 0);
+    manualRowsForm->addRow(tr("Model"), m_manualModel);
+    manualRowsForm->addRow(tr("A (log scale)"), m_sliderA);
+    manualRowsForm->addRow(tr("b"), m_sliderB);
+    manualRowsForm->addRow(m_manualLabel);
+    manualForm->addRow(manualRows);
 
     auto* side = new QWidget(this);
     auto* sideLayout = new QVBoxLayout(side);
     sideLayout->setContentsMargins(0, 0, 0, 0);
     sideLayout->addWidget(fitBox);
     sideLayout->addWidget(manualBox);
+    sideLayout->addWidget(m_hint);
     sideLayout->addStretch();
     // In a scroll area: the fits and manual boxes must not set the plot's minimum height,
     // which squeezed the table below it to 3.5 rows in a 1400 x 880 window.
@@ -170,8 +185,10 @@ LearningCurveView::LearningCurveView(QWidget* parent) : PlotPage(parent), m_manu
     m_table->verticalHeader()->hide();
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_table->setWordWrap(false);
+    // Every column as wide as its widest cell: a stretched last column was cut ("worse forwar")
+    // when the others took the width.
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    m_table->horizontalHeader()->setStretchLastSection(true);
+    m_table->horizontalHeader()->setStretchLastSection(false);
     m_answer = new QLabel(this);
     m_answer->setObjectName(QStringLiteral("curveAnswer"));
     m_answer->setWordWrap(true);
@@ -198,6 +215,12 @@ LearningCurveView::LearningCurveView(QWidget* parent) : PlotPage(parent), m_manu
     layout->addLayout(controls);
     layout->addWidget(m_measureLabel);
     layout->addWidget(split, 1);
+    connect(m_manual, &QCheckBox::toggled, this, [manualRows, sideScroll, this](bool on) {
+        manualRows->setVisible(on);
+        if (on)
+            sideScroll->ensureWidgetVisible(m_manualLabel);
+    });
+    manualRows->setVisible(m_manual->isChecked());
 
     connect(m_run, &QPushButton::clicked, this, &LearningCurveView::runRequested);
     connect(m_krrButton, &QPushButton::clicked, this, [this] {
@@ -269,7 +292,7 @@ double LearningCurveView::learningRate() const {
 
 void LearningCurveView::setLearningRate(double lr) {
     if (lr > 0)
-        m_lr->setText(QString::number(lr, 'g', 6));
+        m_lr->setText(lrText(lr));
 }
 
 void LearningCurveView::setRuns(const std::vector<RunResultPtr>& runs, int fullTrainRows) {

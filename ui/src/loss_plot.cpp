@@ -74,7 +74,7 @@ QList<QPair<QString, QWidget*>> LossPlot::plots() const {
 }
 
 QString LossPlot::groupOf(const qm7::TrainConfig& config) {
-    QString g = QStringLiteral("lr %1").arg(formatNumber(config.lr, 3));
+    QString g = QStringLiteral("lr %1").arg(lrText(config.lr));
     if (config.trainSize > 0)
         g += QStringLiteral(", n %1").arg(config.trainSize);
     if (config.hidden != 1000)

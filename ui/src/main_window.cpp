@@ -28,12 +28,15 @@
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDateTime>
+#include <QDialog>
+#include <QDialogButtonBox>
 #include <QDir>
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QGroupBox>
 #include <QHBoxLayout>
+#include <QImage>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QLabel>
@@ -41,13 +44,22 @@
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScreen>
 #include <QScrollArea>
 #include <QSettings>
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QTabWidget>
+#include <QTextBlock>
+#include <QTextBrowser>
+#include <QTextCursor>
+#include <QTextDocument>
+#include <QTextFragment>
+#include <QTextImageFormat>
+#include <QUrl>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <cmath>
 #include <exception>
 #include <memory>
@@ -55,9 +67,70 @@
 /// Resources of the static qm7_ui library must be registered by hand.
 static void initUiResources() {
     Q_INIT_RESOURCE(workbench);
+    Q_INIT_RESOURCE(tutorial);
 }
 
 namespace qm7::ui {
+namespace {
+
+/// Shrinks a window larger than its screen's free area (a laptop's 1280 x 800, say) to fit.
+void fitScreen(QWidget* window) {
+    const QScreen* screen = window->screen();
+    if (!screen)
+        return;
+    const QSize free = screen->availableGeometry().size();
+    if (window->width() > free.width() || window->height() > free.height())
+        window->resize(std::min(window->width(), free.width()),
+                       std::min(window->height(), free.height()));
+}
+
+} // namespace
+
+void showTutorial(QWidget* parent) {
+    auto* dialog = new QDialog(parent);
+    dialog->setObjectName(QStringLiteral("tutorial"));
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setWindowTitle(QObject::tr("Tutorial: the QM7 homework in the workbench"));
+    auto* text = new QTextBrowser(dialog);
+    text->setObjectName(QStringLiteral("tutorialText"));
+    text->setOpenExternalLinks(true);
+    // docs/TUTORIAL.md and its pictures, built into the program (resources/tutorial.qrc).
+    text->setSource(QUrl(QStringLiteral("qrc:/qm7/docs/TUTORIAL.md")),
+                    QTextDocument::MarkdownResource);
+    const QRect free =
+        parent && parent->screen() ? parent->screen()->availableGeometry() : QRect(0, 0, 1280, 800);
+    dialog->resize(std::min(900, free.width() - 40), std::min(1000, free.height() - 60));
+    // The screenshots are window-sized: shown at the width of the text (the dialog's, less its
+    // margins and the scroll bar).
+    const int width = dialog->width() - 80;
+    QTextDocument* doc = text->document();
+    struct Picture {
+        int position, length;
+        QTextImageFormat format;
+    };
+    std::vector<Picture> pictures;
+    for (QTextBlock block = doc->begin(); block.isValid(); block = block.next())
+        for (auto it = block.begin(); !it.atEnd(); ++it)
+            if (const QTextFragment f = it.fragment(); f.charFormat().isImageFormat())
+                pictures.push_back({f.position(), f.length(), f.charFormat().toImageFormat()});
+    for (Picture& p : pictures) {
+        const QImage picture(QStringLiteral(":/qm7/docs/") + p.format.name());
+        if (picture.isNull() || picture.width() <= width)
+            continue;
+        p.format.setWidth(width);
+        p.format.setHeight(static_cast<double>(width) * picture.height() / picture.width());
+        QTextCursor cursor(doc);
+        cursor.setPosition(p.position);
+        cursor.setPosition(p.position + p.length, QTextCursor::KeepAnchor);
+        cursor.setCharFormat(p.format);
+    }
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close, dialog);
+    QObject::connect(buttons, &QDialogButtonBox::rejected, dialog, &QDialog::close);
+    auto* layout = new QVBoxLayout(dialog);
+    layout->addWidget(text, 1);
+    layout->addWidget(buttons);
+    dialog->show();
+}
 
 MainWindow::MainWindow(const QString& projectDir, QWidget* parent) : QMainWindow(parent) {
     initUiResources();
@@ -77,7 +150,6 @@ MainWindow::MainWindow(const QString& projectDir, QWidget* parent) : QMainWindow
     m_curve->setMeasureContextProvider(
         [this] { return measureContextFrom(*m_data, *m_hyper, m_runs->runsDir()); });
     buildLayout();
-    buildActions();
 
     connect(m_data, &DataPanel::datasetChanged, this, &MainWindow::onDatasetChanged);
     connect(m_session, &Session::resultsCleared, this, &MainWindow::clearResults);
@@ -117,6 +189,13 @@ MainWindow::MainWindow(const QString& projectDir, QWidget* parent) : QMainWindow
     QDir().mkpath(project);
     m_runs->setProjectDir(project);
     addCrossValidationTab(m_tabs, m_data, project); // its own thread, see cv_view.h
+    // The runs get a tab of their own: a table under the plots left them 200 px on a laptop.
+    m_tabs->addTab(m_runs, tr("Runs"));
+    m_tabs->setTabToolTip(m_tabs->indexOf(m_runs),
+                          tr("Every run of the project folder; tick Show to overlay its loss "
+                             "curves, select one to see it on the Parity tab"));
+    buildActions(); // the View menu lists every tab
+    fitScreen(this);
     updateControls();
     showStatus(tr("Ready. Choose settings and press Start (Ctrl+R)."));
     const std::string blas = qm7::blasWarning();
@@ -160,34 +239,36 @@ void MainWindow::buildLayout() {
     auto* leftLayout = new QVBoxLayout(left);
     leftLayout->addWidget(dataBox);
     leftLayout->addWidget(hyperBox);
-    leftLayout->addLayout(runRow);
     leftLayout->addStretch();
     auto* scroll = new QScrollArea(this);
+    scroll->setObjectName(QStringLiteral("settingsScroll"));
     scroll->setWidget(left);
     scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
     scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     scroll->setMinimumWidth(left->sizeHint().width() + 20);
+    // Start, Pause and Stop under the scroll area: in view whatever the screen's height.
+    auto* settings = new QWidget(this);
+    auto* settingsLayout = new QVBoxLayout(settings);
+    settingsLayout->setContentsMargins(0, 0, 0, 6);
+    settingsLayout->addWidget(scroll, 1);
+    runRow->setContentsMargins(9, 0, 9, 0);
+    settingsLayout->addLayout(runRow);
     auto* controlsDock = new QDockWidget(tr("Settings"), this);
     controlsDock->setObjectName(QStringLiteral("settingsDock"));
-    controlsDock->setWidget(scroll);
+    controlsDock->setWidget(settings);
     controlsDock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable);
     addDockWidget(Qt::LeftDockWidgetArea, controlsDock);
 
     m_tabs = new QTabWidget(this);
     m_tabs->setObjectName(QStringLiteral("tabs"));
+    m_tabs->setUsesScrollButtons(true);
     m_tabs->addTab(m_loss, tr("Loss curves"));
     m_tabs->addTab(m_histogram, tr("Energy histogram"));
     m_tabs->addTab(m_parity, tr("Parity"));
     m_tabs->addTab(m_sweep, tr("Learning-rate sweep"));
     m_tabs->addTab(m_curve, tr("Learning curve"));
     setCentralWidget(m_tabs);
-
-    auto* runsDock = new QDockWidget(tr("Runs"), this);
-    runsDock->setObjectName(QStringLiteral("runsDock"));
-    runsDock->setWidget(m_runs);
-    runsDock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable);
-    addDockWidget(Qt::BottomDockWidgetArea, runsDock);
-    resizeDocks({runsDock}, {m_runs->sizeHint().height()}, Qt::Vertical);
 
     m_statusLabel = new QLabel(this);
     m_statusLabel->setObjectName(QStringLiteral("statusText"));
@@ -257,6 +338,8 @@ void MainWindow::buildActions() {
                     [this] { m_loss->setLogY(!m_loss->logY()); });
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&Tutorial"), QKeySequence::HelpContents, this,
+                    [this] { showTutorial(this); });
     help->addAction(tr("&About QM7 Workbench"), this, &MainWindow::showAbout);
     help->addAction(tr("About &Qt"), qApp, &QApplication::aboutQt);
 }

@@ -299,7 +299,7 @@ void MainWindow::onRunFinished(int run, const RunResultPtr& result, const SavedR
     if (result->history.empty())
         return;
     m_runs->addSavedRun(result, jobKindName(m_jobKind), saved, m_jobSource,
-                        m_session->representation());
+                        QString::fromStdString(result->config.representation));
     if (!saved.error.isEmpty())
         showStatus(tr("Could not save the run: %1").arg(saved.error));
 }

@@ -115,8 +115,8 @@ void ParityView::rebuild() {
     m_residuals->clearPlottables();
     m_residuals->clearItems();
     if (!m_run || m_run->testTrue.empty()) {
-        m_title->setText(tr("Test predictions of a finished run appear here (select a run in "
-                            "the runs table)."));
+        m_title->setText(tr("Test predictions of a finished run appear here: press Start, or "
+                            "select a run in the Runs tab."));
         m_parity->replot();
         m_residuals->replot();
         return;

@@ -1,9 +1,13 @@
 #include "qm7ui/plot_style.h"
 
+#include "qm7/chem/representation.h"
+
+#include <QObject>
 #include <qcustomplot.h>
 
 #include <array>
 #include <cmath>
+#include <exception>
 
 namespace qm7::ui {
 
@@ -127,6 +131,9 @@ void placeLegendOutside(QCustomPlot* plot, Qt::Edge edge) {
         legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
         legend->setWrap(3);
         layout->setRowStretchFactor(0, 0.001);
+        // An empty legend's own maximum width (its margins) capped the column of the axes:
+        // empty axes shrank to a 50 px strip. The legend row takes the plot's width anyway.
+        legend->setMaximumSize(100000, QWIDGETSIZE_MAX); // below QWIDGETSIZE_MAX with margins
     } else {
         auto* column = new QCPLayoutGrid;
         layout->addElement(0, 1, column);
@@ -142,6 +149,24 @@ QString formatNumber(double value, int digits) {
     if (!std::isfinite(value))
         return QStringLiteral("—");
     return noNegativeZero(QString::number(value, 'g', digits));
+}
+
+QString lrText(double lr) {
+    if (!std::isfinite(lr) || lr <= 0)
+        return formatNumber(lr, 3);
+    const int k = static_cast<int>(std::floor(std::log10(lr) + 1e-9));
+    const double m = lr / std::pow(10.0, k);
+    const QString mantissa = std::abs(m - 1) < 1e-9 ? QString() : QString::number(m, 'g', 3);
+    return mantissa + (mantissa.isEmpty() ? QStringLiteral("1e%1") : QStringLiteral("e%1")).arg(k);
+}
+
+QString representationTitle(const QString& name) {
+    try {
+        return QString::fromStdString(
+            qm7::representationTitle(qm7::parseRepresentation(name.toStdString())));
+    } catch (const std::exception&) {
+        return name; // e.g. the paper recipe's "expanded-random-sorted"
+    }
 }
 
 QString fixedNumber(double value, int decimals) {

@@ -34,7 +34,7 @@ std::string writeFigure(QWidget* plot, const QString& dir, const QString& stem) 
 
 QString runLabel(const qm7::RunResult& run) {
     return QStringLiteral("lr %1, seed %2, p %3")
-        .arg(formatNumber(run.config.lr, 3))
+        .arg(lrText(run.config.lr))
         .arg(run.config.seed)
         .arg(run.config.hidden);
 }

@@ -3,7 +3,6 @@
 #include "qm7ui/plot_style.h"
 
 #include "qm7/analysis/deep_recipe.h"
-#include "qm7/chem/representation.h"
 #include "qm7/train/run_store.h"
 
 #include <QDateTime>
@@ -66,14 +65,7 @@ QJsonObject configOfRun(const QString& dir) {
 
 /// A representation in words; "–" for a run saved before its representation was recorded.
 QString representationLabel(const QString& name) {
-    if (name.isEmpty())
-        return QStringLiteral("–");
-    try {
-        return QString::fromStdString(
-            qm7::representationTitle(qm7::parseRepresentation(name.toStdString())));
-    } catch (const std::exception&) {
-        return name;
-    }
+    return name.isEmpty() ? QStringLiteral("–") : representationTitle(name);
 }
 
 /// A short name of a data source: "demo" or the file name.
@@ -94,7 +86,7 @@ QString RunRecord::label() const {
     if (!run)
         return id;
     const auto& c = run->config;
-    QString s = QStringLiteral("%1 lr %2 seed %3").arg(kind).arg(formatNumber(c.lr, 3)).arg(c.seed);
+    QString s = QStringLiteral("%1 lr %2 seed %3").arg(kind).arg(lrText(c.lr)).arg(c.seed);
     if (c.trainSize > 0)
         s += QStringLiteral(" n %1").arg(c.trainSize);
     return s;

@@ -11,6 +11,7 @@
 #include <QLabel>
 #include <QPushButton>
 #include <QSignalBlocker>
+#include <QScrollBar>
 #include <QSplitter>
 #include <QTableWidget>
 #include <QVBoxLayout>
@@ -56,6 +57,9 @@ SweepView::SweepView(QWidget* parent) : PlotPage(parent) {
     m_plot->xAxis->setLabel(tr("learning rate (Adam)"));
     m_plot->yAxis->setLabel(tr("validation MSE (normalized labels)"));
     placeLegendOutside(m_plot, Qt::TopEdge); // never over the points
+    // One entry a line: side by side they made the plot's minimum width 550 px, which left the
+    // table beside it too narrow on a laptop's screen.
+    m_plot->legend->setWrap(1);
 
     m_rule = new QComboBox(this);
     m_rule->setObjectName(QStringLiteral("sweepRule"));
@@ -83,14 +87,19 @@ SweepView::SweepView(QWidget* parent) : PlotPage(parent) {
                                         tr("test RMSE\n(kcal/mol, best epoch)")});
     m_table->verticalHeader()->hide();
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+    // Columns as wide as their numbers, on one line; the table asks the splitter for its width
+    // (stretched into 320 px, "mean ± std)" was cut and cells wrapped).
+    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_table->horizontalHeader()->setMinimumSectionSize(60);
+    m_table->setWordWrap(false);
+    m_table->setSizeAdjustPolicy(QAbstractScrollArea::AdjustToContents);
 
     auto* controls = new QHBoxLayout;
     auto* source = new QLabel(tr("Learning rates: those of <i>Hyperparameters › Learning "
                                  "rate(s)</i>, each with every seed."),
                               this);
     source->setObjectName(QStringLiteral("sweepLrSource"));
+    source->setWordWrap(true); // on one line it set the tab's minimum width beyond a laptop's
     controls->addWidget(source, 1);
     controls->addWidget(new QLabel(tr("Choose by:"), this));
     controls->addWidget(m_rule);
@@ -105,7 +114,7 @@ SweepView::SweepView(QWidget* parent) : PlotPage(parent) {
     split->addWidget(right);
     split->setStretchFactor(0, 3);
     split->setStretchFactor(1, 2);
-    split->setSizes({640, 420});
+    split->setSizes({560, 400});
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(controls);
     layout->addWidget(split, 1);
@@ -162,8 +171,7 @@ void SweepView::rebuild() {
         bm << r.bestMean;
         bs << r.bestStd;
         const QStringList cells = {
-            formatNumber(r.lr, 3),
-            QString::fromStdString(qm7::formatWithError(r.finalMean, r.finalStd)),
+            lrText(r.lr), QString::fromStdString(qm7::formatWithError(r.finalMean, r.finalStd)),
             QString::fromStdString(qm7::formatWithError(r.bestMean, r.bestStd)),
             QString::fromStdString(qm7::formatWithError(r.testRmseMean, r.testRmseStd))};
         for (int c = 0; c < cells.size(); ++c) {
@@ -174,6 +182,20 @@ void SweepView::rebuild() {
                 item->setFont(f);
             }
             m_table->setItem(static_cast<int>(i), c, item);
+        }
+    }
+    // The table gets the width of its columns from the splitter where the plot can spare it
+    // (at 1280 px the last column was hidden behind a scroll bar).
+    m_table->resizeColumnsToContents();
+    if (auto* split = findChild<QSplitter*>(); split && split->count() == 2) {
+        const int need = m_table->horizontalHeader()->length() + 2 * m_table->frameWidth() +
+                         m_table->verticalScrollBar()->sizeHint().width();
+        QList<int> sizes = split->sizes();
+        const int total = sizes[0] + sizes[1];
+        if (total > 0 && sizes[1] < need) {
+            sizes[1] = std::min(need, total / 2);
+            sizes[0] = total - sizes[1];
+            split->setSizes(sizes);
         }
     }
     // Best and final often coincide: best is drawn dodged to the right with hollow squares, so
@@ -216,13 +238,13 @@ void SweepView::rebuild() {
             label->position->setCoords(chosen, 0.04);
             label->setPositionAlignment(Qt::AlignTop | Qt::AlignRight);
             label->setPadding(QMargins(4, 2, 6, 2));
-            label->setText(tr("chosen lr = %1").arg(formatNumber(chosen, 3)));
+            label->setText(tr("chosen lr = %1").arg(lrText(chosen)));
             label->setColor(QColor(0, 120, 90));
             label->setBrush(QColor(255, 255, 255, 220));
         }
         // core's words for the rule, as in report.md and `qm7 sweep`
         QString text = tr("Chosen learning rate: <b>%1</b> (%2 seeds), by %3.")
-                           .arg(formatNumber(chosen, 3))
+                           .arg(lrText(chosen))
                            .arg(rows.front().runs)
                            .arg(QString::fromStdString(qm7::sweepRuleStatement(m_summary.rule)));
         const QString edge = edgeWarning(m_summary);

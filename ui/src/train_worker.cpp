@@ -2,6 +2,7 @@
 
 #include "qm7/analysis/deep_recipe.h"
 #include "qm7/analysis/homework.h"
+#include "qm7/analysis/train_request.h"
 #include "qm7/train/run_store.h"
 #include "qm7/train/threads.h"
 
@@ -139,12 +140,23 @@ void TrainWorker::run(const TrainJob& job) {
                 out.homework = std::move(result);
         }
         std::vector<qm7::RunResult> results;
-        if (job.kind != JobKind::Homework && job.network.homework())
-            results = qm7::trainMany(*job.data, job.configs, options);
-        else if (job.kind != JobKind::Homework)
-            results = qm7::trainNetworkRuns(
-                *job.data, job.configs, job.network, options,
-                [&observer](int, const qm7::DeepResult& deep) { observer.setDeepResult(&deep); });
+        if (job.kind != JobKind::Homework) {
+            // Core's one entry point: the homework's network or the deep trainer, with the
+            // thread count on either path; runs are saved here (SignalObserver), not by core.
+            qm7::TrainRequest request;
+            request.data = job.data;
+            request.configs = job.configs;
+            request.network = job.network;
+            request.augmentation = job.augmentation;
+            request.threads = job.threads;
+            request.dataSource = job.dataSource.toStdString();
+            const std::string refused = request.validate();
+            if (!refused.empty())
+                throw std::invalid_argument(refused);
+            results = qm7::train(request, options, [&observer](int, const qm7::DeepResult& deep) {
+                observer.setDeepResult(&deep);
+            });
+        }
         observer.flush();
         for (auto& r : results) {
             out.cancelled = out.cancelled || r.cancelled;

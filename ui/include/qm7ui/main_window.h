@@ -167,4 +167,7 @@ class MainWindow : public QMainWindow {
     QString m_status;
 };
 
+/// Help > Tutorial: docs/TUTORIAL.md with its pictures (built into the program) in a window.
+void showTutorial(QWidget* parent);
+
 } // namespace qm7::ui

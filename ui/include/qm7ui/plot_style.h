@@ -31,6 +31,14 @@ void placeLegendOutside(QCustomPlot* plot, Qt::Edge edge = Qt::RightEdge);
 /// A number with a sensible number of digits for tables and tooltips.
 QString formatNumber(double value, int digits = 4);
 
+/// A learning rate in one format everywhere (legends, tables, labels): "1e-3", "3e-4",
+/// "2.5e-4".
+QString lrText(double lr);
+
+/// A representation's name in words ("Coulomb matrix", "eigenspectrum") from its short name
+/// (cm, sorted, eigen, random-sorted); an unknown name is returned as it is.
+QString representationTitle(const QString& name);
+
 /// value with a fixed number of decimals, never "-0.00".
 QString fixedNumber(double value, int decimals);
 

@@ -124,8 +124,8 @@ struct CvAnchor {
     std::string source;
 };
 
-/// The anchors of issue 12 (QM7, 5-fold cross-validation): mean predictor, Rupp 2012 KRR,
-/// Montavon 2012 MLP and KRR, and the paper's network.
+/// Published QM7 results (5-fold cross-validation): mean predictor, Rupp et al. 2012 KRR,
+/// Montavon et al. 2012 network and KRR, and the paper's network; each with its paper.
 std::vector<CvAnchor> publishedAnchors();
 
 } // namespace qm7
