@@ -209,28 +209,43 @@ struct MoleculePredictor::Impl {
             throw PredictError((fs::path(dir) / "model.pt").string() +
                                " holds no weights of the network");
 
-        // What built the data: core's defaults, unless config.json says otherwise.
+        // What built the data: core's defaults, unless config.json says otherwise. A record this
+        // reader does not understand is left out: the check against the run's test predictions
+        // below decides.
         BuildOptions options;
         std::vector<Representation> candidates;
-        try {
-            if (config.contains("representation"))
-                candidates.push_back(
-                    parseRepresentation(config.at("representation").get<std::string>()));
-            if (config.contains("split")) {
-                const auto& split = config.at("split");
-                std::string text = split.dump();
-                if (split.is_string())
-                    text = split.get<std::string>();
-                else if (split.is_array())
-                    text = text.substr(1, text.size() - 2);
-                options.split = parseSplit(text);
+        const auto text = [&](const char* key) -> std::string {
+            const auto it = config.find(key);
+            if (it == config.end())
+                return {};
+            if (it->is_string())
+                return it->get<std::string>();
+            if (it->is_object())
+                for (const char* inner : {"kind", "name"})
+                    if (it->contains(inner) && it->at(inner).is_string())
+                        return it->at(inner).get<std::string>();
+            if (it->is_array() && !it->empty()) {
+                const std::string all = it->dump();
+                return all.substr(1, all.size() - 2);
             }
-            options.seed = config.value("split_seed", options.seed);
-            options.representation.sigma = config.value("sigma", options.representation.sigma);
-            options.energyKey = config.value("energy_key", options.energyKey);
-        } catch (const std::exception& e) {
-            throw PredictError(configPath.string() + " is damaged: " + e.what());
+            return {};
+        };
+        try {
+            candidates.push_back(parseRepresentation(text("representation")));
+        } catch (const std::invalid_argument&) {
         }
+        try {
+            options.split = parseSplit(text("split"));
+        } catch (const std::invalid_argument&) {
+        }
+        const auto number = [&](const char* key, auto fallback) {
+            const auto it = config.find(key);
+            return it != config.end() && it->is_number() ? it->get<decltype(fallback)>() : fallback;
+        };
+        options.seed = number("split_seed", options.seed);
+        options.representation.sigma = number("sigma", options.representation.sigma);
+        if (!text("energy_key").empty())
+            options.energyKey = text("energy_key");
         const int triangular = triangularAtoms(d);
         if (candidates.empty()) { // not recorded: the one that gives the run's test predictions
             if (triangular > 0)
