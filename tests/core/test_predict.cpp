@@ -6,6 +6,7 @@
 // molecules say why.
 #include "qm7/analysis/deep_recipe.h"
 #include "qm7/analysis/predict.h"
+#include "qm7/chem/augmentation.h"
 #include "qm7/chem/dataset_builder.h"
 #include "qm7/chem/xyz_reader.h"
 #include "qm7/train/run_store.h"
@@ -156,7 +157,7 @@ struct NetworkRun {
 };
 
 NetworkRun trainNetworkRun(const std::string& name, qm7::Representation representation,
-                           const std::string& source) {
+                           const std::string& source, bool augmented = false) {
     qm7::setUpNumerics(); // as qm7 predict and the workbench do: single-threaded BLAS
     NetworkRun r;
     qm7::BuildOptions options;
@@ -171,6 +172,10 @@ NetworkRun trainNetworkRun(const std::string& name, qm7::Representation represen
     config.seed = 5;
     qm7::TrainOptions threads;
     threads.threads = 1;
+    // As the workbench trains randomly sorted matrices: drawn afresh every epoch.
+    const qm7::RandomSortedAugmentation augmentation(r.built);
+    if (augmented)
+        threads.augmentation = &augmentation;
     r.dir = qm7::test::freshDir(name);
     qm7::saveRun(qm7::train(r.built.data, config, threads), r.dir, source);
     r.run = qm7::loadRun(r.dir);
@@ -309,6 +314,33 @@ TEST(Predict, SortedAndEigenspectrumRunsPredictTheirTestMolecules) {
             << predictor.description();
         expectOwnPredictions(predictor.predict(qm7::readMoleculesToPredict(r.dir + "/mine.xyz")),
                              mine, pred);
+    }
+}
+
+TEST(Predict, RandomlySortedRunsAverageDrawsNearTheirOwnTestPredictions) {
+    if (qm7::test::demoMolecules().empty())
+        GTEST_SKIP() << "the bundled demo data is absent";
+    for (const bool augmented : {false, true}) {
+        SCOPED_TRACE(augmented ? "sortings drawn every epoch" : "one stored sorting");
+        const NetworkRun r = trainNetworkRun("predict_network_random",
+                                             qm7::Representation::RandomSorted, "demo", augmented);
+        std::vector<qm7::Molecule> mine;
+        std::vector<float> pred;
+        someTestMolecules(r, 4, mine, pred);
+        const qm7::MoleculePredictor predictor(r.dir);
+        EXPECT_TRUE(predictor.randomDraws());
+        EXPECT_NE(predictor.description(40).find("randomly sorted Coulomb matrices"),
+                  std::string::npos)
+            << predictor.description(40);
+        const auto p = predictor.predict(mine, 40);
+        for (std::size_t i = 0; i < mine.size(); ++i) {
+            SCOPED_TRACE(mine[i].name);
+            ASSERT_TRUE(p[i].predicted()) << p[i].reason;
+            EXPECT_EQ(p[i].role, qm7::DataRole::Test);
+            ASSERT_TRUE(std::isfinite(p[i].spread));
+            // Other draws than the run's: near its own prediction, within the draws' spread.
+            EXPECT_NEAR(p[i].energy, pred[i], 3 * p[i].spread + 1.0);
+        }
     }
 }
 
