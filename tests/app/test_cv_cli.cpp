@@ -3,6 +3,7 @@
 #include "qm7/chem/dataset_builder.h"
 #include "qm7/chem/molecule.h"
 #include "qm7/chem/xyz_reader.h"
+#include "qm7/train/trainer.h"
 #include "test_support.h"
 
 #include <gtest/gtest.h>
@@ -234,7 +235,7 @@ TEST(PredictCli, RandomSortedNetworkAveragesDraws) {
                                         &out),
                   0)
             << out;
-        EXPECT_NE(out.find("random-sorted Coulomb matrices"), std::string::npos) << out;
+        EXPECT_NE(out.find("randomly sorted Coulomb matrices"), std::string::npos) << out;
         std::istringstream in(out);
         std::string line;
         double spread = -1;
@@ -306,4 +307,69 @@ TEST(PredictCli, ARunWithoutAModelIsAClearError) {
               2)
         << out;
     EXPECT_NE(out.find("no model.json"), std::string::npos) << out;
+}
+
+TEST(PredictCli, HomeworkNetworkRunOnTheDemoPredictsItsTestMoleculesAndMarksFittedOnes) {
+    if (qm7::demoDataPath().empty())
+        GTEST_SKIP() << "the bundled demo data is absent";
+    const std::string dir = qm7::test::freshDir("predict_cli_network");
+    const std::string run = dir + "/run";
+    std::string out;
+    ASSERT_EQ(qm7::test::runCommand(
+                  qm7::test::cliPath() +
+                      " train --data demo --hidden 16 --epochs 8 --lr 1e-2 --eval-every 2 "
+                      "--train-size 200 --seed 2 --threads 1 --out " +
+                      run,
+                  &out),
+              0)
+        << out;
+    // The split every command builds from the demo: the rows of predictions.csv are its test set.
+    const std::vector<qm7::Molecule> demo = qm7::readXyz(qm7::demoDataPath());
+    const qm7::MoleculeSplits split = qm7::splitMolecules(demo, qm7::BuildOptions{});
+    std::ifstream csv(fs::path(run) / "predictions.csv");
+    std::string line;
+    std::getline(csv, line);
+    std::vector<qm7::Molecule> mine;
+    std::vector<double> runPred;
+    for (std::size_t i = 0; mine.size() < 3 && std::getline(csv, line); ++i) {
+        int index = 0;
+        double truth = 0, pred = 0;
+        ASSERT_EQ(std::sscanf(line.c_str(), "%d,%lf,%lf", &index, &truth, &pred), 3) << line;
+        mine.push_back(split.test[static_cast<std::size_t>(index)]);
+        runPred.push_back(pred);
+    }
+    const std::vector<int> fitted = qm7::trainingRows(1500, 200, 2);
+    const qm7::Molecule trained = split.train[static_cast<std::size_t>(fitted[0])];
+    mine.push_back(trained);
+    const std::string xyz = dir + "/mine.xyz";
+    qm7::test::writeXyz(xyz, mine);
+    ASSERT_EQ(qm7::test::runCommand(
+                  qm7::test::cliPath() + " predict --run " + run + " --from " + xyz, &out),
+              0)
+        << out;
+    EXPECT_NE(out.find("one-hidden-layer network (p = 16, Coulomb matrices"), std::string::npos)
+        << out;
+    for (std::size_t i = 0; i < runPred.size(); ++i)
+        EXPECT_NEAR(predictedFor(out, mine[i].name), runPred[i], 0.006) << out;
+    EXPECT_NE(out.find("training set: a fitted value, not a prediction"), std::string::npos) << out;
+    EXPECT_NE(out.find("1 of 4 molecule(s) are in the run's training set"), std::string::npos)
+        << out;
+
+    // The same run said to be trained on a dataset.pt: refused with the reason.
+    {
+        std::ifstream in(fs::path(run) / "config.json");
+        std::stringstream text;
+        text << in.rdbuf();
+        std::string config = text.str();
+        const auto at = config.find("\"data\": \"demo\"");
+        ASSERT_NE(at, std::string::npos) << config;
+        config.replace(at, 14, "\"data\": \"dataset.pt\"");
+        std::ofstream(fs::path(run) / "config.json") << config;
+    }
+    EXPECT_EQ(qm7::test::runCommand(
+                  qm7::test::cliPath() + " predict --run " + run + " --from " + xyz, &out),
+              2)
+        << out;
+    EXPECT_NE(out.find("trained on a dataset.pt"), std::string::npos) << out;
+    EXPECT_NE(out.find("train on molecules instead"), std::string::npos) << out;
 }

@@ -6,10 +6,15 @@
 #include "qm7ui/predict_dialog.h"
 
 #include "qm7/analysis/deep_recipe.h"
+#include "qm7/chem/dataset_builder.h"
+#include "qm7/train/run_store.h"
+#include "qm7/train/trainer.h"
 #include "test_support.h"
 
 #include <QAction>
 #include <QApplication>
+#include <QDir>
+#include <QFile>
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QElapsedTimer>
@@ -167,5 +172,85 @@ TEST(PredictDialog, ADeepRunShowsTheSpreadAndABadFileSaysWhy) {
     EXPECT_EQ(dialog->table()->rowCount(), 0);
     EXPECT_TRUE(dialog->statusText().contains(QStringLiteral("bad.xyz")))
         << dialog->statusText().toStdString();
+    QSettings().remove(QStringLiteral("predict/runDir"));
+}
+
+TEST(PredictDialog, AHomeworkRunMarksItsTrainingMoleculesAndTheChooserStartsInTheRuns) {
+    if (qm7::test::demoMolecules().empty())
+        GTEST_SKIP() << "the bundled demo data is absent";
+    const QString project = QString::fromStdString(qm7::test::freshDir("ui_predict_network"));
+    QSettings().remove(QStringLiteral("predict/runDir"));
+    MainWindow w(project);
+    w.resize(1200, 800);
+    w.show();
+    // A small run of the homework's network on the demo, saved in the project's runs folder.
+    const qm7::BuildResult built = qm7::loadDataSourceDetailed("demo");
+    qm7::TrainConfig config;
+    config.hidden = 16;
+    config.epochs = 3;
+    config.trainSize = 200;
+    qm7::TrainOptions one;
+    one.threads = 1;
+    const std::string dir = QDir(project).filePath(QStringLiteral("runs/small")).toStdString();
+    qm7::saveRun(qm7::train(built.data, config, one), dir, "demo");
+    const qm7::RunResult run = qm7::loadRun(dir);
+    const qm7::MoleculeSplits& s = built.molecules;
+    // Two test molecules, a fitted one and one from a plain comment line.
+    std::vector<qm7::Molecule> mine = {
+        s.test[0], s.test[1],
+        s.train[static_cast<std::size_t>(qm7::trainingRows(1500, 200, 0)[0])]};
+    const std::string xyz = qm7::test::freshDir("ui_predict_network_xyz") + "/mine.xyz";
+    qm7::test::writeXyz(xyz, mine, "3\nmy water\nO 0 0 0\nH 0.96 0 0\nH -0.24 0.93 0\n");
+    QSettings().setValue(QStringLiteral("predict/runDir"), QString::fromStdString(dir));
+    ASSERT_TRUE(dropFile(w, QString::fromStdString(xyz)));
+    PredictDialog* dialog = nullptr;
+    ASSERT_TRUE(waitFor([&] { return (dialog = w.findChild<PredictDialog*>()) != nullptr; }, 5000));
+    // The chooser opens in the project's runs folder.
+    EXPECT_EQ(QDir(dialog->runsFolder()), QDir(QDir(project).filePath(QStringLiteral("runs"))));
+    EXPECT_EQ(QDir(dialog->chooserStartFolder()), QDir(dialog->runsFolder()));
+    ASSERT_TRUE(
+        waitFor([&] { return !dialog->isBusy() && dialog->table()->rowCount() == 4; }, 60000))
+        << dialog->statusText().toStdString();
+    QTableWidget* table = dialog->table();
+    EXPECT_TRUE(dialog->statusText().contains(QStringLiteral("one-hidden-layer network")))
+        << dialog->statusText().toStdString();
+    EXPECT_TRUE(dialog->statusText().contains(QStringLiteral("One of them is in the run's "
+                                                             "training set")))
+        << dialog->statusText().toStdString();
+    EXPECT_FALSE(table->isColumnHidden(4));
+    for (int r = 0; r < 2; ++r) {
+        SCOPED_TRACE(r);
+        EXPECT_EQ(table->item(r, 0)->text(), QString::fromStdString(mine[r].name));
+        EXPECT_NEAR(table->item(r, 2)->text().toDouble(), run.testPred[static_cast<std::size_t>(r)],
+                    0.006);
+        EXPECT_EQ(table->item(r, 4)->text(), QStringLiteral("test set"));
+    }
+    EXPECT_TRUE(table->item(2, 4)->text().contains(QStringLiteral("a fitted value, not a "
+                                                                  "prediction")))
+        << table->item(2, 4)->text().toStdString();
+    EXPECT_TRUE(dialog->predictions()[2].fitted());
+    EXPECT_EQ(table->item(3, 0)->text(), QStringLiteral("my water"));
+    EXPECT_EQ(table->item(3, 4)->text(), QStringLiteral("new"));
+    if (qEnvironmentVariableIsSet("QM7_SCREENSHOTS"))
+        dialog->grab().save(qEnvironmentVariable("QM7_SCREENSHOTS") +
+                            QStringLiteral("/predict_table_network.png"));
+
+    // The same run said to be trained on a dataset.pt: the reason, no table.
+    {
+        QFile file(QString::fromStdString(dir + "/config.json"));
+        ASSERT_TRUE(file.open(QIODevice::ReadOnly));
+        QByteArray text = file.readAll();
+        file.close();
+        text.replace("\"data\": \"demo\"", "\"data\": \"dataset.pt\"");
+        ASSERT_TRUE(file.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        file.write(text);
+    }
+    dialog->setRunDir(QString());
+    dialog->setRunDir(QString::fromStdString(dir));
+    ASSERT_TRUE(
+        waitFor([&] { return !dialog->isBusy() && dialog->table()->rowCount() == 0; }, 60000));
+    EXPECT_TRUE(dialog->statusText().contains(QStringLiteral("trained on a dataset.pt")))
+        << dialog->statusText().toStdString();
+    EXPECT_EQ(QDir(dialog->chooserStartFolder()), QDir(dialog->runsFolder()));
     QSettings().remove(QStringLiteral("predict/runDir"));
 }

@@ -323,7 +323,7 @@ void MainWindow::buildActions() {
     run->addAction(tr("Learning &curve"), QKeySequence(tr("Ctrl+Shift+C")), this,
                    &MainWindow::startLearningCurve);
     run->addSeparator();
-    PredictDialog::attach(this, run); // also: .xyz files dropped on the window
+    PredictDialog::attach(this, run, [this] { return m_runs->runsDir(); }); // and .xyz drops
     run->addSeparator();
     run->addAction(tr("&Delete selected runs"), QKeySequence::Delete, m_runs,
                    [this] { m_runs->deleteSelected(true); });

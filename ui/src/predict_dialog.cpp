@@ -28,6 +28,7 @@
 
 #include <cmath>
 #include <exception>
+#include <utility>
 
 namespace qm7::ui {
 namespace {
@@ -45,10 +46,19 @@ QString xyzOf(const QMimeData* mime) {
     return {};
 }
 
+/// The dialog of a window, told the project's runs folder of this moment.
+PredictDialog* dialogOf(QWidget* window, const std::function<QString()>& runsFolder) {
+    PredictDialog* dialog = PredictDialog::of(window);
+    if (runsFolder)
+        dialog->setRunsFolder(runsFolder());
+    return dialog;
+}
+
 /// Accepts .xyz files dropped on the window it is installed on and hands them to its dialog.
 class DropFilter : public QObject {
   public:
-    explicit DropFilter(QWidget* window) : QObject(window), m_window(window) {}
+    DropFilter(QWidget* window, std::function<QString()> runsFolder)
+        : QObject(window), m_window(window), m_runsFolder(std::move(runsFolder)) {}
 
   protected:
     bool eventFilter(QObject* watched, QEvent* event) override {
@@ -71,8 +81,8 @@ class DropFilter : public QObject {
             drop->acceptProposedAction();
             // Not inside the drop: the drag source waits until the event returns.
             QWidget* window = m_window;
-            QTimer::singleShot(0, window, [window, file] {
-                PredictDialog* dialog = PredictDialog::of(window);
+            QTimer::singleShot(0, window, [window, file, runsFolder = m_runsFolder] {
+                PredictDialog* dialog = dialogOf(window, runsFolder);
                 dialog->show();
                 dialog->raise();
                 dialog->predictFile(file);
@@ -86,6 +96,7 @@ class DropFilter : public QObject {
 
   private:
     QWidget* m_window;
+    std::function<QString()> m_runsFolder;
 };
 
 QTableWidgetItem* cell(const QString& text, Qt::Alignment align = Qt::AlignLeft) {
@@ -109,7 +120,8 @@ PredictDialog::PredictDialog(QWidget* parent) : QDialog(parent) {
     setWindowTitle(tr("Predict molecules"));
     m_runEdit = new QLineEdit(this);
     m_runEdit->setObjectName(QStringLiteral("predictRunDir"));
-    m_runEdit->setPlaceholderText(tr("a fold of qm7 cv (e.g. cv-krr/fold-0) or a deep run"));
+    m_runEdit->setPlaceholderText(tr("a run trained on molecules (the demo, an .xyz or a "
+                                     "qm7.mat), a fold of qm7 cv or a deep run"));
     m_runEdit->setText(QSettings().value(kRunDirKey).toString());
     connect(m_runEdit, &QLineEdit::editingFinished, this, [this] {
         if (m_runEdit->text() != QSettings().value(kRunDirKey).toString())
@@ -150,11 +162,16 @@ PredictDialog::PredictDialog(QWidget* parent) : QDialog(parent) {
     m_status->setObjectName(QStringLiteral("predictStatus"));
     m_status->setWordWrap(true);
 
-    m_table = new QTableWidget(0, 4, this);
+    m_table = new QTableWidget(0, 5, this);
     m_table->setObjectName(QStringLiteral("predictTable"));
     m_table->setHorizontalHeaderLabels({tr("Molecule"), tr("Atoms"),
                                         tr("Predicted atomization energy (kcal/mol)"),
-                                        tr("Reference (kcal/mol)")});
+                                        tr("Reference (kcal/mol)"), tr("In the run's data")});
+    m_table->horizontalHeaderItem(4)->setToolTip(
+        tr("Where the molecule lies in the data the run was trained on (found by its elements "
+           "and geometry): a molecule of its training set gets a fitted value, not a "
+           "prediction"));
+    m_table->setColumnHidden(4, true); // shown for runs that know their molecules
     m_table->verticalHeader()->setVisible(false);
     QHeaderView* header = m_table->horizontalHeader();
     header->setSectionResizeMode(QHeaderView::ResizeToContents);
@@ -171,7 +188,7 @@ PredictDialog::PredictDialog(QWidget* parent) : QDialog(parent) {
     layout->addLayout(form);
     layout->addWidget(m_status);
     layout->addWidget(m_table, 1);
-    resize(820, 440);
+    resize(940, 440);
 }
 
 PredictDialog::~PredictDialog() {
@@ -189,20 +206,21 @@ void PredictDialog::closeEvent(QCloseEvent* event) {
     QDialog::closeEvent(event);
 }
 
-void PredictDialog::attach(QMainWindow* window, QMenu* menu) {
-    QAction* action = menu->addAction(tr("Pre&dict molecules (.xyz)…"),
-                                      QKeySequence(tr("Ctrl+Shift+P")), window, [window] {
-                                          PredictDialog* dialog = of(window);
-                                          dialog->show();
-                                          dialog->raise();
-                                          if (dialog->m_file.isEmpty())
-                                              dialog->chooseFile();
-                                      });
+void PredictDialog::attach(QMainWindow* window, QMenu* menu, std::function<QString()> runsFolder) {
+    QAction* action =
+        menu->addAction(tr("Pre&dict molecules (.xyz)…"), QKeySequence(tr("Ctrl+Shift+P")), window,
+                        [window, runsFolder] {
+                            PredictDialog* dialog = dialogOf(window, runsFolder);
+                            dialog->show();
+                            dialog->raise();
+                            if (dialog->m_file.isEmpty())
+                                dialog->chooseFile();
+                        });
     action->setObjectName(QStringLiteral("predictAction"));
     action->setToolTip(tr("Predict atomization energies of your molecules with a trained run; "
                           "an .xyz dropped on the window does the same"));
     window->setAcceptDrops(true);
-    window->installEventFilter(new DropFilter(window));
+    window->installEventFilter(new DropFilter(window, std::move(runsFolder)));
 }
 
 PredictDialog* PredictDialog::of(QWidget* window) {
@@ -230,12 +248,21 @@ void PredictDialog::setRunDir(const QString& dir) {
         start();
 }
 
+QString PredictDialog::chooserStartFolder() const {
+    if (!m_runsFolder.isEmpty() && QFileInfo(m_runsFolder).isDir())
+        return m_runsFolder;
+    const QString current = runDir();
+    if (!current.isEmpty() && QFileInfo(current).isDir())
+        return current;
+    return QDir::homePath();
+}
+
 void PredictDialog::chooseRunDir() {
-    QString from = runDir();
-    if (from.isEmpty() || !QFileInfo::exists(from))
-        from = QDir::homePath();
     const QString dir = QFileDialog::getExistingDirectory(
-        this, tr("Run folder to predict with (a fold of qm7 cv, or a deep run)"), from);
+        this,
+        tr("Run folder to predict with (a run trained on molecules, a fold of qm7 cv or a deep "
+           "run)"),
+        chooserStartFolder());
     if (!dir.isEmpty())
         setRunDir(dir);
 }
@@ -252,7 +279,8 @@ bool PredictDialog::predictFile(const QString& path) {
     m_file = path;
     m_fileLabel->setText(QDir::toNativeSeparators(path));
     if (runDir().isEmpty()) {
-        m_status->setText(tr("Choose the run folder to predict with: a fold of qm7 cv (e.g. "
+        m_status->setText(tr("Choose the run folder to predict with: a run trained on molecules "
+                             "(the demo, an .xyz or a qm7.mat), a fold of qm7 cv (e.g. "
                              "cv-krr/fold-0) or a deep run."));
         if (isVisible())
             chooseRunDir();
@@ -326,10 +354,21 @@ void PredictDialog::fillTable() {
     m_table->clearSpans();
     m_table->setRowCount(static_cast<int>(m_predictions.size()));
     const auto right = Qt::AlignRight;
+    bool roles = false;
+    int fitted = 0;
     for (int r = 0; r < m_table->rowCount(); ++r) {
         const qm7::PredictedMolecule& p = m_predictions[static_cast<std::size_t>(r)];
         m_table->setItem(r, 0, cell(QString::fromStdString(p.name)));
         m_table->setItem(r, 1, cell(QString::number(p.atoms), right));
+        roles = roles || p.role != qm7::DataRole::Unknown;
+        auto* role =
+            cell(p.predicted() ? QString::fromStdString(qm7::dataRoleText(p.role)) : QString());
+        role->setToolTip(role->text());
+        if (p.predicted() && p.fitted()) {
+            ++fitted;
+            role->setForeground(QColor(0x9a, 0x5b, 0x00));
+        }
+        m_table->setItem(r, 4, role);
         if (!p.predicted()) {
             auto* why = cell(tr("cannot predict: %1").arg(QString::fromStdString(p.reason)));
             why->setForeground(QColor(0xb0, 0x00, 0x20));
@@ -342,12 +381,26 @@ void PredictDialog::fillTable() {
         QString value = QString::number(p.energy, 'f', 2);
         if (!std::isnan(p.spread))
             value += QStringLiteral(" ± ") + QString::number(p.spread, 'f', 2);
-        m_table->setItem(r, 2, cell(value, right));
+        auto* energy = cell(value, right);
+        if (p.fitted()) { // the run saw this molecule's energy: not a prediction
+            energy->setForeground(QColor(0x9a, 0x5b, 0x00));
+            energy->setToolTip(tr("A fitted value, not a prediction: the run was trained on "
+                                  "this molecule"));
+        }
+        m_table->setItem(r, 2, energy);
         m_table->setItem(r, 3,
                          cell(std::isnan(p.reference) ? QStringLiteral("–")
                                                       : QString::number(p.reference, 'f', 2),
                               right));
     }
+    m_table->setColumnHidden(4, !roles);
+    if (fitted > 0)
+        m_status->setText(m_status->text() + QLatin1Char(' ') +
+                          (fitted == 1 ? tr("One of them is in the run's training set: its value "
+                                            "is fitted, not a prediction.")
+                                       : tr("%1 of them are in the run's training set: their "
+                                            "values are fitted, not predictions.")
+                                             .arg(fitted)));
     m_table->resizeRowsToContents();
 }
 

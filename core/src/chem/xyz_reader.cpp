@@ -256,6 +256,11 @@ std::vector<Molecule> parseXyz(const std::string& text, const std::string& fileN
             if (!tokens.empty() && parseDouble(tokens[0], number)) {
                 molecule.energy = number;
                 haveEnergy = true;
+            } else if (!tokens.empty()) {
+                // A plain comment names the molecule (a line of numbers is an energy instead).
+                const auto first = line.find_first_not_of(" \t\r");
+                const auto last = line.find_last_not_of(" \t\r");
+                molecule.name = std::string(line.substr(first, last - first + 1));
             }
         }
         if (!haveEnergy && options.requireEnergy)
