@@ -84,7 +84,7 @@ SweepView::SweepView(QWidget* parent) : PlotPage(parent) {
     m_table->setColumnCount(4);
     m_table->setHorizontalHeaderLabels({tr("lr"), tr("final val\n(mean ± std)"),
                                         tr("best val\n(mean ± std)"),
-                                        tr("test RMSE\n(kcal/mol, best epoch)")});
+                                        tr("test RMSE\n(kcal/mol,\nbest epoch)")});
     m_table->verticalHeader()->hide();
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     // Columns as wide as their numbers, on one line; the table asks the splitter for its width
