@@ -75,8 +75,10 @@ void LearningCurveView::drawLaws(double nLo, double nHi, double& yLo, double& yH
                          (std::log(nHi * 1.3) - std::log(nLo / 1.3)) * i / 120);
     // The laws drawn, in ranking order; their predictions at the target sit side by side.
     std::vector<std::size_t> shown;
+    // The chosen law is always drawn: the answer never names a curve the plot does not show.
     for (std::size_t i = 0; i < m_ranking.laws.size(); ++i)
-        if (isChecked(m_ranking.laws[i].model) && m_ranking.laws[i].fit.ok)
+        if ((isChecked(m_ranking.laws[i].model) || static_cast<int>(i) == m_ranking.chosen) &&
+            m_ranking.laws[i].fit.ok)
             shown.push_back(i);
     // Bands first (under the lines): only laws that passed forward validation get one.
     for (std::size_t k = 0; k < shown.size(); ++k) {
@@ -329,6 +331,7 @@ void LearningCurveView::rebuildPlot() {
     // Every drawn bar end inside the axes (the bars at the target sit up to +40 % right of it).
     m_plot->xAxis->setRange(nLo / 1.4, nHi * 1.8);
     m_plot->yAxis->setRange(std::max(yLo / 1.6, 1e-9), yHi * 1.6);
+    fitLegendColumns(m_plot, 2); // one column when two would be cut at the plot's edge
     m_plot->replot();
 }
 

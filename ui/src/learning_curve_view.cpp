@@ -12,6 +12,7 @@
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QEvent>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
@@ -49,6 +50,7 @@ LearningCurveView::LearningCurveView(QWidget* parent) : PlotPage(parent), m_manu
     m_plot->yAxis->setLabel(tr("test MSE (kcal²/mol²)"));
     placeLegendOutside(m_plot, Qt::TopEdge); // inside, it covered the measured points
     m_plot->legend->setWrap(2);
+    m_plot->installEventFilter(this); // the legend's columns follow the plot's width
     m_plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom | QCP::iSelectPlottables);
 
     m_sizes = new QLineEdit(QStringLiteral("100, 200, 500, 1000"), this);
@@ -381,6 +383,12 @@ void LearningCurveView::showRanking(const std::vector<qm7::CurvePoint>& points,
         m_fits.push_back(law.fit);
     onManualModelChanged(); // redraws
     rebuildTable();
+}
+
+bool LearningCurveView::eventFilter(QObject* watched, QEvent* event) {
+    if (watched == m_plot && event->type() == QEvent::Resize)
+        fitLegendColumns(m_plot, 2);
+    return PlotPage::eventFilter(watched, event);
 }
 
 void LearningCurveView::setExcluded(int index, bool excluded) {

@@ -5,6 +5,7 @@
 #include <QObject>
 #include <qcustomplot.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <exception>
@@ -143,6 +144,21 @@ void placeLegendOutside(QCustomPlot* plot, Qt::Edge edge) {
         layout->setColumnStretchFactor(1, 0.001);
     }
     legend->setMargins(QMargins(6, 4, 6, 4));
+}
+
+void fitLegendColumns(QCustomPlot* plot, int maxColumns) {
+    QCPLegend* legend = plot->legend;
+    int widest = 0;
+    for (int i = 0; i < legend->itemCount(); ++i) {
+        if (const QCPAbstractLegendItem* item = legend->item(i)) // the grid has empty cells
+            widest = std::max(widest, item->minimumOuterSizeHint().width());
+    }
+    const QMargins m = legend->margins();
+    const int room = plot->width() - m.left() - m.right() - 8;
+    int columns = std::max(1, maxColumns);
+    while (columns > 1 && columns * (widest + legend->columnSpacing()) > room)
+        --columns;
+    legend->setWrap(columns);
 }
 
 QString formatNumber(double value, int digits) {

@@ -136,6 +136,9 @@ class LearningCurveView : public PlotPage {
     /// A measurement ended: message says what was measured, or why it could not run.
     void measureFinished(const QString& message);
 
+  protected:
+    bool eventFilter(QObject* watched, QEvent* event) override;
+
   private:
     void refit();
     void rebuildPlot();

@@ -28,6 +28,10 @@ void setLogAxis(QCPAxis* axis, bool log);
 /// data.
 void placeLegendOutside(QCustomPlot* plot, Qt::Edge edge = Qt::RightEdge);
 
+/// Lays a legend above the axes out in at most maxColumns columns, fewer when its widest item
+/// would not fit the plot's width that many times (no entry cut at the edge).
+void fitLegendColumns(QCustomPlot* plot, int maxColumns);
+
 /// A number with a sensible number of digits for tables and tooltips.
 QString formatNumber(double value, int digits = 4);
 
