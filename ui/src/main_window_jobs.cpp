@@ -233,7 +233,7 @@ void MainWindow::finishHomework(const JobResult& result) {
     m_curve->showRanking(qm7::curvePoints(hw.curve), hw.ranking);
     m_curve->setMeasured(hw.measured); // verification runs, if any
     m_parity->setRun(final, tr("homework's question-6 run (chosen lr %1, seed %2)")
-                                .arg(formatNumber(hw.final.config.lr, 3))
+                                .arg(lrText(hw.final.config.lr))
                                 .arg(hw.final.config.seed));
     m_loss->showRuns({final}, {tr("final run")});
     try {
@@ -381,16 +381,16 @@ void MainWindow::showParityOf(const std::vector<RunResultPtr>& runs) {
     QStringList labels;
     for (std::size_t i = 0; i < runs.size(); ++i) {
         const auto& c = runs[i]->config;
-        QString label = tr("lr %1, seed %2").arg(formatNumber(c.lr, 3)).arg(c.seed);
+        QString label = tr("lr %1, seed %2").arg(lrText(c.lr)).arg(c.seed);
         if (runs[i].get() == chosen) {
             current = static_cast<int>(i);
             label = summary.rows.size() > 1
                         ? tr("chosen lr %1, seed %2 (best validation loss of its seeds: "
                              "question 6)")
-                              .arg(formatNumber(c.lr, 3))
+                              .arg(lrText(c.lr))
                               .arg(c.seed)
                         : tr("lr %1, seed %2 (best validation loss of the seeds)")
-                              .arg(formatNumber(c.lr, 3))
+                              .arg(lrText(c.lr))
                               .arg(c.seed);
         }
         labels << label;
