@@ -7,6 +7,7 @@
 #include "qm7ui/main_window.h"
 #include "qm7ui/plot_page.h"
 #include "qm7ui/sweep_view.h"
+#include "curve_fixtures.h"
 
 #include <QAbstractButton>
 #include <QAction>
@@ -36,15 +37,7 @@ using qm7::ui::MainWindow;
 
 namespace {
 
-/// The learning curve of the demo: four sizes, large seed spread.
-std::vector<qm7::CurvePoint> demoLikePoints() {
-    const double n[] = {100, 200, 500, 1000}, mean[] = {7181, 5714, 2844, 1193},
-                 sd[] = {963, 1037, 746, 359};
-    std::vector<qm7::CurvePoint> points;
-    for (int i = 0; i < 4; ++i)
-        points.push_back(qm7::CurvePoint{n[i], mean[i], sd[i], false});
-    return points;
-}
+using qm7::test::demoLikePoints;
 
 /// A window of the given size on the demo data, shown and laid out.
 std::unique_ptr<MainWindow> laptopWindow(const QString& project, QSize size) {

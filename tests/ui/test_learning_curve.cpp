@@ -5,6 +5,7 @@
 #include "qm7ui/learning_curve_view.h"
 
 #include "test_support.h"
+#include "curve_fixtures.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
@@ -20,15 +21,7 @@
 
 namespace {
 
-/// A learning curve like the demo's: large seed spread at every n.
-std::vector<qm7::CurvePoint> demoLikePoints() {
-    const double n[] = {100, 200, 500, 1000}, mean[] = {7181, 5714, 2844, 1193},
-                 sd[] = {963, 1037, 746, 359};
-    std::vector<qm7::CurvePoint> points;
-    for (int i = 0; i < 4; ++i)
-        points.push_back(qm7::CurvePoint{n[i], mean[i], sd[i], false});
-    return points;
-}
+using qm7::test::demoLikePoints;
 
 std::vector<std::vector<qm7::CurvePoint>> seedCurves() {
     const double n[] = {100, 200, 500, 1000};

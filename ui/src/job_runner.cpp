@@ -113,15 +113,20 @@ void JobRunner::finish(int id) {
         done();
 }
 
-void JobRunner::cancelAndJoin(QObject* owner) {
+std::vector<int> JobRunner::cancelJobsOf(const QObject* owner) {
     std::vector<int> ids;
     for (const auto& [id, job] : m_jobs) {
         if (job.owner == owner)
             ids.push_back(id);
     }
+    cancel(owner);
+    return ids;
+}
+
+void JobRunner::cancelAndJoin(QObject* owner) {
+    const std::vector<int> ids = cancelJobsOf(owner);
     if (ids.empty())
         return;
-    cancel(owner);
     std::vector<Done> dones;
     for (int id : ids)
         dones.push_back(join(id, false));
@@ -165,14 +170,9 @@ void JobRunner::onOwnerDestroyed(QObject* owner) {
 }
 
 void JobRunner::closeJobs(const QObject* owner) {
-    std::vector<int> ids;
-    for (const auto& [id, job] : m_jobs) {
-        if (job.owner == owner)
-            ids.push_back(id);
-    }
+    const std::vector<int> ids = cancelJobsOf(owner);
     if (ids.empty())
         return;
-    cancel(owner);
     for (int id : ids)
         join(id, true);
     Q_EMIT jobsChanged();

@@ -19,6 +19,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <vector>
 
 class QThread;
 
@@ -92,6 +93,8 @@ class JobRunner : public QObject {
     void finish(int id);
     void watch(QObject* owner);
     void onOwnerDestroyed(QObject* owner);
+    /// Asks the owner's jobs to stop; returns their ids.
+    std::vector<int> cancelJobsOf(const QObject* owner);
     /// Cancels and joins the owner's jobs without their done.
     void closeJobs(const QObject* owner);
     /// Cancels, waits for and forgets job id; returns its done (empty when the owner is gone).
