@@ -197,7 +197,12 @@ CvView::CvView(QWidget* parent) : QWidget(parent), m_runner(new CvRunner(this)) 
     setSource(QString());
 }
 
-CvView::~CvView() = default; // the runner cancels and joins its thread
+CvView::~CvView() {
+    // Losing focus as the widgets are torn down, the folder field emits editingFinished after
+    // this object is gone: no slot of this view may run then. The runner's destructor cancels
+    // and joins the study.
+    m_folder->disconnect(this);
+}
 
 void CvView::setSource(const QString& source) {
     m_source = source;

@@ -192,7 +192,11 @@ PredictDialog::PredictDialog(QWidget* parent) : QDialog(parent) {
 }
 
 PredictDialog::~PredictDialog() {
-    // First: tearing down the line edit emits editingFinished, whose start() is then refused.
+    // The line edit emits editingFinished when it loses focus as the widgets are torn down,
+    // after this object is gone: no slot of this dialog may run then (UBSan saw it), and no job
+    // may start (the runner refuses a closed owner).
+    m_runEdit->disconnect(this);
+    m_draws->disconnect(this);
     JobRunner::instance().close(this);
 }
 
