@@ -6,6 +6,7 @@
 #include <QtGlobal>
 
 #include <exception>
+#include <set>
 #include <vector>
 
 namespace qm7::ui {
@@ -66,10 +67,8 @@ bool JobRunner::start(QObject* owner, const QString& lane, Work work, Done done)
 
 void JobRunner::cancel(const QObject* owner, const QString& lane) {
     for (auto& [id, job] : m_jobs) {
-        if (job.owner == owner && (lane.isEmpty() || job.lane == lane)) {
-            job.context->m_control.pause = false;
-            job.context->m_control.cancel = true;
-        }
+        if (job.owner == owner && (lane.isEmpty() || job.lane == lane))
+            requestStop(job);
     }
 }
 
@@ -86,6 +85,11 @@ bool JobRunner::isRunning(const QObject* owner, const QString& lane) const {
             return true;
     }
     return false;
+}
+
+void JobRunner::requestStop(Job& job) {
+    job.context->m_control.pause = false; // a paused job must wake up to see the cancel
+    job.context->m_control.cancel = true;
 }
 
 JobRunner::Done JobRunner::join(int id, bool closing) {
@@ -140,11 +144,11 @@ void JobRunner::cancelAndJoin(QObject* owner) {
 }
 
 void JobRunner::cancelAndJoinUnder(QObject* ancestor) {
-    std::vector<QObject*> owners;
+    std::set<QObject*> owners; // an owner with jobs in several lanes is joined once
     for (const auto& [id, job] : m_jobs) {
         for (const QObject* o = job.owner; o; o = o->parent()) {
             if (o == ancestor) {
-                owners.push_back(const_cast<QObject*>(job.owner));
+                owners.insert(const_cast<QObject*>(job.owner));
                 break;
             }
         }
@@ -181,8 +185,7 @@ void JobRunner::closeJobs(const QObject* owner) {
 void JobRunner::shutdown() {
     std::vector<int> ids;
     for (auto& [id, job] : m_jobs) {
-        job.context->m_control.pause = false;
-        job.context->m_control.cancel = true;
+        requestStop(job);
         ids.push_back(id);
     }
     for (int id : ids)

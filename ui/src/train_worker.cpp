@@ -150,9 +150,7 @@ void TrainWorker::run(const TrainJob& job) {
             request.augmentation = job.augmentation;
             request.threads = job.threads;
             request.dataSource = job.dataSource.toStdString();
-            const std::string refused = request.validate();
-            if (!refused.empty())
-                throw std::invalid_argument(refused);
+            // qm7::train validates the request (TrainRequest::validate) and throws its message.
             results = qm7::train(request, options, [&observer](int, const qm7::DeepResult& deep) {
                 observer.setDeepResult(&deep);
             });

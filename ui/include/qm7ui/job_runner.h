@@ -91,6 +91,8 @@ class JobRunner : public QObject {
         Done done;
     };
     void finish(int id);
+    /// Sets the job's cancel flag (and clears pause, so that a paused job sees it).
+    static void requestStop(Job& job);
     void watch(QObject* owner);
     void onOwnerDestroyed(QObject* owner);
     /// Asks the owner's jobs to stop; returns their ids.
