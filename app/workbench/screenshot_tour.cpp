@@ -6,6 +6,7 @@
 #include "qm7ui/cv_view.h"
 #include "qm7ui/main_window.h"
 #include "qm7ui/plot_style.h"
+#include "qm7ui/runs_table.h"
 #include "qm7ui/sweep_view.h"
 #include "qm7ui/training_controller.h"
 
@@ -149,16 +150,24 @@ void startScreenshotTour(qm7::ui::MainWindow* w, const QString& dir) {
             w->learningCurveView()->setManual(true, qm7::CurveModel::Power);
             ok = ok && grabTab(w, Curve, dir, {QStringLiteral("learning_curve_manual")});
             w->learningCurveView()->setManual(false);
+            // A real `qm7 curve --verify` folder, when given: measured points at larger n (on
+            // the Coulomb matrix the data box still shows).
+            if (const QString folder = qEnvironmentVariable("QM7_SCREENSHOT_CURVE");
+                ok && !folder.isEmpty())
+                ok =
+                    grabCurveFolder(w, folder, dir, QStringLiteral("learning_curve_demo_measured"));
             // Question 8: another representation; the loaded molecules are rebuilt.
             if (auto* rep =
                     w->hyperparameters()->findChild<QComboBox*>(QStringLiteral("representation"))) {
+                // The chosen rate is read now: loading the rebuilt data empties the sweep tab.
+                const QString chosenLr = qm7::ui::lrText(w->sweepView()->chosenLr());
                 QObject::connect(
                     w->dataPanel(), &qm7::ui::DataPanel::datasetChanged, w,
-                    [w, next] {
-                        setField(w, "lr", qm7::ui::lrText(w->sweepView()->chosenLr()));
-                        QTimer::singleShot(300, [w, next] {
+                    [w, chosenLr, fail] {
+                        setField(w, "lr", chosenLr);
+                        QTimer::singleShot(300, [w, fail] {
                             if (!w->startTraining())
-                                (*next)();
+                                fail(w->statusText());
                         });
                     },
                     Qt::SingleShotConnection);
@@ -171,11 +180,8 @@ void startScreenshotTour(qm7::ui::MainWindow* w, const QString& dir) {
             ok = grabTab(w, Parity, dir, {QStringLiteral("tutorial_8_eigenspectrum")});
             if (auto* cv = w->findChild<qm7::ui::CvView*>(); ok && cv)
                 ok = grabTab(w, w->tabs()->indexOf(cv), dir, {QStringLiteral("cross_validation")});
-            // A real `qm7 curve --verify` folder, when given: measured points at larger n.
-            if (const QString folder = qEnvironmentVariable("QM7_SCREENSHOT_CURVE");
-                ok && !folder.isEmpty())
-                ok =
-                    grabCurveFolder(w, folder, dir, QStringLiteral("learning_curve_demo_measured"));
+            if (auto* runs = w->findChild<qm7::ui::RunsTable*>(); ok && runs)
+                ok = grabTab(w, w->tabs()->indexOf(runs), dir, {QStringLiteral("runs")});
             // Real cross-validation results, when given: the paper's network fold by fold.
             if (const QString cv = qEnvironmentVariable("QM7_SCREENSHOT_CV"); ok && !cv.isEmpty())
                 ok = grabCvFolder(w, cv, dir, QStringLiteral("cross_validation_paper"));

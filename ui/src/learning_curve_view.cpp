@@ -100,8 +100,8 @@ LearningCurveView::LearningCurveView(QWidget* parent) : PlotPage(parent), m_manu
         item->setData(Qt::UserRole, static_cast<int>(model));
     }
     m_models->setMaximumHeight(m_models->sizeHintForRow(0) * 5 + 8);
-    m_models->setToolTip(tr("The laws fitted and drawn; the table ranks every law by how well "
-                            "it predicts sizes it was not fitted on"));
+    m_models->setToolTip(tr("The laws drawn (the chosen one always is); the table ranks every "
+                            "law by how well it predicts sizes it was not fitted on"));
     m_logSpace = new QCheckBox(tr("Fit log(error)"), this);
     m_logSpace->setObjectName(QStringLiteral("curveLogSpace"));
     m_logSpace->setChecked(true);
@@ -121,7 +121,7 @@ LearningCurveView::LearningCurveView(QWidget* parent) : PlotPage(parent), m_manu
     m_hint->setWordWrap(true);
     m_hint->setStyleSheet(QStringLiteral("color: palette(placeholder-text);"));
 
-    auto* fitBox = new QGroupBox(tr("Fits"), this);
+    auto* fitBox = new QGroupBox(tr("Laws drawn"), this);
     auto* fitLayout = new QVBoxLayout(fitBox);
     fitLayout->setSpacing(4);
     fitLayout->addWidget(m_models);
@@ -381,8 +381,26 @@ void LearningCurveView::showRanking(const std::vector<qm7::CurvePoint>& points,
     m_fits.clear();
     for (const qm7::LawScore& law : m_ranking.laws)
         m_fits.push_back(law.fit);
+    markChosenLaw();
     onManualModelChanged(); // redraws
     rebuildTable();
+}
+
+void LearningCurveView::markChosenLaw() {
+    const qm7::LawScore* chosen = m_ranking.answer();
+    const QSignalBlocker blocker(m_models); // a check-state change here is not the user's
+    for (int i = 0; i < m_models->count(); ++i) {
+        QListWidgetItem* item = m_models->item(i);
+        const bool isChosen =
+            chosen && item->data(Qt::UserRole).toInt() == static_cast<int>(chosen->model);
+        // The chosen law is drawn whatever its box says: the box shows it, and cannot hide it.
+        item->setFlags(isChosen ? Qt::ItemIsEnabled
+                                : (Qt::ItemIsUserCheckable | Qt::ItemIsEnabled));
+        if (isChosen)
+            item->setCheckState(Qt::Checked);
+        item->setToolTip(isChosen ? tr("The chosen law is always drawn") : QString());
+    }
+    m_models->viewport()->update();
 }
 
 bool LearningCurveView::eventFilter(QObject* watched, QEvent* event) {
@@ -433,10 +451,12 @@ qm7::FitOptions LearningCurveView::fitOptions() const {
 void LearningCurveView::refit() {
     m_fits.clear();
     m_ranking = qm7::LawRanking{};
+    if (m_points.size() >= 2)
+        m_ranking = qm7::rankLaws(m_points, m_seedCurves, targetN(), fitOptions());
+    markChosenLaw(); // before the fits: the chosen law's box is checked
     if (m_points.size() >= 2) {
         for (qm7::CurveModel model : checkedModels())
             m_fits.push_back(qm7::fitCurve(model, m_points, fitOptions()));
-        m_ranking = qm7::rankLaws(m_points, m_seedCurves, targetN(), fitOptions());
     }
     onSlidersMoved();
     rebuildTable();

@@ -141,6 +141,8 @@ class LearningCurveView : public PlotPage {
 
   private:
     void refit();
+    /// Checks the chosen law's box and locks it: the chosen law is always drawn.
+    void markChosenLaw();
     void rebuildPlot();
     void rebuildTable();
     void onPlottableClick(QCPAbstractPlottable* plottable, int dataIndex, QMouseEvent* event);
