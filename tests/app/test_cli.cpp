@@ -243,17 +243,40 @@ TEST(Cli, TrainOnADatasetPtInAnotherRepresentation) {
 // Ctrl-C stops training cleanly and keeps what was written.
 TEST(Cli, InterruptKeepsAFinishedRunFolder) {
     const std::string dir = qm7::test::freshDir("cli_interrupt");
+    fs::remove(dir + "/../cli_interrupt.log"); // a previous run's progress is not this one's
     const pid_t pid = ::fork();
     ASSERT_GE(pid, 0);
     if (pid == 0) {
         const std::string data = dataset();
+        // Its progress goes to a file the parent reads to know that training has begun.
+        const int log =
+            ::open((dir + "/../cli_interrupt.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (log >= 0) {
+            ::dup2(log, STDOUT_FILENO);
+            ::dup2(log, STDERR_FILENO);
+        }
         ::execl(cliPath().c_str(), "qm7", "train", "--data", data.c_str(), "--epochs", "100000",
                 "--hidden", "32", "--eval-every", "1", "--out", dir.c_str(),
                 static_cast<char*>(nullptr));
         std::_Exit(127);
     }
-    // Wait until some epochs are done, then press Ctrl-C.
-    std::this_thread::sleep_for(std::chrono::seconds(4));
+    // Wait until epochs are being counted (on a busy machine loading the program alone can take
+    // seconds: a fixed wait pressed Ctrl-C before qm7 had installed its handler), then Ctrl-C.
+    const auto launched = std::chrono::steady_clock::now();
+    for (;;) {
+        std::ifstream progress(dir + "/../cli_interrupt.log");
+        const std::string text((std::istreambuf_iterator<char>(progress)),
+                               std::istreambuf_iterator<char>());
+        if (text.find(" epoch ") != std::string::npos)
+            break;
+        if (std::chrono::steady_clock::now() - launched > std::chrono::seconds(120)) {
+            ::kill(pid, SIGKILL);
+            ::waitpid(pid, nullptr, 0);
+            FAIL() << "qm7 train printed no epoch within 120 s:\n" << text;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
     ::kill(pid, SIGINT);
     int status = 0;
     const auto start = std::chrono::steady_clock::now();
