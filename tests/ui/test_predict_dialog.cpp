@@ -19,6 +19,7 @@
 #include <QDropEvent>
 #include <QElapsedTimer>
 #include <QLabel>
+#include <QLineEdit>
 #include <QMimeData>
 #include <QSettings>
 #include <QTableWidget>
@@ -252,5 +253,44 @@ TEST(PredictDialog, AHomeworkRunMarksItsTrainingMoleculesAndTheChooserStartsInTh
     EXPECT_TRUE(dialog->statusText().contains(QStringLiteral("trained on a dataset.pt")))
         << dialog->statusText().toStdString();
     EXPECT_EQ(QDir(dialog->chooserStartFolder()), QDir(dialog->runsFolder()));
+    QSettings().remove(QStringLiteral("predict/runDir"));
+}
+
+TEST(PredictDialog, ASettingWrittenByAnotherWorkbenchDoesNotStartAPredictionOnClose) {
+    const auto& demo = qm7::test::demoMolecules();
+    if (demo.empty())
+        GTEST_SKIP() << "the bundled demo data is absent";
+    qm7::MoleculeSplits splits;
+    splits.train.assign(demo.begin() + 100, demo.begin() + 300);
+    splits.val.assign(demo.begin() + 300, demo.begin() + 340);
+    splits.test.assign(demo.begin() + 340, demo.begin() + 380);
+    qm7::DeepConfig c;
+    c.layers = {16};
+    c.steps = 50;
+    c.evalEvery = 50;
+    c.evalDraws = 1;
+    const std::string dir = qm7::test::freshDir("ui_predict_settings");
+    qm7::saveDeepRun(qm7::trainPaperRecipe(splits, c), dir + "/run", "demo");
+    qm7::test::writeXyz(dir + "/mine.xyz", {demo[1], demo[2]});
+
+    QWidget window;
+    PredictDialog* dialog = PredictDialog::of(&window);
+    dialog->setRunDir(QString::fromStdString(dir + "/run"));
+    dialog->show();
+    dialog->activateWindow();
+    auto* field = dialog->findChild<QLineEdit*>(QStringLiteral("predictRunDir"));
+    ASSERT_NE(field, nullptr);
+    field->setFocus();
+    ASSERT_TRUE(dialog->predictFile(QString::fromStdString(dir + "/mine.xyz")));
+    ASSERT_TRUE(waitFor([&] { return !dialog->isBusy(); }, 60000));
+    ASSERT_EQ(dialog->table()->rowCount(), 2) << dialog->statusText().toStdString();
+
+    // A second workbench (another process) remembers another run folder meanwhile; closing this
+    // dialog moves the focus out of its field, which must not start a prediction with either.
+    QSettings().setValue(QStringLiteral("predict/runDir"), QStringLiteral("/elsewhere"));
+    dialog->close();
+    EXPECT_FALSE(dialog->isBusy());
+    EXPECT_EQ(dialog->runDir().toStdString(), dir + "/run");
+    EXPECT_EQ(dialog->table()->rowCount(), 2);
     QSettings().remove(QStringLiteral("predict/runDir"));
 }

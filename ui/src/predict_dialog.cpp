@@ -122,9 +122,12 @@ PredictDialog::PredictDialog(QWidget* parent) : QDialog(parent) {
     m_runEdit->setObjectName(QStringLiteral("predictRunDir"));
     m_runEdit->setPlaceholderText(tr("a run trained on molecules (the demo, an .xyz or a "
                                      "qm7.mat), a fold of qm7 cv or a deep run"));
-    m_runEdit->setText(QSettings().value(kRunDirKey).toString());
+    m_appliedRunDir = QSettings().value(kRunDirKey).toString();
+    m_runEdit->setText(m_appliedRunDir);
+    // Compared with this dialog's own folder, not the settings file: another workbench
+    // process may write the setting at any time, and a focus-out must not start a job then.
     connect(m_runEdit, &QLineEdit::editingFinished, this, [this] {
-        if (m_runEdit->text() != QSettings().value(kRunDirKey).toString())
+        if (m_runEdit->text() != m_appliedRunDir)
             setRunDir(m_runEdit->text());
     });
     auto* runButton = new QPushButton(tr("Choose…"), this);
@@ -246,6 +249,7 @@ QString PredictDialog::statusText() const {
 }
 
 void PredictDialog::setRunDir(const QString& dir) {
+    m_appliedRunDir = dir;
     m_runEdit->setText(dir);
     QSettings().setValue(kRunDirKey, dir);
     if (!m_file.isEmpty())

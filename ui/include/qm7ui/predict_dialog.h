@@ -1,11 +1,11 @@
 #pragma once
 /// @file predict_dialog.h
 /// Predicts the atomization energies of the molecules of an .xyz file with a trained run folder
-/// (core's qm7::MoleculePredictor, on a thread of the job runner) and shows them in a table: molecule,
-/// atoms, prediction ± spread over random draws, or why the model cannot take it, and where the
-/// molecule lies in the run's data (a training molecule's value is fitted, not predicted). The
-/// run folder is remembered (QSettings "predict/runDir"); the folder chooser starts in the
-/// project's runs folder. attach() adds the menu action and accepts .xyz files dropped on a
+/// (core's qm7::MoleculePredictor, on a thread of the job runner) and shows them in a table:
+/// molecule, atoms, prediction ± spread over random draws, or why the model cannot take it, and
+/// where the molecule lies in the run's data (a training molecule's value is fitted, not
+/// predicted). The run folder is remembered (QSettings "predict/runDir"); the folder chooser starts
+/// in the project's runs folder. attach() adds the menu action and accepts .xyz files dropped on a
 /// window.
 
 #include "qm7/analysis/predict.h"
@@ -85,6 +85,7 @@ class PredictDialog : public QDialog {
     QLabel* m_status;
     QTableWidget* m_table;
     QString m_file;
+    QString m_appliedRunDir; ///< the run folder set up last (the field may be mid-edit)
     QString m_runsFolder;
     std::vector<qm7::PredictedMolecule> m_predictions;
     bool m_again = false; ///< settings changed while busy: predict again when done
