@@ -1,6 +1,7 @@
 #include "test_support.h"
 
 #include "qm7/analysis/cross_validation.h"
+#include "qm7/analysis/deep_recipe.h"
 #include "qm7/chem/dataset_builder.h"
 #include "qm7/chem/xyz_reader.h"
 
@@ -99,6 +100,20 @@ std::string freshDir(const std::string& name) {
     fs::remove_all(p);
     fs::create_directories(p);
     return p.string();
+}
+
+void saveSmallDeepRun(const std::string& dir, int steps, int evalDraws) {
+    const auto& demo = demoMolecules();
+    MoleculeSplits splits;
+    splits.train.assign(demo.begin() + 100, demo.begin() + 300);
+    splits.val.assign(demo.begin() + 300, demo.begin() + 340);
+    splits.test.assign(demo.begin() + 340, demo.begin() + 380);
+    DeepConfig c;
+    c.layers = {16};
+    c.steps = steps;
+    c.evalEvery = std::min(steps, 100);
+    c.evalDraws = evalDraws;
+    saveDeepRun(trainPaperRecipe(splits, c), dir, "demo");
 }
 
 std::string cliPath() {

@@ -43,6 +43,10 @@ int runCommand(const std::string& command, std::string* output = nullptr);
 /// A fresh, empty temporary folder for one test (under the build tree).
 std::string freshDir(const std::string& name);
 
+/// Trains the paper's network briefly (one hidden layer of 16, `steps` steps) on demo molecules
+/// 100-299 (validation 300-339, test 340-379) and saves it as a deep run folder in dir.
+void saveSmallDeepRun(const std::string& dir, int steps = 50, int evalDraws = 1);
+
 /// Path of the qm7 command line tool built with the tests.
 std::string cliPath();
 

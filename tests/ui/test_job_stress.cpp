@@ -212,18 +212,8 @@ TEST(JobStress, DestroyingTheCrossValidationTabAndClosingTheComparisonJoinThem) 
 TEST(JobStress, ClosingOrDestroyingThePredictDialogMidPredictionJoinsIt) {
     QM7_SKIP_WITHOUT_DEMO();
     BusyCore busy;
-    const auto& demo = qm7::test::demoMolecules();
-    qm7::MoleculeSplits splits;
-    splits.train.assign(demo.begin() + 100, demo.begin() + 300);
-    splits.val.assign(demo.begin() + 300, demo.begin() + 340);
-    splits.test.assign(demo.begin() + 340, demo.begin() + 380);
-    qm7::DeepConfig c;
-    c.layers = {16};
-    c.steps = 50;
-    c.evalEvery = 50;
-    c.evalDraws = 1;
     const std::string dir = qm7::test::freshDir("stress_predict");
-    qm7::saveDeepRun(qm7::trainPaperRecipe(splits, c), dir + "/run", "demo");
+    qm7::test::saveSmallDeepRun(dir + "/run");
     const std::string xyz = smallXyz(dir, 200);
     std::mt19937 rng(4);
     for (int round = 0; round < kRounds; ++round) {

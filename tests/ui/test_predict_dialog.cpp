@@ -260,17 +260,8 @@ TEST(PredictDialog, ASettingWrittenByAnotherWorkbenchDoesNotStartAPredictionOnCl
     const auto& demo = qm7::test::demoMolecules();
     if (demo.empty())
         GTEST_SKIP() << "the bundled demo data is absent";
-    qm7::MoleculeSplits splits;
-    splits.train.assign(demo.begin() + 100, demo.begin() + 300);
-    splits.val.assign(demo.begin() + 300, demo.begin() + 340);
-    splits.test.assign(demo.begin() + 340, demo.begin() + 380);
-    qm7::DeepConfig c;
-    c.layers = {16};
-    c.steps = 50;
-    c.evalEvery = 50;
-    c.evalDraws = 1;
     const std::string dir = qm7::test::freshDir("ui_predict_settings");
-    qm7::saveDeepRun(qm7::trainPaperRecipe(splits, c), dir + "/run", "demo");
+    qm7::test::saveSmallDeepRun(dir + "/run");
     qm7::test::writeXyz(dir + "/mine.xyz", {demo[1], demo[2]});
 
     QWidget window;
