@@ -192,7 +192,14 @@ int runCheck(const CheckCli& o) {
             std::string why = c.error;
             if (why.compare(0, c.file.size() + 2, c.file + ": ") == 0)
                 why = why.substr(c.file.size() + 2);
-            std::cout << line << why << "\n";
+            // One line per row: the advice's line break becomes a space.
+            std::string flat;
+            for (char ch : why)
+                if (ch != '\n' && !(ch == ' ' && !flat.empty() && flat.back() == ' '))
+                    flat += ch;
+                else if (ch == '\n')
+                    flat += ' ';
+            std::cout << line << flat << "\n";
             continue;
         }
         std::string kind = c.kind.substr(0, c.kind.find(" ("));
