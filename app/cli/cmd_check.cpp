@@ -78,7 +78,14 @@ class References {
         options.observer = &progress;
         options.control = &interruptControl();
         options.threads = m_o.threads;
-        Reference r = trainReference(m_data, c, m_o.seeds, options);
+        Reference r;
+        try {
+            r = trainReference(m_data, c, m_o.seeds, options);
+        } catch (const std::exception&) {
+            if (interrupted())
+                return nullptr; // Ctrl-C: the caller returns 130
+            throw;
+        }
         progress.finish();
         return &(m_refs[c.hidden] = std::move(r));
     }
