@@ -112,10 +112,10 @@ CheckDialog::CheckDialog(std::function<DatasetPtr()> data, QWidget* parent)
     auto* oneLayout = new QHBoxLayout(one);
     oneLayout->setContentsMargins(0, 0, 0, 0);
     m_metrics = new QTableWidget(3, 2, one);
-    m_metrics->setHorizontalHeaderLabels({tr("Your model"), tr("Reference (mean, range)")});
+    m_metrics->setHorizontalHeaderLabels({tr("Your model"), tr("Reference: mean (range)")});
     m_metrics->setVerticalHeaderLabels(
         {tr("Test RMSE (kcal/mol)"), tr("Test MAE (kcal/mol)"), tr("Test R²")});
-    m_metrics->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_metrics->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
     m_metrics->setMinimumWidth(420);
     m_metrics->setMaximumWidth(520);
     m_parity = new ParityView(one);
@@ -241,7 +241,6 @@ bool CheckDialog::start(const QStringList& files, bool folder) {
     qm7::TrainConfig config;
     config.epochs = m_epochs->value();
     config.lr = m_lr->currentText().toDouble();
-    config.evalEvery = std::max(1, config.epochs / 50);
     const int seeds = m_seeds->value();
     // References trained at other settings or on other data do not apply.
     const QString key = QStringLiteral("%1|%2|%3|%4|%5")
@@ -365,10 +364,9 @@ void CheckDialog::showOne() {
                                 true));
         m_metrics->setItem(1, 1, cell(QString::number(mae / n, 'f', 2), true));
         m_metrics->setItem(2, 1, cell(QString::number(r2 / n, 'f', 4), true));
-        m_metrics->setHorizontalHeaderItem(
-            1, new QTableWidgetItem(QString::fromStdString(r.description)));
-        m_verdict->setText(
-            tr("<b>Verdict:</b> %1").arg(QString::fromStdString(c.verdict).toHtmlEscaped()));
+        m_verdict->setText(tr("<b>Reference:</b> %1<br><b>Verdict:</b> %2")
+                               .arg(QString::fromStdString(r.description).toHtmlEscaped(),
+                                    QString::fromStdString(c.verdict).toHtmlEscaped()));
     } else {
         for (int row = 0; row < 3; ++row)
             m_metrics->setItem(row, 1, cell("-", true));
@@ -399,6 +397,7 @@ void CheckDialog::showFolder() {
             m_folder->setItem(r, 2, cell("-", true));
             m_folder->setItem(r, 3, cell("-", true));
             m_folder->setItem(r, 4, cell(why.simplified()));
+            m_folder->item(r, 4)->setToolTip(why);
             continue;
         }
         const QString kind = QString::fromStdString(c.kind.substr(0, c.kind.find(" (")));
@@ -408,6 +407,7 @@ void CheckDialog::showFolder() {
         m_folder->setItem(
             r, 4,
             cell(c.verdict.empty() ? QStringLiteral("-") : QString::fromStdString(c.verdict)));
+        m_folder->item(r, 4)->setToolTip(m_folder->item(r, 4)->text());
     }
     m_folder->resizeColumnsToContents();
     m_folder->resizeRowsToContents();
