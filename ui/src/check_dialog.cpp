@@ -112,7 +112,7 @@ CheckDialog::CheckDialog(std::function<DatasetPtr()> data, QWidget* parent)
     auto* oneLayout = new QHBoxLayout(one);
     oneLayout->setContentsMargins(0, 0, 0, 0);
     m_metrics = new QTableWidget(3, 2, one);
-    m_metrics->setHorizontalHeaderLabels({tr("Your model"), tr("Reference: mean (range)")});
+    m_metrics->setHorizontalHeaderLabels({tr("Your model"), tr("Reference")});
     m_metrics->setVerticalHeaderLabels(
         {tr("Test RMSE (kcal/mol)"), tr("Test MAE (kcal/mol)"), tr("Test R²")});
     m_metrics->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
