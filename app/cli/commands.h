@@ -18,5 +18,6 @@ Command addCollectCommand(CLI::App& app); // issue 13
 Command addSlurmCommand(CLI::App& app);   // issue 13
 Command addCvCommand(CLI::App& app);
 Command addPredictCommand(CLI::App& app);
+Command addCheckCommand(CLI::App& app);
 
 } // namespace qm7::cli

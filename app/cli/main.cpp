@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
         addInvarianceCommand(app), addFetchCommand(app),    addSweepCommand(app),
         addCurveCommand(app),      addHomeworkCommand(app), addCollectCommand(app),
         addSlurmCommand(app),      addCvCommand(app),       addPredictCommand(app),
+        addCheckCommand(app),
     };
     setCommandLine(argc, argv);
 

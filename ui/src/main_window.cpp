@@ -14,6 +14,7 @@
 #include "qm7ui/plot_export.h"
 #include "qm7ui/plot_style.h"
 #include "qm7ui/predict_dialog.h"
+#include "qm7ui/check_dialog.h"
 #include "qm7ui/report_renderer.h"
 #include "qm7ui/runs_table.h"
 #include "qm7ui/session.h"
@@ -291,6 +292,8 @@ void MainWindow::buildActions() {
         ->setEnabled(DataPanel::canBuildFromMolecules());
     file->addAction(tr("Load &demo data"), m_data, &DataPanel::loadDemo)
         ->setEnabled(DataPanel::canBuildFromMolecules());
+    file->addSeparator();
+    CheckDialog::attach(this, file, [this] { return m_session->data(); }); // a student's model
     file->addSeparator();
     file->addAction(tr("Open pro&ject folder…"), this, &MainWindow::openProjectDialog);
     file->addAction(tr("&Watch project folder (cluster)…"), this,

@@ -26,13 +26,35 @@ constexpr std::uint32_t kLocalHeader = 0x04034b50;
 constexpr std::uint32_t kCentralHeader = 0x02014b50;
 constexpr std::uint32_t kEndRecord = 0x06054b50;
 
+/// CRC32 of a deflated entry's inflated bytes (0 when it does not inflate to its size), so that
+/// a corrupted compressed entry is caught before LibTorch reads it.
+std::uint32_t inflatedCrc(const std::vector<char>& b, const ZipEntry& e, std::uint16_t method,
+                          std::size_t uncompressed) {
+    if (method != 8 || uncompressed > (std::size_t{1} << 30))
+        throw std::runtime_error("zip entry " + e.name + " uses an unsupported compression");
+    z_stream z{};
+    if (inflateInit2(&z, -MAX_WBITS) != Z_OK)
+        throw std::runtime_error("zlib could not start");
+    std::vector<unsigned char> out(uncompressed + 1);
+    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(b.data() + e.offset));
+    z.avail_in = static_cast<uInt>(e.size);
+    z.next_out = out.data();
+    z.avail_out = static_cast<uInt>(out.size());
+    const int rc = inflate(&z, Z_FINISH);
+    const std::size_t produced = z.total_out;
+    inflateEnd(&z);
+    if (rc != Z_STREAM_END || produced != uncompressed)
+        return 0;
+    return static_cast<std::uint32_t>(::crc32(0L, out.data(), static_cast<uInt>(produced)));
+}
+
 } // namespace
 
 bool looksLikeZip(const std::vector<char>& bytes) {
     return bytes.size() >= 4 && u32(bytes, 0) == kLocalHeader;
 }
 
-std::vector<ZipEntry> checkZip(const std::vector<char>& b) {
+std::vector<ZipEntry> checkZip(const std::vector<char>& b, bool allowCompressed) {
     if (b.size() < 22)
         throw std::runtime_error("the file is too short to be a zip archive (truncated?)");
     // The end-of-central-directory record is in the last 22 + 65535 bytes.
@@ -73,7 +95,8 @@ std::vector<ZipEntry> checkZip(const std::vector<char>& b) {
                                      " runs past the directory (corrupted)");
         ZipEntry e;
         e.name.assign(&b[at + 46], nameLen);
-        if (method != 0 || compressed != uncompressed)
+        e.stored = method == 0 && compressed == uncompressed;
+        if (!e.stored && !allowCompressed)
             throw std::runtime_error("zip entry " + e.name +
                                      " is compressed; torch.save writes stored entries only");
         if (local + 30 > dirOffset || u32(b, local) != kLocalHeader)
@@ -87,8 +110,10 @@ std::vector<ZipEntry> checkZip(const std::vector<char>& b) {
         e.size = compressed;
         if (e.offset > dirOffset || e.size > dirOffset - e.offset)
             throw std::runtime_error("zip entry " + e.name + " runs past the end (truncated)");
-        const auto actual = static_cast<std::uint32_t>(::crc32(
-            0L, reinterpret_cast<const Bytef*>(b.data() + e.offset), static_cast<uInt>(e.size)));
+        const auto actual = e.stored ? static_cast<std::uint32_t>(::crc32(
+                                           0L, reinterpret_cast<const Bytef*>(b.data() + e.offset),
+                                           static_cast<uInt>(e.size)))
+                                     : inflatedCrc(b, e, method, uncompressed);
         if (actual != crc)
             throw std::runtime_error("zip entry " + e.name +
                                      " fails its CRC32 check (the file is corrupted)");

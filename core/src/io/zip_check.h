@@ -13,6 +13,7 @@ struct ZipEntry {
     std::string name;
     std::size_t offset = 0; ///< of the data in the archive
     std::size_t size = 0;
+    bool stored = true; ///< false: compressed (only with allowCompressed)
 };
 
 /// True when bytes start like a zip archive (a local file header).
@@ -20,6 +21,8 @@ bool looksLikeZip(const std::vector<char>& bytes);
 
 /// Validates the archive: end record, central directory, local headers, bounds and the CRC32
 /// of every entry. Returns the entries; throws std::runtime_error describing the first problem.
-std::vector<ZipEntry> checkZip(const std::vector<char>& bytes);
+/// Compressed entries are refused (torch.save stores), unless allowCompressed (torch.jit.save
+/// deflates its code/): then they are bounds-checked only.
+std::vector<ZipEntry> checkZip(const std::vector<char>& bytes, bool allowCompressed = false);
 
 } // namespace qm7::detail
