@@ -4,6 +4,8 @@
 #include "qm7/analysis/search_space.h"
 #include "qm7/analysis/successive_halving.h"
 
+#include "test_support.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -189,4 +191,30 @@ TEST(Exploration, ChoosesOnValidationAndDescribesEachSetting) {
     EXPECT_NE(effect.find("falls with hidden from 10 to 1000"), std::string::npos) << effect;
     const std::string lr = settingEffect(t, "lr");
     EXPECT_NE(lr.find("lowest at lr=0.001"), std::string::npos) << lr;
+}
+
+// weight_decay is Adam's L2: it pulls the weights toward zero, and 0 leaves training unchanged.
+TEST(WeightDecay, ShrinksTheWeightsAndZeroChangesNothing) {
+    const Dataset& data = test::demoDataset();
+    TrainConfig c;
+    c.hidden = 16;
+    c.epochs = 3;
+    c.evalEvery = 1;
+    TrainOptions one;
+    one.threads = 1;
+    const RunResult plain = train(data, c, one);
+    c.weightDecay = 0;
+    EXPECT_EQ(train(data, c, one).bestValLoss, plain.bestValLoss);
+    c.weightDecay = 0.5;
+    const RunResult decayed = train(data, c, one);
+    auto norm = [](const RunResult& r) {
+        double s = 0;
+        for (float w : r.weights.w1)
+            s += static_cast<double>(w) * w;
+        return s;
+    };
+    EXPECT_LT(norm(decayed), norm(plain));
+    EXPECT_NE(decayed.bestValLoss, plain.bestValLoss);
+    c.weightDecay = -1;
+    EXPECT_NE(c.validate().find("weight decay"), std::string::npos);
 }
