@@ -282,12 +282,15 @@ std::string settingEffect(const std::vector<ExplorationTrial>& trials, const std
     if (p.size() < 2)
         return name + ": one value only, no effect to read";
     std::size_t b = 0;
-    double spread = 0;
-    for (std::size_t i = 0; i < p.size(); ++i) {
+    for (std::size_t i = 0; i < p.size(); ++i)
         if (p[i].mean < p[b].mean)
             b = i;
-        spread = std::max(spread, p[i].std);
-    }
+    // The seed spread: the largest std over seeds of one setting (not over the other settings,
+    // which the profile averages over).
+    double spread = 0;
+    for (const auto& s : summarizeSettings(trials))
+        if (!s.stopped && std::isfinite(s.valStd))
+            spread = std::max(spread, s.valStd);
     auto within = [&](double a, double c) { return std::fabs(a - c) <= spread; };
     std::ostringstream s;
     const auto& first = p.front();

@@ -82,7 +82,7 @@ Heatmap settingHeatmap(const std::vector<ExplorationTrial>& trials, const std::s
 
 /// One sentence on the effect of a setting on the validation error, e.g. "validation error
 /// falls with hidden from 10 to 1000 (12.1 -> 4.2 kcal/mol), then is flat within the seed
-/// spread".
+/// spread". "Within the seed spread": within the largest std over seeds of one setting.
 std::string settingEffect(const std::vector<ExplorationTrial>& trials, const std::string& name);
 
 } // namespace qm7
