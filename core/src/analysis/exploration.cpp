@@ -280,7 +280,7 @@ Heatmap settingHeatmap(const std::vector<ExplorationTrial>& trials, const std::s
 std::string settingEffect(const std::vector<ExplorationTrial>& trials, const std::string& name) {
     const std::vector<ProfilePoint> p = settingProfile(trials, name);
     if (p.size() < 2)
-        return name + ": one value only, no effect to read";
+        return "fewer than two of its values have finished trials: no effect to read";
     std::size_t b = 0;
     for (std::size_t i = 0; i < p.size(); ++i)
         if (p[i].mean < p[b].mean)
