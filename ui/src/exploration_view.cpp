@@ -459,17 +459,17 @@ void ExplorationView::drawHeatmap() {
                 label->position->setCoords(i, j);
                 label->setText(formatNumber(v, 3));
                 label->setFont(QFont(font().family(), 8));
-                label->setColor(Qt::white);
+                label->setColor(Qt::darkGray);
             }
         }
+    auto* scale = new QCPColorScale(m_heat);
+    m_heat->plotLayout()->addElement(0, 1, scale);
+    scale->setLabel(tr("mean val RMSE (kcal/mol)"));
+    map->setColorScale(scale); // before the range: the scale's own range would replace it
     map->setGradient(QCPColorGradient(QCPColorGradient::gpThermal));
     if (lo <= hi)
         map->setDataRange(QCPRange(lo, hi > lo ? hi : lo + 1e-9));
     map->setInterpolate(false);
-    auto* scale = new QCPColorScale(m_heat);
-    m_heat->plotLayout()->addElement(0, 1, scale);
-    scale->setLabel(tr("mean val RMSE (kcal/mol)"));
-    map->setColorScale(scale);
     auto tick = [](const std::vector<std::string>& values) {
         auto t = QSharedPointer<QCPAxisTickerText>::create();
         for (std::size_t k = 0; k < values.size(); ++k)
