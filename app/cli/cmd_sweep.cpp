@@ -2,6 +2,7 @@
 #include "commands.h"
 #include "experiment_cli.h"
 #include "project_cli.h"
+#include "sweep_explore.h"
 
 #include "qm7/analysis/homework.h"
 #include "qm7/io/dataset.h"
@@ -44,10 +45,13 @@ int runSweep(const ExperimentOptions& o) {
 
 Command addSweepCommand(CLI::App& app) {
     auto o = std::make_shared<ExperimentOptions>();
-    CLI::App* sub = app.add_subcommand("sweep", "Learning-rate sweep over seeds (question 5)");
+    auto e = std::make_shared<ExploreOptions>();
+    CLI::App* sub = app.add_subcommand(
+        "sweep", "Learning-rate sweep over seeds (question 5), or any settings (--grid, --sample)");
     addExperimentOptions(sub, *o);
     addSweepOptions(sub, *o);
-    return {sub, [o] { return runSweep(*o); }};
+    addExploreOptions(sub, *e);
+    return {sub, [o, e] { return e->wanted() ? runExploration(*o, *e) : runSweep(*o); }};
 }
 
 } // namespace qm7::cli

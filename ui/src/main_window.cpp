@@ -19,6 +19,7 @@
 #include "qm7ui/runs_table.h"
 #include "qm7ui/session.h"
 #include "qm7ui/sweep_view.h"
+#include "qm7ui/exploration_view.h"
 #include "qm7ui/training_controller.h"
 
 #include "qm7/analysis/experiments.h"
@@ -190,6 +191,7 @@ MainWindow::MainWindow(const QString& projectDir, QWidget* parent) : QMainWindow
     QDir().mkpath(project);
     m_runs->setProjectDir(project);
     addCrossValidationTab(m_tabs, m_data, project); // its own thread, see cv_view.h
+    addExplorationTab(m_tabs);                      // the trials of qm7 sweep --grid / --sample
     // The runs get a tab of their own: a table under the plots left them 200 px on a laptop.
     m_tabs->addTab(m_runs, tr("Runs"));
     m_tabs->setTabToolTip(m_tabs->indexOf(m_runs),

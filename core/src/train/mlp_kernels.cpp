@@ -252,6 +252,19 @@ adamUpdate(float* __restrict params, float* __restrict m, float* __restrict v,
     // sqrt(bc2)).
     const float invSqrtBc2 = static_cast<float>(1.0 / std::sqrt(1.0 - std::pow(adam.beta2, t)));
     const float eps = static_cast<float>(adam.eps);
+    if (adam.weightDecay != 0.0) {
+        // Adam's L2 (torch.optim.Adam weight_decay): the penalty's gradient joins g.
+        const float wd = static_cast<float>(adam.weightDecay);
+        for (std::size_t i = 0; i < n; ++i) {
+            const float gi = g[i] + wd * params[i];
+            const float mi = b1 * m[i] + c1 * gi;
+            const float vi = b2 * v[i] + c2 * gi * gi;
+            m[i] = mi;
+            v[i] = vi;
+            params[i] -= stepSize * mi / (std::sqrt(vi) * invSqrtBc2 + eps);
+        }
+        return;
+    }
     for (std::size_t i = 0; i < n; ++i) {
         const float gi = g[i];
         const float mi = b1 * m[i] + c1 * gi;

@@ -32,7 +32,8 @@ ModelWeights unpackParameters(const MlpShape& shape, const float* params);
 /// Adam's settings (PyTorch's defaults) and the step's bias corrections.
 struct AdamStep {
     double lr = 1e-3, beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
-    long long step = 1; ///< 1-based step count of this update
+    long long step = 1;     ///< 1-based step count of this update
+    double weightDecay = 0; ///< L2: weightDecay x param is added to the gradient
 };
 
 /// A batch's rows in blocks for skipping zero features (see padded_layout.h): block b holds rows

@@ -11,7 +11,7 @@ namespace qm7 {
 bool sameRun(const TrainConfig& a, const TrainConfig& b) {
     return a.hidden == b.hidden && a.epochs == b.epochs && a.lr == b.lr &&
            a.batchSize == b.batchSize && a.seed == b.seed && a.evalEvery == b.evalEvery &&
-           a.trainSize == b.trainSize;
+           a.trainSize == b.trainSize && a.weightDecay == b.weightDecay;
 }
 
 bool loadFinishedRun(const std::string& dir, const TrainConfig& config, RunResult* out) {

@@ -27,7 +27,8 @@ json configJson(const TrainConfig& c) {
                 {"train_size", c.trainSize},
                 {"optimizer", "adam"},
                 {"loss", "mse"},
-                {"representation", c.representation}};
+                {"representation", c.representation},
+                {"weight_decay", c.weightDecay}};
 }
 
 TrainConfig configOf(const json& j) {
@@ -41,6 +42,7 @@ TrainConfig configOf(const json& j) {
     c.trainSize = j.value("train_size", c.trainSize);
     // Folders written before the field existed hold Coulomb matrices ("cm").
     c.representation = j.value("representation", c.representation);
+    c.weightDecay = j.value("weight_decay", c.weightDecay);
     return c;
 }
 

@@ -45,6 +45,8 @@ std::string TrainConfig::validate() const {
         why << "evaluation interval " << evalEvery << " must be at least 1 epoch";
     else if (trainSize < 0)
         why << "training size " << trainSize << " must be 0 (all) or positive";
+    else if (!(weightDecay >= 0.0) || !(weightDecay <= 1.0))
+        why << "weight decay " << weightDecay << " must be between 0 and 1";
     return why.str();
 }
 
@@ -372,6 +374,7 @@ class EnsembleTrainer {
         const int n = static_cast<int>(r.rows.size());
         detail::AdamStep adam;
         adam.lr = r.config.lr;
+        adam.weightDecay = r.config.weightDecay;
         double lossSum = 0;
         int done = 0;
         for (int b = 0; b < r.batches; ++b) {

@@ -33,6 +33,8 @@ struct TrainConfig {
     /// random-sorted), recorded in config.json: the trainers set it in each result's config
     /// from the data they train on. Not part of sameRun (resumable.h).
     std::string representation = "cm";
+    /// Adam's L2 penalty: weightDecay x w is added to every parameter's gradient (0 = none).
+    double weightDecay = 0;
 
     /// An empty string when valid, else what is wrong and what to do.
     std::string validate() const;

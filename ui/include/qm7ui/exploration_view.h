@@ -1,0 +1,103 @@
+#pragma once
+/// @file exploration_view.h
+/// The Exploration tab: the trials of a `qm7 sweep --grid/--sample` folder (its trials.csv) as a
+/// sortable, filterable table; parallel coordinates (one line per trial coloured by validation
+/// error; drag along an axis to keep only the trials inside that range, click it to clear);
+/// a heatmap of the mean validation error over two chosen settings; one setting's profile with
+/// its seed spread; the best setting chosen on validation (test error beside it, never used to
+/// choose) and one sentence per setting. Every number comes from core (exploration.h).
+
+#include "qm7ui/plot_page.h"
+
+#include "qm7/analysis/exploration.h"
+
+#include <QMap>
+#include <QPair>
+#include <vector>
+
+class QComboBox;
+class QCustomPlot;
+class QLabel;
+class QLineEdit;
+class QStandardItemModel;
+class QTabWidget;
+class QTableView;
+class QMouseEvent;
+
+namespace qm7::ui {
+
+class TrialFilterModel;
+
+class ExplorationView : public PlotPage {
+    Q_OBJECT
+  public:
+    explicit ExplorationView(QWidget* parent = nullptr);
+
+    QString pageName() const override { return QStringLiteral("exploration"); }
+    QList<QPair<QString, QWidget*>> plots() const override;
+    QString csv() const override;
+    QList<QPair<QString, QString>> csvFiles() const override;
+
+    /// Shows trials (replacing any shown).
+    void setTrials(std::vector<qm7::ExplorationTrial> trials);
+    const std::vector<qm7::ExplorationTrial>& trials() const { return m_trials; }
+    /// Reads a sweep folder's trials.csv (or the file itself); false with *error on failure.
+    bool openTrials(const QString& path, QString* error);
+
+    /// The table's source model: one row per trial, in the order of trials().
+    QStandardItemModel* model() const { return m_model; }
+    /// Rows the table shows after the text filter and the brushes.
+    int visibleTrialCount() const;
+    /// Brushes parallel-coordinate axis `axis` to the range [lo, hi] of its own values
+    /// (axis = setting index, the last axis is the validation RMSE); lo > hi clears it.
+    void setBrush(int axis, double lo, double hi);
+    void setTextFilter(const QString& text);
+    /// The settings drawn on the heatmap's x and y axes and the profile's.
+    void setHeatmapSettings(const QString& x, const QString& y);
+    void setProfileSetting(const QString& name);
+    /// The heatmap's cells (core's settingHeatmap of the trials).
+    const qm7::Heatmap& heatmap() const { return m_heatmap; }
+    QString summaryText() const;
+
+  private:
+    void rebuildTable();
+    void drawParallel();
+    void drawHeatmap();
+    void drawProfile();
+    void applyFilters();
+    double axisValue(const qm7::ExplorationTrial& t, int axis) const; ///< normalized 0..1
+    double axisRaw(const qm7::ExplorationTrial& t, int axis) const;
+    void brushPress(QMouseEvent* e);
+    void brushRelease(QMouseEvent* e);
+
+    std::vector<qm7::ExplorationTrial> m_trials;
+    std::vector<std::string> m_names;
+    struct AxisScale {
+        bool numeric = true, log = false;
+        double lo = 0, hi = 1;
+        std::vector<std::string> categories;
+    };
+    std::vector<AxisScale> m_scales;            ///< per setting, then the validation RMSE
+    QMap<int, QPair<double, double>> m_brushes; ///< raw value ranges per axis
+    qm7::Heatmap m_heatmap;
+    int m_pressAxis = -1;
+    double m_pressY = 0;
+
+    QStandardItemModel* m_model;
+    TrialFilterModel* m_proxy;
+    QTableView* m_table;
+    QLineEdit* m_filter;
+    QCustomPlot* m_parallel;
+    QCustomPlot* m_heat;
+    QCustomPlot* m_profile;
+    QComboBox* m_heatX;
+    QComboBox* m_heatY;
+    QComboBox* m_profileSetting;
+    QLabel* m_summary;
+    QLabel* m_source;
+};
+
+/// Adds the Exploration tab to tabs (opened on a sweep folder's trials.csv).
+ExplorationView* addExplorationTab(QTabWidget* tabs);
+
+} // namespace qm7::ui
