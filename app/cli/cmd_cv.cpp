@@ -143,7 +143,10 @@ int runCv(const CvCli& o) {
         }
     }
     if (model == CvModel::Krr && settings.representation == Representation::RandomSorted)
-        throw UsageError("KRR takes a fixed representation: cm, sorted or eigen");
+        throw UsageError("KRR takes a fixed representation: cm, sorted, eigen or bob");
+    if (model == CvModel::Paper && settings.representation == Representation::BagOfBonds)
+        throw UsageError("the paper's network takes randomly sorted Coulomb matrices, not a Bag "
+                         "of Bonds (use --model krr or mlp)");
     if (!o.sigmas.empty())
         settings.krr.sigmas = o.sigmas;
     if (!o.lambdas.empty())
@@ -234,8 +237,10 @@ Command addCvCommand(CLI::App& app) {
     sub->add_option("--train-size", o->trainSize,
                     "Use only n training molecules per fold (0 = all)")
         ->capture_default_str();
-    sub->add_option("--representation", o->representation,
-                    "krr and mlp: cm, sorted, eigen or random-sorted (mlp; fresh draws per epoch)")
+    sub->add_option(
+           "--representation", o->representation,
+           "krr and mlp: cm, sorted, eigen, random-sorted (mlp; fresh draws per epoch) or bob "
+           "(Bag of Bonds, Hansen et al. 2015)")
         ->capture_default_str();
     sub->add_option("--kernel", o->kernel, "KRR kernel: laplacian or gaussian")
         ->capture_default_str();

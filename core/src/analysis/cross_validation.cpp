@@ -240,10 +240,12 @@ FoldResult foldResultFromJson(const std::string& text) {
 }
 
 std::vector<double> moleculeFeatures(const std::vector<Molecule>& molecules,
-                                     Representation representation, int atoms, std::uint64_t seed) {
+                                     Representation representation, int atoms, std::uint64_t seed,
+                                     std::shared_ptr<const BagLayout> bags) {
     RepresentationOptions rep;
     rep.kind = representation;
     rep.atoms = atoms;
+    rep.bags = std::move(bags);
     const std::vector<float> f = computeFeatures(molecules, rep, 1.0, seed);
     return {f.begin(), f.end()};
 }
@@ -276,11 +278,23 @@ FoldResult runFold(const std::vector<Molecule>& molecules, const FoldSplit& spli
     info["atoms"] = atoms;
     info["elements"] = elementsOf(train);
     fs::create_directories(dir);
+    // Bag of Bonds: bags as large as the largest of all the molecules (labels play no part),
+    // kept beside the model so that new molecules get the same columns.
+    std::shared_ptr<const BagLayout> bags;
+    if (kind == Representation::BagOfBonds && model != CvModel::Paper) {
+        bags = std::make_shared<const BagLayout>(BagLayout::fit(molecules));
+        writeFileAtomically((fs::path(dir) / kBagLayoutFile).string(), bags->toText());
+        info["bag_width"] = bags->width();
+    }
+    const auto featuresOf = [&](const std::vector<Molecule>& ms) {
+        return moleculeFeatures(ms, kind, atoms, 0, bags);
+    };
     double earlierSessions = 0; ///< paper: training time of earlier sessions (resumed)
 
     if (model == CvModel::Krr) {
         if (kind == Representation::RandomSorted)
-            throw std::invalid_argument("KRR takes a fixed representation (cm, sorted or eigen)");
+            throw std::invalid_argument(
+                "KRR takes a fixed representation (cm, sorted, eigen or bob)");
         const KrrProgress progress = [&settings](int done, int total) {
             if (settings.krrProgress)
                 settings.krrProgress(done, total);
@@ -289,9 +303,12 @@ FoldResult runFold(const std::vector<Molecule>& molecules, const FoldSplit& spli
         };
         KrrSelection sel;
         try {
-            sel = selectKrr(moleculeFeatures(train, kind, atoms), labels(train),
-                            moleculeFeatures(val, kind, atoms), labels(val),
-                            featureSize(kind, atoms), settings.krr, progress);
+            RepresentationOptions rep;
+            rep.kind = kind;
+            rep.atoms = atoms;
+            rep.bags = bags;
+            sel = selectKrr(featuresOf(train), labels(train), featuresOf(val), labels(val),
+                            featureSize(rep), settings.krr, progress);
         } catch (const KrrCancelled&) { // nothing written: the fold starts again next time
             r.cancelled = true;
             r.testPred.assign(r.testTrue.size(), NAN);
@@ -299,7 +316,7 @@ FoldResult runFold(const std::vector<Molecule>& molecules, const FoldSplit& spli
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
             return r;
         }
-        const std::vector<double> pred = predictKrr(sel.model, moleculeFeatures(test, kind, atoms));
+        const std::vector<double> pred = predictKrr(sel.model, featuresOf(test));
         r.testPred.assign(pred.begin(), pred.end());
         r.valMae = sel.best.valMae;
         r.detail = representationName(kind) + ", " + krrKernelName(settings.krr.kernel) +
@@ -355,8 +372,9 @@ FoldResult runFold(const std::vector<Molecule>& molecules, const FoldSplit& spli
         RepresentationOptions rep;
         rep.kind = kind;
         rep.atoms = atoms;
+        rep.bags = bags;
         Dataset data;
-        data.d = featureSize(rep.kind, atoms);
+        data.d = featureSize(rep);
         data.atoms = atoms;
         data.representation = representationName(kind);
         data.train.X = computeFeatures(train, rep, 1.0, 0);

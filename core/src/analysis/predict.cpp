@@ -39,6 +39,8 @@ std::string representationWords(Representation r) {
         return "Coulomb matrix eigenspectra";
     case Representation::RandomSorted:
         return "randomly sorted Coulomb matrices";
+    case Representation::BagOfBonds:
+        return "Bags of Bonds";
     }
     return "Coulomb matrices";
 }

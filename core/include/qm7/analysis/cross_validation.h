@@ -13,6 +13,7 @@
 #include "qm7/train/trainer.h"
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -103,10 +104,15 @@ std::string foldResultToJson(const FoldResult& result);
 FoldResult foldResultFromJson(const std::string& json);
 
 /// Features of molecules in a representation (atomic units, unscaled), as doubles; seed picks
-/// the draw of random-sorted ones. Throws MoleculeError naming the molecule when it does not fit.
+/// the draw of random-sorted ones; bags is Bag of Bonds' layout (required for it). Throws
+/// MoleculeError naming the molecule when it does not fit.
 std::vector<double> moleculeFeatures(const std::vector<Molecule>& molecules,
                                      Representation representation, int atoms,
-                                     std::uint64_t seed = 0);
+                                     std::uint64_t seed = 0,
+                                     std::shared_ptr<const BagLayout> bags = nullptr);
+
+/// The file beside a fold's (or a run's) model that holds its Bag of Bonds layout.
+inline constexpr const char* kBagLayoutFile = "bag_layout.txt";
 
 /// Sorted Coulomb matrices (upper triangle, atomic units, unscaled) of molecules, as doubles.
 std::vector<double> sortedCoulombFeatures(const std::vector<Molecule>& molecules, int atoms);
