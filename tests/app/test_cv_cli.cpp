@@ -66,17 +66,31 @@ TEST(CvCli, KrrTablePartitionAndResume) {
     std::ifstream csv(fs::path(dir) / "cv.csv");
     std::string header, row;
     std::getline(csv, header);
-    EXPECT_EQ(header, "fold,model,train,val,test,test_mae,test_rmse,seconds,chosen");
+    EXPECT_EQ(header, "fold,model,status,train,val,test,test_mae,test_rmse,val_mae,seconds,chosen");
     std::getline(csv, row);
-    EXPECT_EQ(row.rfind("0,krr,600,", 0), 0u) << row;
+    EXPECT_EQ(row.rfind("0,krr,ok,600,", 0), 0u) << row;
+    EXPECT_NE(out.find("val MAE"), std::string::npos) << out;
+    EXPECT_NE(out.find("validation MAE"), std::string::npos) << out;
     // The same command again reads the finished fold instead of fitting it again.
     std::string again;
     ASSERT_EQ(qm7::test::runCommand(qm7::test::cliPath() +
-                                        " cv --from demo --fold 0 --train-size 600 --out " + dir,
+                                        " cv --from demo --fold 0 --train-size 600 --sigmas "
+                                        "2000,8000 --lambdas 1e-8 --out " +
+                                        dir,
                                     &again),
               0)
         << again;
     EXPECT_NE(again.find("(from disk)"), std::string::npos) << again;
+    // Other settings (the grid) do not reuse it: the fold is trained again, and the user told.
+    ASSERT_EQ(qm7::test::runCommand(qm7::test::cliPath() +
+                                        " cv --from demo --fold 0 --train-size 600 --sigmas "
+                                        "4000 --lambdas 1e-8 --out " +
+                                        dir,
+                                    &again),
+              0)
+        << again;
+    EXPECT_EQ(again.find("(from disk)"), std::string::npos) << again;
+    EXPECT_NE(again.find("sigmas 2000,8000, now 4000"), std::string::npos) << again;
     // Another model cannot write over the finished fold.
     EXPECT_EQ(qm7::test::runCommand(qm7::test::cliPath() +
                                         " cv --from demo --model mlp --fold 0 --out " + dir,

@@ -149,6 +149,7 @@ struct MoleculePredictor::Impl {
     int atoms = 0;
     double sigma = 1.0; ///< noise of randomly sorted inputs
     std::vector<int> elements;
+    std::shared_ptr<const BagLayout> bags; ///< Bag of Bonds: the layout the model was fitted on
     double scale = 1;
     KrrModel krr;
     RunResult mlp;
@@ -388,6 +389,18 @@ struct MoleculePredictor::Impl {
         } catch (const std::invalid_argument& e) {
             throw PredictError(info.string() + ": " + e.what());
         }
+        if (representation == Representation::BagOfBonds) {
+            const fs::path layout = fs::path(dir) / kBagLayoutFile;
+            try {
+                bags = std::make_shared<const BagLayout>(
+                    BagLayout::fromText(readFile(layout.string())));
+            } catch (const std::exception& e) {
+                throw PredictError(layout.string() +
+                                   " (the fold's Bag of Bonds layout) cannot be "
+                                   "read: " +
+                                   e.what());
+            }
+        }
         if (model == "krr")
             krr = loadKrrModel((fs::path(dir) / "krr.bin").string());
         else if (model == "mlp")
@@ -407,7 +420,7 @@ struct MoleculePredictor::Impl {
                 qm7::predict(mlp.weights, mlp.scaler, computeFeatures(good, rep, scale, draw));
             return {p.begin(), p.end()};
         }
-        const std::vector<double> X = moleculeFeatures(good, representation, atoms, draw);
+        const std::vector<double> X = moleculeFeatures(good, representation, atoms, draw, bags);
         if (model == "krr")
             return predictKrr(krr, X);
         std::vector<float> Xf(X.size());
@@ -424,6 +437,8 @@ struct MoleculePredictor::Impl {
         std::vector<std::size_t> where;
         for (std::size_t i = 0; i < molecules.size(); ++i) {
             out[i].reason = whyModelCannotTake(molecules[i], elements, atoms);
+            if (out[i].reason.empty() && bags)
+                out[i].reason = bags->whyCannotHold(molecules[i]);
             if (out[i].predicted()) {
                 good.push_back(molecules[i]);
                 where.push_back(i);
