@@ -277,16 +277,25 @@ struct MoleculePredictor::Impl {
         double best = 2.0; // a match is <= 1
         for (Representation candidate : candidates) {
             options.representation.kind = candidate;
-            options.representation.atoms =
-                candidate == Representation::Eigenspectrum ? d : triangular;
-            if (options.representation.atoms < 1 ||
-                featureSize(candidate, options.representation.atoms) != d)
+            const bool bob = candidate == Representation::BagOfBonds;
+            // Bag of Bonds: the rebuild fits the layout on the same molecules again, so the
+            // same columns; its width is checked below.
+            options.representation.atoms = candidate == Representation::Eigenspectrum ? d
+                                           : bob                                      ? 23
+                                                                                      : triangular;
+            if (!bob && (options.representation.atoms < 1 ||
+                         featureSize(candidate, options.representation.atoms) != d))
                 continue;
             BuildResult built;
             try {
                 built = buildDatasetDetailed(molecules.molecules, options, molecules.folds, source);
             } catch (const std::exception& e) {
                 why = e.what();
+                continue;
+            }
+            if (built.data.d != d) {
+                why = "the rebuilt " + qm7::representationName(candidate) + " has " +
+                      std::to_string(built.data.d) + " features, the run " + std::to_string(d);
                 continue;
             }
             double mismatch = 0;
@@ -333,6 +342,7 @@ struct MoleculePredictor::Impl {
             atoms = options.representation.atoms;
             sigma = options.representation.sigma;
             scale = built.scale;
+            bags = built.bags;
             index = MoleculeIndex();
             const MoleculeSplits& s = built.molecules;
             const std::vector<int> fitted = trainingRows(static_cast<int>(s.train.size()),
@@ -416,6 +426,7 @@ struct MoleculePredictor::Impl {
             rep.kind = representation;
             rep.atoms = atoms;
             rep.sigma = sigma;
+            rep.bags = bags;
             const std::vector<float> p =
                 qm7::predict(mlp.weights, mlp.scaler, computeFeatures(good, rep, scale, draw));
             return {p.begin(), p.end()};
