@@ -103,7 +103,9 @@ Command addBuildDatasetCommand(CLI::App& app) {
                     "Train,validation,test sizes (1500,500,1000) or fractions (0.8,0.1,0.1)")
         ->capture_default_str();
     sub->add_option("--seed", o->seed, "Seed of the random split")->capture_default_str();
-    sub->add_option("--representation", o->representation, "cm, sorted, eigen or random-sorted")
+    sub->add_option("--representation", o->representation,
+                    "cm, sorted, eigen, random-sorted or bob (Bag of Bonds, Hansen et al. "
+                    "2015: bags as large as the largest in the molecules)")
         ->capture_default_str();
     sub->add_flag("--folds", o->folds,
                   "Use the official folds of qm7.mat (test = fold K, validation = fold K+1)");

@@ -59,7 +59,8 @@ class CliStudyObserver : public CvStudyObserver {
                   << p.origin << (p.origin == "seeded" ? " " + std::to_string(p.seed) : "")
                   << "), validation " << m_o.valFraction << " of the training folds; results in "
                   << m_out << "\n\n";
-        std::cout << "fold  train   val  test  MAE kcal/mol RMSE    time s  chosen\n";
+        std::cout << "fold  train   val  test  test MAE  test RMSE  val MAE    time s  chosen"
+                     " (errors in kcal/mol)\n";
     }
     void onFoldStart(int fold, const FoldSplit&) override {
         m_bar = std::make_unique<ProgressBar>("fold " + std::to_string(fold));
@@ -90,11 +91,19 @@ class CliStudyObserver : public CvStudyObserver {
         if (std::isfinite(r.seconds))
             std::snprintf(time, sizeof time, "%9.1f", r.seconds);
         char line[256];
-        std::snprintf(line, sizeof line, "%4d %6d %5d %5d %9.2f %9.2f %s  %s%s\n", r.fold,
-                      r.trainRows, r.valRows, r.testRows, r.test.mae, r.test.rmse, time,
-                      r.detail.c_str(), fromDisk ? " (from disk)" : "");
+        if (r.failed())
+            std::snprintf(line, sizeof line, "%4d %6d %5d %5d %9s %10s %8s %s  %s%s\n", r.fold,
+                          r.trainRows, r.valRows, r.testRows, "FAILED", "NaN", "-", time,
+                          r.detail.c_str(), fromDisk ? " (from disk)" : "");
+        else
+            std::snprintf(line, sizeof line, "%4d %6d %5d %5d %9.2f %10.2f %8.2f %s  %s%s\n",
+                          r.fold, r.trainRows, r.valRows, r.testRows, r.test.mae, r.test.rmse,
+                          r.valMae, time, r.detail.c_str(), fromDisk ? " (from disk)" : "");
         std::cout << line;
         std::cout.flush();
+    }
+    void onFoldNote(int fold, const std::string& note) override {
+        std::cerr << "fold " << fold << ": " << note << "\n";
     }
     void finish() {
         if (m_bar)
@@ -143,7 +152,10 @@ int runCv(const CvCli& o) {
         }
     }
     if (model == CvModel::Krr && settings.representation == Representation::RandomSorted)
-        throw UsageError("KRR takes a fixed representation: cm, sorted or eigen");
+        throw UsageError("KRR takes a fixed representation: cm, sorted, eigen or bob");
+    if (model == CvModel::Paper && settings.representation == Representation::BagOfBonds)
+        throw UsageError("the paper's network takes randomly sorted Coulomb matrices, not a Bag "
+                         "of Bonds (use --model krr or mlp)");
     if (!o.sigmas.empty())
         settings.krr.sigmas = o.sigmas;
     if (!o.lambdas.empty())
@@ -189,13 +201,21 @@ int runCv(const CvCli& o) {
     }
     observer.finish();
     if (!result.folds.empty()) {
-        const MeanStd &mae = result.mae, &rmse = result.rmse, &time = result.seconds;
-        std::cout << "mean " << format("%.2f", mae.mean) << " ± " << format("%.2f", mae.std)
-                  << " MAE, " << format("%.2f", rmse.mean) << " ± " << format("%.2f", rmse.std)
-                  << " RMSE kcal/mol over " << result.folds.size() << " fold(s); "
-                  << (time.n > 0 ? format("%.1f", time.mean) : std::string("-"))
-                  << " s per fold\n\n";
-        std::cout << "published anchors (official qm7.mat, 7165 molecules, 5 folds):\n";
+        const MeanStd &mae = result.mae, &rmse = result.rmse, &val = result.valMae,
+                      &time = result.seconds;
+        if (mae.n > 0)
+            std::cout << "mean test MAE " << format("%.2f", mae.mean) << " ± "
+                      << format("%.2f", mae.std) << ", test RMSE " << format("%.2f", rmse.mean)
+                      << " ± " << format("%.2f", rmse.std) << ", validation MAE "
+                      << format("%.2f", val.mean) << " ± " << format("%.2f", val.std)
+                      << " kcal/mol over " << mae.n << " of " << result.folds.size() << " fold(s); "
+                      << (time.n > 0 ? format("%.1f", time.mean / 60) : std::string("-"))
+                      << " min per fold\n";
+        if (result.failed > 0)
+            std::cout << result.failed << " of " << result.folds.size()
+                      << " fold(s) FAILED (test error not a number: the model diverged); "
+                         "they are not in the mean\n";
+        std::cout << "\npublished anchors (QM7, each with its setting):\n";
         for (const CvAnchor& a : publishedAnchors()) {
             std::cout << "  " << a.method << ": MAE "
                       << (a.mae > 0 ? format("%.2f", a.mae) : std::string("-")) << ", RMSE "
@@ -234,8 +254,10 @@ Command addCvCommand(CLI::App& app) {
     sub->add_option("--train-size", o->trainSize,
                     "Use only n training molecules per fold (0 = all)")
         ->capture_default_str();
-    sub->add_option("--representation", o->representation,
-                    "krr and mlp: cm, sorted, eigen or random-sorted (mlp; fresh draws per epoch)")
+    sub->add_option(
+           "--representation", o->representation,
+           "krr and mlp: cm, sorted, eigen, random-sorted (mlp; fresh draws per epoch) or bob "
+           "(Bag of Bonds, Hansen et al. 2015)")
         ->capture_default_str();
     sub->add_option("--kernel", o->kernel, "KRR kernel: laplacian or gaussian")
         ->capture_default_str();

@@ -208,8 +208,9 @@ Command addTrainCommand(CLI::App& app) {
                     "Use only the first n of a seeded permutation of the training rows (0 = all)")
         ->capture_default_str();
     sub->add_option("--representation", o->representation,
-                    "Inputs: cm (Coulomb matrix), sorted, eigen (eigenspectrum) or random-sorted "
-                    "(drawn afresh every epoch); a dataset.pt's rows are converted")
+                    "Inputs: cm (Coulomb matrix), sorted, eigen (eigenspectrum), random-sorted "
+                    "(drawn afresh every epoch; a dataset.pt's rows are converted) or bob (Bag "
+                    "of Bonds, built from molecules)")
         ->capture_default_str();
     addTrainingOptions(sub, o->config, o->threads);
     addDeepOptions(sub, o->deep);

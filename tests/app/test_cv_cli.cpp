@@ -1,7 +1,9 @@
 // qm7 cv and qm7 predict, run as a user runs them: a quick KRR cross-validation on demo
 // molecules, then predictions for molecules of its test fold and for molecules it must refuse.
+#include "qm7/analysis/cross_validation.h"
 #include "qm7/chem/dataset_builder.h"
 #include "qm7/chem/molecule.h"
+#include "qm7/chem/representation.h"
 #include "qm7/chem/xyz_reader.h"
 #include "qm7/train/trainer.h"
 #include "test_support.h"
@@ -66,17 +68,31 @@ TEST(CvCli, KrrTablePartitionAndResume) {
     std::ifstream csv(fs::path(dir) / "cv.csv");
     std::string header, row;
     std::getline(csv, header);
-    EXPECT_EQ(header, "fold,model,train,val,test,test_mae,test_rmse,seconds,chosen");
+    EXPECT_EQ(header, "fold,model,status,train,val,test,test_mae,test_rmse,val_mae,seconds,chosen");
     std::getline(csv, row);
-    EXPECT_EQ(row.rfind("0,krr,600,", 0), 0u) << row;
+    EXPECT_EQ(row.rfind("0,krr,ok,600,", 0), 0u) << row;
+    EXPECT_NE(out.find("val MAE"), std::string::npos) << out;
+    EXPECT_NE(out.find("validation MAE"), std::string::npos) << out;
     // The same command again reads the finished fold instead of fitting it again.
     std::string again;
     ASSERT_EQ(qm7::test::runCommand(qm7::test::cliPath() +
-                                        " cv --from demo --fold 0 --train-size 600 --out " + dir,
+                                        " cv --from demo --fold 0 --train-size 600 --sigmas "
+                                        "2000,8000 --lambdas 1e-8 --out " +
+                                        dir,
                                     &again),
               0)
         << again;
     EXPECT_NE(again.find("(from disk)"), std::string::npos) << again;
+    // Other settings (the grid) do not reuse it: the fold is trained again, and the user told.
+    ASSERT_EQ(qm7::test::runCommand(qm7::test::cliPath() +
+                                        " cv --from demo --fold 0 --train-size 600 --sigmas "
+                                        "4000 --lambdas 1e-8 --out " +
+                                        dir,
+                                    &again),
+              0)
+        << again;
+    EXPECT_EQ(again.find("(from disk)"), std::string::npos) << again;
+    EXPECT_NE(again.find("sigmas 2000,8000, now 4000"), std::string::npos) << again;
     // Another model cannot write over the finished fold.
     EXPECT_EQ(qm7::test::runCommand(qm7::test::cliPath() +
                                         " cv --from demo --model mlp --fold 0 --out " + dir,
@@ -372,4 +388,76 @@ TEST(PredictCli, HomeworkNetworkRunOnTheDemoPredictsItsTestMoleculesAndMarksFitt
         << out;
     EXPECT_NE(out.find("trained on a dataset.pt"), std::string::npos) << out;
     EXPECT_NE(out.find("train on molecules instead"), std::string::npos) << out;
+}
+
+// A Bag of Bonds fold keeps its layout: qm7 predict gives the fold's own predictions, the same
+// for the molecule with its atoms relabelled, and refuses a molecule its bags cannot hold.
+TEST(PredictCli, BagOfBondsFoldPredictsWithItsLayout) {
+    if (qm7::demoDataPath().empty())
+        GTEST_SKIP() << "the bundled demo data is absent";
+    const std::string dir = qm7::test::freshDir("predict_cli_bob");
+    std::string out;
+    ASSERT_EQ(qm7::test::runCommand(qm7::test::cliPath() +
+                                        " cv --from demo --representation bob --fold 0 "
+                                        "--train-size 600 --sigmas 2000,8000 --lambdas 1e-8 "
+                                        "--out " +
+                                        dir,
+                                    &out),
+              0)
+        << out;
+    EXPECT_NE(out.find("bob, laplacian"), std::string::npos) << out;
+    EXPECT_NE(out.find("Hansen et al., J. Phys. Chem. Lett. 6, 2326"), std::string::npos) << out;
+    ASSERT_TRUE(fs::exists(fs::path(dir) / "fold-0" / qm7::kBagLayoutFile));
+    const std::vector<qm7::Molecule> demo = qm7::readXyz(qm7::demoDataPath());
+    std::ifstream csv(fs::path(dir) / "fold-0" / "cv_predictions.csv");
+    std::string line;
+    std::getline(csv, line);
+    std::getline(csv, line);
+    int index = 0;
+    double truth = 0, pred = 0;
+    ASSERT_EQ(std::sscanf(line.c_str(), "%d,%lf,%lf", &index, &truth, &pred), 3) << line;
+    qm7::Molecule molecule = demo[static_cast<std::size_t>(index)];
+    qm7::Molecule permuted = qm7::permuteAtoms(molecule, qm7::randomAtomOrder(molecule.atoms(), 9));
+    molecule.name = "original";
+    permuted.name = "permuted";
+    qm7::Molecule huge; // 23 hydrogens: more than any QM7 molecule holds, within 23 atoms
+    huge.name = "huge";
+    for (int i = 0; i < 23; ++i) {
+        huge.Z.push_back(1);
+        huge.R.insert(huge.R.end(), {1.5 * i, 0.0, 0.0});
+    }
+    const std::string xyz = dir + "/some.xyz";
+    qm7::test::writeXyz(xyz, {molecule, permuted, huge});
+    qm7::test::runCommand(qm7::test::cliPath() + " predict --run " + dir + "/fold-0 --from " + xyz,
+                          &out);
+    EXPECT_NEAR(predictedFor(out, "original"), pred, 0.01) << out;
+    EXPECT_NEAR(predictedFor(out, "permuted"), pred, 0.01) << out;
+    EXPECT_TRUE(std::isnan(predictedFor(out, "huge"))) << out;
+    EXPECT_NE(out.find("Bag of Bonds layout"), std::string::npos) << out;
+}
+
+// qm7 train on Bag of Bonds built from the demo molecules, then qm7 predict with the run.
+TEST(PredictCli, ANetworkTrainedOnBagOfBondsPredicts) {
+    if (qm7::demoDataPath().empty())
+        GTEST_SKIP() << "the bundled demo data is absent";
+    const std::string dir = qm7::test::freshDir("predict_cli_bob_train");
+    std::string out;
+    ASSERT_EQ(qm7::test::runCommand(qm7::test::cliPath() +
+                                        " train --data demo --representation bob --epochs 20 "
+                                        "--hidden 100 --out " +
+                                        dir + "/run",
+                                    &out),
+              0)
+        << out;
+    EXPECT_NE(out.find("bob"), std::string::npos) << out;
+    const std::vector<qm7::Molecule> demo = qm7::readXyz(qm7::demoDataPath());
+    std::vector<qm7::Molecule> some(demo.begin() + 3000, demo.begin() + 3003);
+    const std::string xyz = dir + "/some.xyz";
+    qm7::test::writeXyz(xyz, some);
+    ASSERT_EQ(qm7::test::runCommand(
+                  qm7::test::cliPath() + " predict --run " + dir + "/run --from " + xyz, &out),
+              0)
+        << out;
+    for (const qm7::Molecule& m : some)
+        EXPECT_FALSE(std::isnan(predictedFor(out, m.name))) << m.name << "\n" << out;
 }

@@ -114,14 +114,16 @@ TEST(InvarianceCli, FoldsCompareRepresentationsAndThePaperNetworkOnTheSameFolds)
     EXPECT_EQ(rows[0][0], "sorted");
     EXPECT_EQ(rows[1][0], "eigen");
     EXPECT_EQ(rows[2][0], "random-sorted + expanded");
-    EXPECT_EQ(rows[2][9], "cv-paper");
+    EXPECT_EQ(rows[2][12], "cv-paper");
     for (const auto& r : rows) {
-        ASSERT_EQ(r.size(), 10u);
+        ASSERT_EQ(r.size(), 13u);
         EXPECT_EQ(r[2], "3") << "folds done";
-        const double mae = std::stod(r[4]), rmse = std::stod(r[6]);
-        EXPECT_TRUE(std::isfinite(mae) && mae > 0) << r[4];
+        EXPECT_EQ(r[4], "0") << "folds failed";
+        const double mae = std::stod(r[5]), rmse = std::stod(r[9]), val = std::stod(r[7]);
+        EXPECT_TRUE(std::isfinite(mae) && mae > 0) << r[5];
+        EXPECT_TRUE(std::isfinite(val) && val > 0) << r[7] << ": the validation MAE beside";
         EXPECT_GE(rmse, mae);
-        EXPECT_GT(std::stod(r[8]), 0.0) << "seconds per fold";
+        EXPECT_GT(std::stod(r[11]), 0.0) << "seconds per fold";
     }
     EXPECT_NE(out.find("| sorted | 1 x 1000 (mlp) |"), std::string::npos) << out;
     EXPECT_NE(out.find("MLP, random-sorted + expanded | 3.51 | 5.96"), std::string::npos) << out;

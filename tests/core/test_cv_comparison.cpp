@@ -19,12 +19,14 @@ namespace {
 qm7::CvStudyResult study(const std::vector<double>& maes, const std::vector<double>& rmses,
                          const std::vector<bool>& disk) {
     qm7::CvStudyResult s;
-    std::vector<double> seconds;
+    std::vector<double> seconds, valMaes;
     for (std::size_t i = 0; i < maes.size(); ++i) {
         qm7::FoldResult r;
         r.fold = static_cast<int>(i);
         r.test.mae = maes[i];
         r.test.rmse = rmses[i];
+        r.valMae = maes[i] - 1;
+        valMaes.push_back(r.valMae);
         r.seconds = 10.0 * static_cast<double>(i + 1);
         seconds.push_back(r.seconds);
         s.folds.push_back(r);
@@ -32,6 +34,7 @@ qm7::CvStudyResult study(const std::vector<double>& maes, const std::vector<doub
     s.fromDisk = disk;
     s.mae = qm7::meanStd(maes);
     s.rmse = qm7::meanStd(rmses);
+    s.valMae = qm7::meanStd(valMaes);
     s.seconds = qm7::meanStd(seconds);
     return s;
 }
@@ -64,31 +67,33 @@ TEST(CvComparison, WritesCsvAndMarkdownWithTheAnchors) {
     std::istringstream in(csv);
     std::string line;
     std::getline(in, line);
-    EXPECT_EQ(line, "representation,network,folds_done,folds,mae_mean,mae_std,rmse_mean,"
-                    "rmse_std,seconds_per_fold,folder");
+    EXPECT_EQ(line, "representation,network,folds_done,folds,folds_failed,mae_mean,mae_std,"
+                    "val_mae_mean,val_mae_std,rmse_mean,rmse_std,seconds_per_fold,folder");
     std::getline(in, line);
-    EXPECT_EQ(line, "sorted,1 x 1000 (mlp),3,3,12,2,17,2,20,cv-mlp-sorted");
+    EXPECT_EQ(line, "sorted,1 x 1000 (mlp),3,3,0,12,2,11,2,17,2,20,cv-mlp-sorted");
     std::getline(in, line);
-    EXPECT_EQ(line, "random-sorted + expanded,paper 400-100,1,3,4,0,6,0,10,cv-paper");
+    EXPECT_EQ(line, "random-sorted + expanded,paper 400-100,1,3,0,4,0,3,0,6,0,10,cv-paper");
     std::getline(in, line);
-    EXPECT_EQ(line, "eigen,1 x 1000 (mlp),0,3,,,,,,cv-mlp-eigen") << "no fold: empty cells";
+    EXPECT_EQ(line, "eigen,1 x 1000 (mlp),0,3,0,,,,,,,,cv-mlp-eigen") << "no fold: empty cells";
     int anchors = 0;
     while (std::getline(in, line))
         anchors += line.find(",published,") != std::string::npos ? 1 : 0;
     EXPECT_EQ(anchors, static_cast<int>(qm7::publishedAnchors().size()));
-    EXPECT_NE(csv.find("\"MLP, random-sorted + expanded\",published,,,3.51,,5.96"),
+    EXPECT_NE(csv.find("\"MLP, random-sorted + expanded\",published,,,,3.51,,,,5.96"),
               std::string::npos)
         << csv;
 
     const std::string md = qm7::readFile(dir + "/comparison.md");
     EXPECT_EQ(md.rfind("# Title\n", 0), 0u);
-    EXPECT_NE(md.find("| sorted | 1 x 1000 (mlp) | 12.00 ± 2.00 | 17.00 ± 2.00 | 3/3 | 20.0 |"),
+    EXPECT_NE(md.find("| sorted | 1 x 1000 (mlp) | 12.00 ± 2.00 | 11.00 ± 2.00 | 17.00 ± 2.00 | "
+                      "3/3 | 20.0 |"),
               std::string::npos)
         << md;
-    EXPECT_NE(md.find("| random-sorted + expanded | paper 400-100 | 4.00 | 6.00 | 1/3 | 10.0 |"),
-              std::string::npos)
+    EXPECT_NE(
+        md.find("| random-sorted + expanded | paper 400-100 | 4.00 | 3.00 | 6.00 | 1/3 | 10.0 |"),
+        std::string::npos)
         << md;
-    EXPECT_NE(md.find("| eigen | 1 x 1000 (mlp) | - | - | 0/3 | - |"), std::string::npos) << md;
+    EXPECT_NE(md.find("| eigen | 1 x 1000 (mlp) | - | - | - | 0/3 | - |"), std::string::npos) << md;
     EXPECT_NE(md.find("| MLP, random-sorted + expanded | 3.51 | 5.96 |"), std::string::npos);
 }
 

@@ -261,7 +261,8 @@ TEST(Representation, Names) {
     for (const Representation r : allRepresentations())
         EXPECT_EQ(parseRepresentation(representationName(r)), r);
     EXPECT_EQ(representationName(Representation::RandomSorted), "random-sorted");
-    EXPECT_THROW(parseRepresentation("bag-of-bonds"), std::invalid_argument);
+    EXPECT_EQ(parseRepresentation("bag-of-bonds"), Representation::BagOfBonds);
+    EXPECT_THROW(parseRepresentation("bag-of-atoms"), std::invalid_argument);
     EXPECT_EQ(featureSize(Representation::CoulombMatrix, 23), 276);
     EXPECT_EQ(featureSize(Representation::Sorted, 23), 276);
     EXPECT_EQ(featureSize(Representation::Eigenspectrum, 23), 23);

@@ -94,11 +94,12 @@ TEST(CvView, KrrFiveFoldsFillLiveBesideTheAnchors) {
         const double mae = cell(view, f, 4).toDouble(&ok);
         ASSERT_TRUE(ok) << cell(view, f, 4).toStdString();
         EXPECT_TRUE(std::isfinite(mae) && mae > 0 && mae < 178) << mae; // mean predictor: 178.5
-        EXPECT_GT(cell(view, f, 5).toDouble(), mae);                    // RMSE >= MAE
+        EXPECT_GT(cell(view, f, 6).toDouble(), mae);                    // RMSE >= MAE
+        EXPECT_GT(cell(view, f, 5).toDouble(), 0.0) << "the validation MAE beside the test's";
         EXPECT_EQ(cell(view, f, 1), QStringLiteral("300"));
-        EXPECT_TRUE(cell(view, f, 6).endsWith(QStringLiteral(" s")))
-            << cell(view, f, 6).toStdString();
-        EXPECT_TRUE(cell(view, f, 7).contains(QStringLiteral("sigma")));
+        EXPECT_TRUE(cell(view, f, 7).endsWith(QStringLiteral(" s")))
+            << cell(view, f, 7).toStdString();
+        EXPECT_TRUE(cell(view, f, 8).contains(QStringLiteral("sigma")));
         EXPECT_TRUE(fs::exists(fs::path(view.resultsDir().toStdString()) /
                                ("fold-" + std::to_string(f)) / "result.json"));
     }
@@ -108,8 +109,8 @@ TEST(CvView, KrrFiveFoldsFillLiveBesideTheAnchors) {
     bool paper = false, rupp = false;
     for (int row = 7; row < view.table()->rowCount(); ++row) {
         paper = paper || (cell(view, row, 4) == QStringLiteral("3.51") &&
-                          cell(view, row, 7).contains(QStringLiteral("Montavon")));
-        rupp = rupp || cell(view, row, 7).contains(QStringLiteral("Rupp"));
+                          cell(view, row, 8).contains(QStringLiteral("Montavon")));
+        rupp = rupp || cell(view, row, 8).contains(QStringLiteral("Rupp"));
     }
     EXPECT_TRUE(paper);
     EXPECT_TRUE(rupp);
@@ -142,21 +143,21 @@ TEST(CvView, CancelInAFoldLeavesNoHalfResultAndRerunReusesFinishedFolds) {
     ASSERT_TRUE(cancelled);
     EXPECT_TRUE(view.message().startsWith(QStringLiteral("Cancelled")))
         << view.message().toStdString();
-    EXPECT_EQ(cell(view, 1, 7), QStringLiteral("cancelled"));
+    EXPECT_EQ(cell(view, 1, 8), QStringLiteral("cancelled"));
     const fs::path results = view.resultsDir().toStdString();
     EXPECT_TRUE(fs::exists(results / "fold-0" / "result.json"));
     for (int f = 1; f < 5; ++f) // the cancelled fold and those after it: nothing finished
         EXPECT_FALSE(fs::exists(results / ("fold-" + std::to_string(f)) / "result.json")) << f;
     const qm7::FoldResult first =
         qm7::foldResultFromJson(qm7::readFile((results / "fold-0" / "result.json").string()));
-    const QString firstMae = cell(view, 0, 4), firstTime = cell(view, 0, 6);
+    const QString firstMae = cell(view, 0, 4), firstTime = cell(view, 0, 7);
 
     // A new view on the same folder shows the finished fold at once, before any run.
     CvView again;
     setUp(again, dir, 700);
     EXPECT_EQ(cell(again, 0, 4), firstMae);
-    EXPECT_EQ(cell(again, 0, 6), firstTime); // the training's time, not the reading's
-    EXPECT_TRUE(cell(again, 0, 7).contains(QStringLiteral("from disk")));
+    EXPECT_EQ(cell(again, 0, 7), firstTime); // the training's time, not the reading's
+    EXPECT_TRUE(cell(again, 0, 8).contains(QStringLiteral("from disk")));
     EXPECT_TRUE(cell(again, 1, 4).isEmpty());
     std::vector<Shown> shown;
     QObject::connect(&again, &CvView::foldShown, [&](int fold, bool fromDisk) {
@@ -210,7 +211,7 @@ TEST(CvView, ACancelledPaperFoldKeepsItsCheckpointAndRunResumesIt) {
     ASSERT_TRUE(waitUntil([&] { return !view.isRunning(); }, 60000)) << "no end in 60 s";
     EXPECT_TRUE(view.message().startsWith(QStringLiteral("Cancelled")))
         << view.message().toStdString();
-    EXPECT_EQ(cell(view, 0, 7), QStringLiteral("cancelled"));
+    EXPECT_EQ(cell(view, 0, 8), QStringLiteral("cancelled"));
     const fs::path fold = fs::path(view.resultsDir().toStdString()) / "fold-0";
     EXPECT_TRUE(fs::exists(fold / "checkpoint.bin"));
     EXPECT_FALSE(fs::exists(fold / "result.json"));

@@ -34,7 +34,7 @@ namespace qm7::ui {
 namespace {
 
 const QString kFolderKey = QStringLiteral("cv/dir");
-enum Column { Fold, Train, Val, Test, Mae, Rmse, Time, Chosen, Columns };
+enum Column { Fold, Train, Val, Test, Mae, ValMae, Rmse, Time, Chosen, Columns };
 
 /// "0.6 s", "3 min 05 s", "1 h 02 min"; "-" when unknown.
 QString durationText(double s) {
@@ -118,8 +118,8 @@ CvView::CvView(QWidget* parent) : QWidget(parent), m_runner(new CvRunner(this)) 
     m_table->setObjectName(QStringLiteral("cvTable"));
     m_table->setColumnCount(Columns);
     m_table->setHorizontalHeaderLabels({tr("Fold"), tr("Train"), tr("Val"), tr("Test"),
-                                        tr("MAE kcal/mol"), tr("RMSE kcal/mol"), tr("Time"),
-                                        tr("Chosen hyperparameters / source")});
+                                        tr("MAE kcal/mol"), tr("Val MAE"), tr("RMSE kcal/mol"),
+                                        tr("Time"), tr("Chosen hyperparameters / source")});
     m_table->verticalHeader()->hide();
     // Rows as tall as their text: a published result's source wraps onto a second line.
     m_table->verticalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
@@ -131,6 +131,7 @@ CvView::CvView(QWidget* parent) : QWidget(parent), m_runner(new CvRunner(this)) 
                               QStringLiteral("000000"),
                               QStringLiteral("0000"),
                               QStringLiteral("00000"),
+                              QStringLiteral("000.00 ± 00.00"),
                               QStringLiteral("000.00 ± 00.00"),
                               QStringLiteral("000.00 ± 00.00"),
                               QStringLiteral("00 min 00 s")};
@@ -361,8 +362,8 @@ void CvView::buildTable() {
     for (int c = 0; c < Columns; ++c)
         m_table->item(k, c)->setFont(bold);
     m_table->setSpan(k + 1, 0, 1, Columns);
-    auto* header = item(tr("Published, official qm7.mat (7165 molecules, 5-fold cross-validation); "
-                           "the demo molecules are 7101 of them with PBE0 labels"),
+    auto* header = item(tr("Published on QM7 (7165 molecules), each with its setting; the demo "
+                           "molecules are 7101 of them with PBE0 labels"),
                         false);
     header->setFont(bold);
     header->setBackground(palette().alternateBase());
@@ -372,6 +373,7 @@ void CvView::buildTable() {
         m_table->setItem(row, Fold, item(QString::fromStdString(anchors[i].method), false));
         m_table->setSpan(row, Fold, 1, Mae); // the method's name over fold .. test
         m_table->setItem(row, Mae, item(number(anchors[i].mae)));
+        m_table->setItem(row, ValMae, item(QString()));
         m_table->setItem(row, Rmse, item(number(anchors[i].rmse)));
         m_table->setItem(row, Time, item(QString()));
         m_table->setItem(row, Chosen, item(QString::fromStdString(anchors[i].source), false));
@@ -440,8 +442,14 @@ void CvView::showFold(const qm7::FoldResult& r, bool fromDisk) {
     m_table->item(row, Train)->setText(QString::number(r.trainRows));
     m_table->item(row, Val)->setText(QString::number(r.valRows));
     m_table->item(row, Test)->setText(QString::number(r.testRows));
-    m_table->item(row, Mae)->setText(QString::number(r.test.mae, 'f', 2));
-    m_table->item(row, Rmse)->setText(QString::number(r.test.rmse, 'f', 2));
+    // A failed fold (NaN: the model diverged) says so; it is not in the mean.
+    m_table->item(row, Mae)->setText(r.failed() ? tr("failed (NaN)")
+                                                : QString::number(r.test.mae, 'f', 2));
+    m_table->item(row, ValMae)
+        ->setText(std::isfinite(r.valMae) ? QString::number(r.valMae, 'f', 2)
+                                          : QStringLiteral("-"));
+    m_table->item(row, Rmse)->setText(r.failed() ? QStringLiteral("NaN")
+                                                 : QString::number(r.test.rmse, 'f', 2));
     m_table->item(row, Time)->setText(durationText(r.seconds));
     m_table->item(row, Chosen)
         ->setText(QString::fromStdString(r.detail) + (fromDisk ? tr(" (from disk)") : QString()));
@@ -454,12 +462,15 @@ void CvView::showFold(const qm7::FoldResult& r, bool fromDisk) {
 }
 
 void CvView::updateMean() {
-    std::vector<double> mae, rmse, seconds;
+    std::vector<double> mae, rmse, val, seconds;
+    int failed = 0;
     for (const qm7::FoldResult& r : m_done) {
         if (r.fold < 0)
             continue;
-        mae.push_back(r.test.mae);
-        rmse.push_back(r.test.rmse);
+        failed += r.failed() ? 1 : 0;
+        mae.push_back(r.failed() ? NAN : r.test.mae);
+        rmse.push_back(r.failed() ? NAN : r.test.rmse);
+        val.push_back(r.failed() ? NAN : r.valMae);
         seconds.push_back(r.seconds);
     }
     const int row = m_folds->value();
@@ -468,14 +479,21 @@ void CvView::updateMean() {
             m_table->item(row, c)->setText(QString());
         return;
     }
-    const qm7::MeanStd m = qm7::meanStd(mae), r = qm7::meanStd(rmse), t = qm7::meanStd(seconds);
+    const qm7::MeanStd m = qm7::meanStd(mae), r = qm7::meanStd(rmse), t = qm7::meanStd(seconds),
+                       v = qm7::meanStd(val);
     m_table->item(row, Mae)->setText(
         QStringLiteral("%1 ± %2").arg(m.mean, 0, 'f', 2).arg(m.std, 0, 'f', 2));
+    m_table->item(row, ValMae)
+        ->setText(v.n > 0 ? QStringLiteral("%1 ± %2").arg(v.mean, 0, 'f', 2).arg(v.std, 0, 'f', 2)
+                          : QStringLiteral("-"));
     m_table->item(row, Rmse)->setText(
         QStringLiteral("%1 ± %2").arg(r.mean, 0, 'f', 2).arg(r.std, 0, 'f', 2));
     m_table->item(row, Time)->setText(t.n > 0 ? durationText(t.mean) : QStringLiteral("-"));
     m_table->item(row, Chosen)
-        ->setText(tr("over %n fold(s)", nullptr, static_cast<int>(mae.size())));
+        ->setText(
+            failed > 0
+                ? tr("over %1 of %2 folds; %3 failed (NaN)").arg(m.n).arg(mae.size()).arg(failed)
+                : tr("over %n fold(s)", nullptr, static_cast<int>(mae.size())));
 }
 
 void CvView::onFoldStarted(int fold, int train, int val, int test) {

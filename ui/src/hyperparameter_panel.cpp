@@ -115,6 +115,7 @@ HyperparameterPanel::HyperparameterPanel(QWidget* parent) : QWidget(parent) {
     m_representation->addItem(tr("Sorted Coulomb matrix"), QStringLiteral("sorted"));
     m_representation->addItem(tr("Eigenspectrum"), QStringLiteral("eigen"));
     m_representation->addItem(tr("Randomly sorted (augmented)"), QStringLiteral("random-sorted"));
+    m_representation->addItem(tr("Bag of Bonds (Hansen 2015)"), QStringLiteral("bob"));
     m_representation->setToolTip(tr("Features built from .xyz or .mat molecules"));
     form->addRow(tr("Representation"), m_representation);
 

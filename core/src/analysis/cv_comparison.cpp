@@ -66,8 +66,10 @@ CvComparisonRow comparisonRow(const std::string& representation, const std::stri
     row.foldsDone = static_cast<int>(study.folds.size());
     for (const bool disk : study.fromDisk)
         row.foldsReused += disk ? 1 : 0;
+    row.foldsFailed = study.failed;
     row.mae = study.mae;
     row.rmse = study.rmse;
+    row.valMae = study.valMae;
     row.seconds = study.seconds;
     return row;
 }
@@ -79,20 +81,21 @@ bool samePartition(const CvPartition& a, const CvPartition& b) {
 std::string comparisonCsv(const std::vector<CvComparisonRow>& rows,
                           const std::vector<CvAnchor>& anchors) {
     std::ostringstream csv;
-    csv << "representation,network,folds_done,folds,mae_mean,mae_std,rmse_mean,rmse_std,"
-           "seconds_per_fold,folder\n";
+    csv << "representation,network,folds_done,folds,folds_failed,mae_mean,mae_std,val_mae_mean,"
+           "val_mae_std,rmse_mean,rmse_std,seconds_per_fold,folder\n";
+    const auto cell = [](const MeanStd& m, double v) { return m.n > 0 ? csvNumber(v) : ""; };
     for (const CvComparisonRow& r : rows) {
-        const bool any = r.foldsDone > 0;
         csv << csvCell(r.representation) << ',' << csvCell(r.network) << ',' << r.foldsDone << ','
-            << r.foldsTotal << ',' << (any ? csvNumber(r.mae.mean) : "") << ','
-            << (any ? csvNumber(r.mae.std) : "") << ',' << (any ? csvNumber(r.rmse.mean) : "")
-            << ',' << (any ? csvNumber(r.rmse.std) : "") << ','
-            << (r.seconds.n > 0 ? csvNumber(r.seconds.mean) : "") << ',' << csvCell(r.folder)
-            << '\n';
+            << r.foldsTotal << ',' << r.foldsFailed << ',' << cell(r.mae, r.mae.mean) << ','
+            << cell(r.mae, r.mae.std) << ',' << cell(r.valMae, r.valMae.mean) << ','
+            << cell(r.valMae, r.valMae.std) << ',' << cell(r.rmse, r.rmse.mean) << ','
+            << cell(r.rmse, r.rmse.std) << ',' << cell(r.seconds, r.seconds.mean) << ','
+            << csvCell(r.folder) << '\n';
     }
     for (const CvAnchor& a : anchors)
-        csv << csvCell(a.method) << ",published,,," << (a.mae > 0 ? csvNumber(a.mae) : "") << ",,"
-            << (a.rmse > 0 ? csvNumber(a.rmse) : "") << ",,," << csvCell(a.source) << '\n';
+        csv << csvCell(a.method) << ",published,,,," << (a.mae > 0 ? csvNumber(a.mae) : "")
+            << ",,,," << (a.rmse > 0 ? csvNumber(a.rmse) : "") << ",,," << csvCell(a.source)
+            << '\n';
     return csv.str();
 }
 
@@ -100,19 +103,22 @@ std::string comparisonMarkdown(const std::string& title, const std::vector<CvCom
                                const std::vector<CvAnchor>& anchors) {
     std::ostringstream md;
     md << "# " << title << "\n\n";
-    md << "| representation | network | MAE kcal/mol | RMSE kcal/mol | folds | s per fold |\n";
-    md << "| --- | --- | --- | --- | --- | --- |\n";
+    md << "| representation | network | test MAE kcal/mol | validation MAE kcal/mol | test RMSE "
+          "kcal/mol | folds | s per fold |\n";
+    md << "| --- | --- | --- | --- | --- | --- | --- |\n";
     for (const CvComparisonRow& r : rows) {
         char time[32] = "-";
         if (r.seconds.n > 0 && std::isfinite(r.seconds.mean))
             std::snprintf(time, sizeof time, "%.1f", r.seconds.mean);
         md << "| " << r.representation << " | " << r.network << " | " << meanStdText(r.mae) << " | "
-           << meanStdText(r.rmse) << " | " << r.foldsDone << "/" << r.foldsTotal << " | " << time
-           << " |\n";
+           << meanStdText(r.valMae) << " | " << meanStdText(r.rmse) << " | " << r.foldsDone << "/"
+           << r.foldsTotal
+           << (r.foldsFailed > 0 ? " (" + std::to_string(r.foldsFailed) + " failed: NaN)" : "")
+           << " | " << time << " |\n";
     }
-    md << "\nMean ± standard deviation over the folds (test fold of each); every study uses the "
-          "same partition.\n\n";
-    md << "Published anchors (official qm7.mat, 7165 molecules, 5 folds):\n\n";
+    md << "\nMean ± standard deviation over the folds that did not fail (test fold of each; the "
+          "validation MAE is of the weights tested); every study uses the same partition.\n\n";
+    md << "Published anchors (QM7, each with its setting):\n\n";
     md << "| method | MAE kcal/mol | RMSE kcal/mol | source |\n";
     md << "| --- | --- | --- | --- |\n";
     for (const CvAnchor& a : anchors)

@@ -39,6 +39,8 @@ std::string representationWords(Representation r) {
         return "Coulomb matrix eigenspectra";
     case Representation::RandomSorted:
         return "randomly sorted Coulomb matrices";
+    case Representation::BagOfBonds:
+        return "Bags of Bonds";
     }
     return "Coulomb matrices";
 }
@@ -147,6 +149,7 @@ struct MoleculePredictor::Impl {
     int atoms = 0;
     double sigma = 1.0; ///< noise of randomly sorted inputs
     std::vector<int> elements;
+    std::shared_ptr<const BagLayout> bags; ///< Bag of Bonds: the layout the model was fitted on
     double scale = 1;
     KrrModel krr;
     RunResult mlp;
@@ -274,16 +277,25 @@ struct MoleculePredictor::Impl {
         double best = 2.0; // a match is <= 1
         for (Representation candidate : candidates) {
             options.representation.kind = candidate;
-            options.representation.atoms =
-                candidate == Representation::Eigenspectrum ? d : triangular;
-            if (options.representation.atoms < 1 ||
-                featureSize(candidate, options.representation.atoms) != d)
+            const bool bob = candidate == Representation::BagOfBonds;
+            // Bag of Bonds: the rebuild fits the layout on the same molecules again, so the
+            // same columns; its width is checked below.
+            options.representation.atoms = candidate == Representation::Eigenspectrum ? d
+                                           : bob                                      ? 23
+                                                                                      : triangular;
+            if (!bob && (options.representation.atoms < 1 ||
+                         featureSize(candidate, options.representation.atoms) != d))
                 continue;
             BuildResult built;
             try {
                 built = buildDatasetDetailed(molecules.molecules, options, molecules.folds, source);
             } catch (const std::exception& e) {
                 why = e.what();
+                continue;
+            }
+            if (built.data.d != d) {
+                why = "the rebuilt " + qm7::representationName(candidate) + " has " +
+                      std::to_string(built.data.d) + " features, the run " + std::to_string(d);
                 continue;
             }
             double mismatch = 0;
@@ -330,6 +342,7 @@ struct MoleculePredictor::Impl {
             atoms = options.representation.atoms;
             sigma = options.representation.sigma;
             scale = built.scale;
+            bags = built.bags;
             index = MoleculeIndex();
             const MoleculeSplits& s = built.molecules;
             const std::vector<int> fitted = trainingRows(static_cast<int>(s.train.size()),
@@ -386,6 +399,18 @@ struct MoleculePredictor::Impl {
         } catch (const std::invalid_argument& e) {
             throw PredictError(info.string() + ": " + e.what());
         }
+        if (representation == Representation::BagOfBonds) {
+            const fs::path layout = fs::path(dir) / kBagLayoutFile;
+            try {
+                bags = std::make_shared<const BagLayout>(
+                    BagLayout::fromText(readFile(layout.string())));
+            } catch (const std::exception& e) {
+                throw PredictError(layout.string() +
+                                   " (the fold's Bag of Bonds layout) cannot be "
+                                   "read: " +
+                                   e.what());
+            }
+        }
         if (model == "krr")
             krr = loadKrrModel((fs::path(dir) / "krr.bin").string());
         else if (model == "mlp")
@@ -401,11 +426,12 @@ struct MoleculePredictor::Impl {
             rep.kind = representation;
             rep.atoms = atoms;
             rep.sigma = sigma;
+            rep.bags = bags;
             const std::vector<float> p =
                 qm7::predict(mlp.weights, mlp.scaler, computeFeatures(good, rep, scale, draw));
             return {p.begin(), p.end()};
         }
-        const std::vector<double> X = moleculeFeatures(good, representation, atoms, draw);
+        const std::vector<double> X = moleculeFeatures(good, representation, atoms, draw, bags);
         if (model == "krr")
             return predictKrr(krr, X);
         std::vector<float> Xf(X.size());
@@ -422,6 +448,8 @@ struct MoleculePredictor::Impl {
         std::vector<std::size_t> where;
         for (std::size_t i = 0; i < molecules.size(); ++i) {
             out[i].reason = whyModelCannotTake(molecules[i], elements, atoms);
+            if (out[i].reason.empty() && bags)
+                out[i].reason = bags->whyCannotHold(molecules[i]);
             if (out[i].predicted()) {
                 good.push_back(molecules[i]);
                 where.push_back(i);

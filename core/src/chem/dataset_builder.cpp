@@ -156,7 +156,7 @@ std::vector<double> featureRows(const std::vector<Molecule>& molecules,
                                 const RepresentationOptions& representation, std::uint64_t seed,
                                 const std::string& source, const std::vector<int>& sourceIndex,
                                 const std::function<void(int)>& onMolecule) {
-    const auto d = static_cast<std::size_t>(featureSize(representation.kind, representation.atoms));
+    const auto d = static_cast<std::size_t>(featureSize(representation));
     std::vector<double> X(molecules.size() * d);
     for (std::size_t i = 0; i < molecules.size(); ++i) {
         const int index = i < sourceIndex.size() ? sourceIndex[i] : static_cast<int>(i);
@@ -203,8 +203,10 @@ BuildResult buildDatasetDetailed(const std::vector<Molecule>& molecules,
     BuildResult result;
     result.molecules = splitMolecules(molecules, options, folds);
     const MoleculeSplits& s = result.molecules;
-    const RepresentationOptions& rep = options.representation;
-    const int d = featureSize(rep.kind, rep.atoms);
+    RepresentationOptions rep = options.representation;
+    if (rep.kind == Representation::BagOfBonds && !rep.bags) // label-free: fitted on all molecules
+        rep.bags = std::make_shared<const BagLayout>(BagLayout::fit(molecules));
+    const int d = featureSize(rep);
 
     const int total = static_cast<int>(s.train.size() + s.val.size() + s.test.size());
     int done = 0;
@@ -248,6 +250,7 @@ BuildResult buildDatasetDetailed(const std::vector<Molecule>& molecules,
     result.data.sourceDtype = "float32";
     result.data.source = source;
     result.scale = scale;
+    result.bags = rep.bags;
     return result;
 }
 

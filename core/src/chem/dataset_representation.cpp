@@ -121,6 +121,9 @@ std::string representationRefusal(const Dataset& data, Representation kind) {
     const std::string have = data.representation.empty() ? "cm" : data.representation;
     if (want == have)
         return "";
+    if (kind == Representation::BagOfBonds)
+        return "a Bag of Bonds is built from molecules (an XYZ file, a qm7.mat or the demo), "
+               "not from a data set's rows: build it with qm7 build-dataset --representation bob";
     // A sorted matrix is a permutation of the original: its eigenspectrum and its random
     // sortings are those of the original.
     const bool fromSorted = have == "sorted" && (kind == Representation::Eigenspectrum ||

@@ -106,6 +106,8 @@ std::string representationName(Representation representation) {
         return "eigen";
     case Representation::RandomSorted:
         return "random-sorted";
+    case Representation::BagOfBonds:
+        return "bob";
     }
     return "cm";
 }
@@ -120,6 +122,8 @@ std::string representationTitle(Representation representation) {
         return "eigenspectrum";
     case Representation::RandomSorted:
         return "randomly sorted Coulomb matrix";
+    case Representation::BagOfBonds:
+        return "Bag of Bonds";
     }
     return "Coulomb matrix";
 }
@@ -135,8 +139,10 @@ Representation parseRepresentation(const std::string& name) {
         return Representation::Eigenspectrum;
     if (name == "random" || name == "randomly-sorted")
         return Representation::RandomSorted;
+    if (name == "bob" || name == "bag-of-bonds")
+        return Representation::BagOfBonds;
     throw std::invalid_argument("unknown representation '" + name +
-                                "' (choose cm, sorted, eigen or random-sorted)");
+                                "' (choose cm, sorted, eigen, random-sorted or bob)");
 }
 
 std::vector<Representation> allRepresentations() {
@@ -145,7 +151,19 @@ std::vector<Representation> allRepresentations() {
 }
 
 int featureSize(Representation representation, int atoms) {
+    if (representation == Representation::BagOfBonds)
+        throw std::invalid_argument("the width of a Bag of Bonds depends on the layout fitted on "
+                                    "the data");
     return representation == Representation::Eigenspectrum ? atoms : atoms * (atoms + 1) / 2;
+}
+
+int featureSize(const RepresentationOptions& options) {
+    if (options.kind != Representation::BagOfBonds)
+        return featureSize(options.kind, options.atoms);
+    if (!options.bags)
+        throw std::invalid_argument("a Bag of Bonds needs the layout of its bags (fitted on the "
+                                    "data)");
+    return options.bags->width();
 }
 
 std::vector<double> coulombMatrix(const Molecule& molecule, int atoms) {
@@ -233,6 +251,9 @@ std::vector<double> features(const Molecule& molecule, const RepresentationOptio
     case Representation::RandomSorted:
         return upperTriangle(
             randomSortedCoulombMatrix(molecule, options.atoms, options.sigma, seed), options.atoms);
+    case Representation::BagOfBonds:
+        featureSize(options); // throws without a layout
+        return bagOfBonds(molecule, *options.bags);
     }
     return {};
 }

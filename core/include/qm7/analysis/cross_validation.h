@@ -12,7 +12,9 @@
 #include "qm7/train/metrics.h"
 #include "qm7/train/trainer.h"
 
+#include <cmath>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -68,6 +70,9 @@ struct CvSettings {
     /// Cancel for every model (checked between KRR grid points and network steps); when set,
     /// it replaces the control of trainOptions and paperOptions.
     TrainControl* control = nullptr;
+    /// The settings in words (cvFingerprint of cv_study.h), stored in result.json so that a
+    /// finished fold is reused only for the same settings
+    std::string fingerprint;
     TrainConfig mlp;           ///< model mlp: the one-hidden-layer network (on sorted CMs)
     TrainOptions trainOptions; ///< observer / control for the network
     DeepConfig paper;          ///< model paper: the deep network (defaults: the paper's recipe)
@@ -91,22 +96,34 @@ struct FoldResult {
     /// NaN when unknown (a paper result.json written before train_seconds was stored).
     double seconds = 0;
     std::string detail; ///< the chosen hyperparameters, e.g. "sigma 2000, lambda 1e-08"
+    /// The settings the fold was trained with (cvFingerprint); "" in results written before
+    /// fingerprints were stored.
+    std::string fingerprint;
+    /// The fold ran but its test error is not a number (the model diverged): a failed fold,
+    /// counted and shown, never left out silently.
+    bool failed() const { return !std::isfinite(test.mae) || !std::isfinite(test.rmse); }
     std::vector<int> testIndex;
     std::vector<float> testTrue, testPred;
     bool cancelled = false;
 };
 
-/// result.json text of a fold and back (without the predictions). The training wall time is
+/// result.json text of a fold and back (without the predictions); NaN errors are stored as null
+/// and read back as NaN. The training wall time is
 /// "train_seconds"; files without it give seconds = the stored "seconds" for krr and mlp
 /// (trained in one go) and NaN for the paper's network (it may be the time of a resume).
 std::string foldResultToJson(const FoldResult& result);
 FoldResult foldResultFromJson(const std::string& json);
 
 /// Features of molecules in a representation (atomic units, unscaled), as doubles; seed picks
-/// the draw of random-sorted ones. Throws MoleculeError naming the molecule when it does not fit.
+/// the draw of random-sorted ones; bags is Bag of Bonds' layout (required for it). Throws
+/// MoleculeError naming the molecule when it does not fit.
 std::vector<double> moleculeFeatures(const std::vector<Molecule>& molecules,
                                      Representation representation, int atoms,
-                                     std::uint64_t seed = 0);
+                                     std::uint64_t seed = 0,
+                                     std::shared_ptr<const BagLayout> bags = nullptr);
+
+/// The file beside a fold's (or a run's) model that holds its Bag of Bonds layout.
+inline constexpr const char* kBagLayoutFile = "bag_layout.txt";
 
 /// Sorted Coulomb matrices (upper triangle, atomic units, unscaled) of molecules, as doubles.
 std::vector<double> sortedCoulombFeatures(const std::vector<Molecule>& molecules, int atoms);
@@ -124,8 +141,9 @@ struct CvAnchor {
     std::string source;
 };
 
-/// Published QM7 results (5-fold cross-validation): mean predictor, Rupp et al. 2012 KRR,
-/// Montavon et al. 2012 network and KRR, and the paper's network; each with its paper.
+/// Published QM7 results: mean predictor, Rupp et al. 2012 KRR (Gaussian, eigenvalues), Hansen
+/// et al. 2013 KRR (Laplacian, Coulomb matrices), Hansen et al. 2015 (Bag of Bonds), Montavon et
+/// al. 2012 network and KRR; each with its paper and setting.
 std::vector<CvAnchor> publishedAnchors();
 
 } // namespace qm7

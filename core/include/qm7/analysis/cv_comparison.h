@@ -1,9 +1,10 @@
 #pragma once
 /// @file cv_comparison.h
 /// The comparison of several cross-validation studies on the same folds (question 8 at
-/// cross-validation scale): one row per representation x network with MAE and RMSE mean ± std
-/// over folds, folds done and wall time per fold, the published anchors below; written as
-/// comparison.csv and comparison.md. Used by `qm7 invariance --folds K`.
+/// cross-validation scale): one row per representation x network with test MAE, validation MAE
+/// and test RMSE mean ± std over folds, folds done and failed, and wall time per fold, the
+/// published anchors below; written as comparison.csv and comparison.md. Used by `qm7 invariance
+/// --folds K`.
 
 #include "qm7/analysis/cross_validation.h"
 #include "qm7/analysis/cv_study.h"
@@ -22,8 +23,11 @@ struct CvComparisonRow {
     std::string network;        ///< e.g. "1 x 1000 relu", "paper 400-100"
     std::string folder;         ///< the study's results folder, as given
     int foldsDone = 0, foldsTotal = 0;
-    int foldsReused = 0;        ///< folds read back from disk, not trained now
-    MeanStd mae, rmse, seconds; ///< over the finished folds (kcal/mol, wall seconds per fold)
+    int foldsReused = 0; ///< folds read back from disk, not trained now
+    int foldsFailed = 0; ///< finished folds whose test error is NaN (not in the means)
+    /// over the finished folds that did not fail (kcal/mol; valMae: the validation MAE of the
+    /// weights tested), wall seconds per fold
+    MeanStd mae, rmse, valMae, seconds;
 };
 
 /// The row of a finished (or partly finished) study.

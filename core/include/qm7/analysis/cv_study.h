@@ -46,6 +46,8 @@ class CvStudyObserver {
     virtual void onDeepProgress(long long /*step*/, long long /*total*/, double /*seconds*/) {}
     /// The paper's network: at every validation.
     virtual void onDeepEval(const DeepStats& /*stats*/) {}
+    /// A fold's result.json is not reused as it is, or is reused with a caveat: why, in words.
+    virtual void onFoldNote(int /*fold*/, const std::string& /*note*/) {}
     /// A fold is done: trained now (fromDisk false) or read from its result.json.
     virtual void onFoldDone(const FoldResult& /*result*/, bool /*fromDisk*/) {}
 };
@@ -56,8 +58,10 @@ struct CvStudyResult {
     int unused = 0;                ///< molecules in no fold
     std::vector<FoldResult> folds; ///< the finished folds, in order
     std::vector<bool> fromDisk;    ///< per fold: read back, not trained now
-    MeanStd mae, rmse, seconds;    ///< over folds (seconds over folds whose time is known)
-    bool cancelled = false;        ///< stopped before every fold asked for was done
+    /// over the folds that did not fail (seconds over folds whose time is known)
+    MeanStd mae, rmse, valMae, seconds;
+    int failed = 0;         ///< folds whose test error is not a number (FoldResult::failed)
+    bool cancelled = false; ///< stopped before every fold asked for was done
 };
 
 /// The partition of a results folder: out/partition.json when it exists (it must fit the
@@ -68,8 +72,21 @@ struct CvStudyResult {
 CvPartition studyPartition(const CvStudyConfig& config, const MoleculeSource& source,
                            int* unused = nullptr);
 
+/// The settings that make a fold's result, in words ("model krr; representation bob; ...;
+/// partition <hash>"): model, representation, padding, validation fraction, seed, training
+/// size, the partition, and the model's own settings (kernel and grid; width, epochs, rate and
+/// batch; steps, validation interval and the weights tested).
+std::string cvFingerprint(const CvStudyConfig& config, const CvPartition& partition);
+
+/// The settings two fingerprints differ in, e.g. "representation sorted, now bob"; "" if none.
+std::string fingerprintDifference(const std::string& stored, const std::string& now);
+
 /// Runs the cross-validation of config on the molecules of source. Folds whose result.json
-/// exists are read, the others trained (the paper's network resumes from its checkpoint);
+/// exists and whose fingerprint matches are read (one without a fingerprint, written before
+/// they were stored, is read with a note); krr and mlp folds of other settings are trained
+/// again (with a note), a paper network's throws std::invalid_argument saying why (its
+/// checkpoint belongs to the other settings); the others are trained (the paper's network
+/// resumes from its checkpoint);
 /// control (optional) cancels: a cancelled fold leaves no result.json. Writes out/cv.csv when
 /// any fold is done. Throws std::invalid_argument for settings or folders that do not fit
 /// (e.g. a result of another model), and what the models throw.

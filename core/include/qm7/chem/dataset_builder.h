@@ -34,9 +34,11 @@ using BuildProgress = std::function<void(int done, int total)>;
 
 /// How to make a data set from molecules.
 struct BuildOptions {
-    SplitSpec split;                      ///< ignored when useFolds
-    std::uint64_t seed = 0;               ///< the random split (and the random-sorted draw)
-    RepresentationOptions representation; ///< kind, padding size N (23), noise sigma
+    SplitSpec split;        ///< ignored when useFolds
+    std::uint64_t seed = 0; ///< the random split (and the random-sorted draw)
+    /// kind, padding size N (23), noise sigma; Bag of Bonds without a layout: fitted on all
+    /// the molecules (their labels play no part)
+    RepresentationOptions representation;
     bool scale = true;     ///< divide all X by the largest absolute entry of the training rows
     bool useFolds = false; ///< use the folds of a qm7.mat: test = fold k, val = fold k+1
     int testFold = 0;      ///< k, 0-based
@@ -58,6 +60,8 @@ struct BuildResult {
     /// A .pt file's randomly sorted draws (representData); null otherwise (molecules make
     /// theirs with RandomSortedAugmentation(BuildResult)).
     std::shared_ptr<const FeatureAugmentation> augmentation;
+    /// Bag of Bonds: the layout of the rows (the options' own, or fitted on all the molecules)
+    std::shared_ptr<const BagLayout> bags;
 };
 
 /// Splits molecules at random (seeded) or by folds (test = folds[k], val = folds[k+1 mod K],
