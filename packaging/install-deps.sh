@@ -16,6 +16,8 @@ packages=(
   libgtest-dev xvfb xauth python3 python3-torch
   # tests on a single-node Slurm cluster (issue 13)
   slurmctld slurmd slurm-client munge
+  # the portable bundle's test: a statically linked shell for a chroot that has nothing else
+  busybox-static
 )
 
 missing=()

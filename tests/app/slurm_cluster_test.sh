@@ -5,8 +5,15 @@
 #      dependent collect job and checks that sweep.csv equals that of the same sweep run locally;
 #   2. cancels one task with scancel mid-run, reruns the study and checks that it finishes with
 #      nothing lost and nothing trained twice.
+#   3. (resubmit) kills a whole array, so that its collect job would wait forever, resubmits with
+#      --take-over: the old collect job is cancelled (and said so), a claim that looks alive is
+#      taken at once, nothing stays pending; the same --out with another study exits 2 with
+#      nothing submitted;
+#   4. (options) --sbatch-option lands as #SBATCH and sbatch accepts it, --setup lines run first
+#      (with QM7_BUNDLE set to an unpacked bundle, the scripts run its bin/qm7 via --bundle).
 # Exit 77 (skipped) with the reason when the daemons cannot start here.
-# Usage: slurm_cluster_test.sh QM7_BINARY WORK_FOLDER [case...]   (cases: array cancel homework)
+# Usage: slurm_cluster_test.sh QM7_BINARY WORK_FOLDER [case...]
+#        (cases: array cancel homework cv resubmit options)
 set -u
 QM7=$(readlink -f "$1")
 ROOT=$2
@@ -139,7 +146,7 @@ submit() {
 case_array() {
   local S="--data demo --epochs 4 --hidden 8 --eval-every 1 --lrs 1e-3,1e-2 --seeds 4"
   (cd "$ROOT" && "$QM7" sweep $S --threads 1 --out local > local.log 2>&1) || fail "local sweep failed"
-  submit $S --out array --array 4 --time 00:10 --cpus-per-task 1 --submit
+  submit $S --out array --array 4 --time 10 --cpus-per-task 1 --submit
   wait_job "$ARRAY" 300 || fail "the array job did not finish"
   wait_job "$COLLECT" 120 || fail "the collect job did not finish"
   echo "job-completion lines (jobcomp/filetxt) of array job $ARRAY and collect job $COLLECT:"
@@ -156,7 +163,7 @@ case_cancel() {
   # 12 runs, 3 per task, long enough to cancel task 1 while it trains.
   local S="--data demo --epochs 800 --hidden 16 --eval-every 50 --lrs 1e-3,3e-3,1e-2 --seeds 4"
   local P="$ROOT/cancel"
-  submit $S --out cancel --array 4 --time 00:10 --cpus-per-task 1 --submit
+  submit $S --out cancel --array 4 --time 10 --cpus-per-task 1 --submit
   # Task 1 gets scancel (SIGTERM: qm7 stops, saves nothing half-done and frees its claims);
   # task 3 is killed outright (SIGKILL: its claims stay behind, held by a dead pid).
   claimed_by() {
@@ -194,7 +201,7 @@ case_cancel() {
   grep -q another-node "$far" || fail "could not rewrite $far"
   (cd "$P" && stat -c '%n %Y' $(cd "$P" && grep -l '"cancelled": false' */summary.json)) > "$ROOT/before.txt"
   echo "after the cancel: $finished runs finished, $unfinished left; rerunning"
-  submit $S --out cancel --array 4 --time 00:10 --cpus-per-task 1 --submit
+  submit $S --out cancel --array 4 --time 10 --cpus-per-task 1 --submit
   wait_job "$ARRAY" 300 || fail "the rerun did not finish"
   wait_job "$COLLECT" 120 || fail "the rerun's collect did not finish"
   jobcomp "$ARRAY"
@@ -218,7 +225,7 @@ case_homework() {
   local S="--data demo --epochs 4 --hidden 8 --eval-every 1 --lrs 1e-3,1e-2 --seeds 2 --sizes 100,200,400 --no-figures"
   (cd "$ROOT" && "$QM7" homework $S --threads 1 --out hwlocal > hwlocal.log 2>&1) || fail "local homework failed"
   local out
-  out=$(cd "$ROOT" && "$QM7" slurm homework $S --out hw --array 4 --time 00:10 --cpus-per-task 1 --submit 2>&1) || fail "qm7 slurm failed: $out"
+  out=$(cd "$ROOT" && "$QM7" slurm homework $S --out hw --array 4 --time 10 --cpus-per-task 1 --submit 2>&1) || fail "qm7 slurm failed: $out"
   echo "$out"
   ARRAY=$(echo "$out" | sed -n 's/^array job: *\([0-9]*\).*/\1/p')
   COLLECT=$(echo "$out" | sed -n 's/^collect job: *\([0-9]*\).*/\1/p')
@@ -239,7 +246,7 @@ case_cv() {
   local S="--from demo --model krr --folds 3 --train-size 200"
   (cd "$ROOT" && "$QM7" cv $S --threads 1 --out cvlocal > cvlocal.log 2>&1) || fail "local cv failed"
   local out
-  out=$(cd "$ROOT" && "$QM7" slurm cv $S --out cv --array 3 --time 00:10 --cpus-per-task 1 --submit 2>&1) || fail "qm7 slurm cv failed: $out"
+  out=$(cd "$ROOT" && "$QM7" slurm cv $S --out cv --array 3 --time 10 --cpus-per-task 1 --submit 2>&1) || fail "qm7 slurm cv failed: $out"
   echo "$out"
   ARRAY=$(echo "$out" | sed -n 's/^array job: *\([0-9]*\).*/\1/p')
   COLLECT=$(echo "$out" | sed -n 's/^summary job: *\([0-9]*\).*/\1/p')
@@ -256,6 +263,89 @@ case_cv() {
   cmp "$ROOT/cvlocal/partition.json" "$ROOT/cv/partition.json" || fail "the partitions differ"
   echo "cv: 3 Slurm tasks (one fold each) + the summary give the local cv.csv:"
   cat "$ROOT/cv/cv.csv"
+}
+
+case_resubmit() {
+  local S="--data demo --epochs 800 --hidden 16 --eval-every 50 --lrs 1e-3,1e-2 --seeds 2"
+  local P="$ROOT/resub"
+  submit $S --out resub --array 2 --time 10 --cpus-per-task 1 --submit
+  local OLD=$COLLECT
+  local found=""
+  for _ in $(seq 240); do
+    found=$(ls "$P"/*/claim.json 2> /dev/null | head -n 1) && [ -n "$found" ] && break
+    sleep 0.25
+  done
+  [ -n "$found" ] || fail "no task claimed a run"
+  # SIGKILL: the claims stay behind; the array fails, so afterok can never be satisfied.
+  scancel --signal=KILL --batch "$ARRAY"
+  wait_job "$ARRAY" 120 || fail "the killed array did not end"
+  sleep 1
+  local state
+  state=$(squeue -h -o %T -j "$OLD" 2> /dev/null)
+  echo "after killing array $ARRAY, its collect job $OLD is: ${state:-gone}"
+  [ "$state" = PENDING ] || fail "expected the old collect job to wait (PENDING), it is '$state'"
+  # The claim now looks alive on another node, fresh: only --take-over takes it at once.
+  found=$(ls "$P"/*/claim.json | head -n 1)
+  sed -i -e "s/\"host\": \"[^\"]*\"/\"host\": \"another-node\"/" -e "s/\"slurm_job\": \"[^\"]*\"/\"slurm_job\": \"\"/" "$found"
+  touch "$found"
+  local out
+  out=$(cd "$ROOT" && "$QM7" slurm sweep $S --out resub --array 2 --time 10 --cpus-per-task 1 --take-over --submit 2>&1) || fail "the resubmission failed: $out"
+  echo "$out"
+  ARRAY=$(echo "$out" | sed -n 's/^array job: *\([0-9]*\).*/\1/p')
+  COLLECT=$(echo "$out" | sed -n 's/^collect job: *\([0-9]*\).*/\1/p')
+  echo "$out" | grep -q "cancelled the previous collect job $OLD" || fail "the resubmission did not say it cancelled collect job $OLD"
+  grep -q -- " --take-over " "$P/slurm/sweep-array.sbatch" || fail "--take-over is not in the tasks' command"
+  grep "^exec" "$P/slurm/sweep-array.sbatch"
+  wait_job "$ARRAY" 300 || fail "the resubmitted array did not finish"
+  wait_job "$COLLECT" 120 || fail "the resubmitted collect did not finish"
+  jobcomp "$COLLECT" | grep -q "JobState=COMPLETED" || { cat "$P"/slurm/logs/*; fail "the new collect did not complete"; }
+  jobcomp "$OLD" || true
+  local left
+  left=$(squeue -h -o '%i %T %r')
+  [ -z "$left" ] || fail "jobs left in the queue: $left"
+  grep -h "taken over" "$P"/slurm/logs/qm7-sweep-"${ARRAY}"_*.out
+  grep -q "[1-9][0-9]* taken over" "$P"/slurm/logs/qm7-sweep-"${ARRAY}"_*.out || fail "the fresh-looking claim was not taken over"
+  [ -f "$P/sweep.csv" ] || fail "no sweep.csv"
+  echo "resubmit: old collect $OLD cancelled, claim taken over at once with --take-over, queue empty"
+
+  # The same folder for another study: exit 2, no script changed, nothing submitted.
+  local before_jobs before_script
+  before_jobs=$(wc -l < "$C/jobcomp.txt")
+  before_script=$(cat "$P/slurm/sweep-array.sbatch")
+  local code=0
+  out=$(cd "$ROOT" && "$QM7" slurm sweep --data demo --epochs 800 --hidden 16 --eval-every 50 --lrs 1e-3 --seeds 2 --out resub --array 2 --time 10 --submit 2>&1) || code=$?
+  echo "$out"
+  [ "$code" -eq 2 ] || fail "another study in the same --out exited $code, not 2"
+  echo "$out" | grep -q "lrs" || fail "the refusal does not name the difference"
+  [ "$(cat "$P/slurm/sweep-array.sbatch")" = "$before_script" ] || fail "the refused command rewrote the script"
+  sleep 1
+  [ -z "$(squeue -h)" ] && [ "$(wc -l < "$C/jobcomp.txt")" -eq "$before_jobs" ] || fail "the refused command submitted a job"
+  echo "resubmit: another study in the same folder refused (exit 2) before anything was submitted"
+}
+
+case_options() {
+  local S="--data demo --epochs 4 --hidden 8 --eval-every 1 --lrs 1e-3,1e-2 --seeds 3"
+  local bundle=()
+  [ -n "${QM7_BUNDLE:-}" ] && bundle=(--bundle "$QM7_BUNDLE")
+  submit $S --out opts --array 3 --time 5 --cpus-per-task 1 "${bundle[@]}" \
+    --sbatch-option --mem=100M --sbatch-option=--comment=qm7-options \
+    --setup 'echo "setup line ran on $(hostname)"' --submit
+  local script="$ROOT/opts/slurm/sweep-array.sbatch"
+  cat "$script"
+  grep -qx "#SBATCH --mem=100M" "$script" || fail "--sbatch-option --mem=100M is not an #SBATCH line"
+  grep -qx "#SBATCH --comment=qm7-options" "$script" || fail "--sbatch-option=--comment is not an #SBATCH line"
+  [ -z "${QM7_BUNDLE:-}" ] || grep -q "^exec '*$QM7_BUNDLE/bin/qm7" "$script" || fail "the script does not run the bundle's qm7"
+  scontrol show job "$ARRAY" 2> /dev/null | grep -o "Comment=[^ ]*\|MinMemoryNode=[^ ]*" | sort -u
+  wait_job "$ARRAY" 300 || fail "the array job did not finish"
+  wait_job "$COLLECT" 120 || fail "the collect job did not finish"
+  jobcomp "$ARRAY"
+  jobcomp "$COLLECT"
+  [ "$(jobcomp "$ARRAY" | grep -c 'JobState=COMPLETED')" -eq 3 ] || { cat "$ROOT"/opts/slurm/logs/*; fail "not all 3 tasks completed"; }
+  jobcomp "$COLLECT" | grep -q "JobState=COMPLETED" || { cat "$ROOT"/opts/slurm/logs/*; fail "collect did not complete"; }
+  [ "$(grep -l "setup line ran" "$ROOT"/opts/slurm/logs/*.out | wc -l)" -eq 4 ] || fail "the --setup line did not run in every job"
+  head -n 3 "$ROOT"/opts/slurm/logs/qm7-sweep-"${ARRAY}"_0.out
+  cat "$ROOT/opts/sweep.csv"
+  echo "options: #SBATCH lines accepted by sbatch, --setup ran first in the 3 tasks and collect${QM7_BUNDLE:+, through the bundle $QM7_BUNDLE}"
 }
 
 for c in $CASES; do

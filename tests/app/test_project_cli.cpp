@@ -133,28 +133,82 @@ TEST(ProjectCli, SlurmWritesAnArrayAndADependentCollectJob) {
     const std::string root = qm7::test::freshDir("project_slurm_scripts");
     std::string log;
     ASSERT_EQ(runCommand("cd " + root + " && " + cliPath() + " slurm sweep" + kSweep +
-                             " --out project --array 4 --time 01:30 --cpus-per-task 2",
+                             " --out project --array 4 --time 01:30 --cpus-per-task 2 "
+                             "--take-over --claim-timeout 30 --sbatch-option --account=physics "
+                             "--sbatch-option=--mem=2G --setup 'module load qm7'",
                          &log),
               0)
         << log;
     const std::string array = text(root + "/project/slurm/sweep-array.sbatch");
     EXPECT_NE(array.find("#SBATCH --array=0-3\n"), std::string::npos) << array;
-    EXPECT_NE(array.find("#SBATCH --time=01:30:00\n"), std::string::npos) << array;
+    // The time as sbatch reads it (01:30 is 1 minute 30 seconds), said in the output.
+    EXPECT_NE(array.find("#SBATCH --time=01:30\n"), std::string::npos) << array;
+    EXPECT_NE(log.find("time limit of each: 1m 30s"), std::string::npos) << log;
+    EXPECT_NE(array.find("#SBATCH --account=physics\n#SBATCH --mem=2G\n"), std::string::npos)
+        << array;
+    // The set-up line runs before qm7, which gets the claim options of the command line.
+    EXPECT_NE(array.find("\nmodule load qm7\n"), std::string::npos) << array;
+    EXPECT_LT(array.find("module load qm7"), array.find("exec ")) << array;
+    EXPECT_NE(array.find(" --threads 1 --take-over --claim-timeout 30 --out "), std::string::npos)
+        << array;
     EXPECT_NE(array.find("#SBATCH --cpus-per-task=2\n"), std::string::npos) << array;
     EXPECT_NE(array.find(" sweep --data demo"), std::string::npos) << array;
     EXPECT_NE(array.find("--out " + fs::canonical(root).string() + "/project\n"), std::string::npos)
         << array;
     const std::string collect = text(root + "/project/slurm/collect.sbatch");
     EXPECT_NE(collect.find(" collect --project "), std::string::npos) << collect;
+    EXPECT_NE(collect.find("#SBATCH --account=physics\n"), std::string::npos) << collect;
     const std::string submit = text(root + "/project/slurm/submit.sh");
     EXPECT_NE(submit.find("--dependency=afterok:$array"), std::string::npos) << submit;
+    EXPECT_NE(submit.find("scancel"), std::string::npos) << submit;
     EXPECT_NE(log.find("array job script:"), std::string::npos) << log;
-    // Mistakes are caught before anything reaches the queue.
-    EXPECT_EQ(runCommand(cliPath() + " slurm sweep" + kSweep +
-                             " --out p --array 2 --time 90 --cpus-per-task 1",
+
+    // The same folder for another study is refused, naming the difference, and left alone.
+    const std::string before = array;
+    std::string other = kSweep;
+    other.replace(other.find("1e-3,1e-2"), 9, "1e-3");
+    EXPECT_EQ(runCommand("cd " + root + " && " + cliPath() + " slurm sweep" + other +
+                             " --out project --array 4 --time 10",
                          &log),
               2);
-    EXPECT_NE(log.find("--time must be HH:MM"), std::string::npos) << log;
+    EXPECT_NE(log.find("holds another study"), std::string::npos) << log;
+    EXPECT_NE(log.find("--lrs 1e-3,1e-2 there, 1e-3 here"), std::string::npos) << log;
+    EXPECT_EQ(runCommand("cd " + root + " && " + cliPath() + " slurm curve" + kCurve +
+                             " --out project --array 4 --time 10",
+                         &log),
+              2);
+    EXPECT_NE(log.find("it holds a sweep, this is a curve"), std::string::npos) << log;
+    EXPECT_EQ(text(root + "/project/slurm/sweep-array.sbatch"), before);
+    // The same study again is accepted (a rerun).
+    EXPECT_EQ(runCommand("cd " + root + " && " + cliPath() + " slurm sweep" + kSweep +
+                             " --out project --array 4 --time 10",
+                         &log),
+              0)
+        << log;
+    // Mistakes are caught before anything reaches the queue.
+    for (const char* time : {"0", "00:00", "0-0", "1:75", "25:00:61", "1-24:00", "1h", "9999-0"}) {
+        EXPECT_EQ(runCommand("cd " + root + " && " + cliPath() + " slurm sweep" + kSweep +
+                                 " --out p --array 2 --cpus-per-task 1 --time " + time,
+                             &log),
+                  2)
+            << time;
+        EXPECT_NE(log.find("--time"), std::string::npos) << log;
+    }
+    EXPECT_EQ(runCommand("cd " + root + " && " + cliPath() +
+                             " slurm sweep --data nosuch.pt --out p --array 2 --time 10",
+                         &log),
+              2);
+    EXPECT_NE(log.find("nosuch.pt"), std::string::npos) << log;
+    EXPECT_EQ(runCommand("cd " + root + " && " + cliPath() + " slurm sweep" + kSweep +
+                             " --out p --array 2 --time 10 --bundle nowhere",
+                         &log),
+              2);
+    EXPECT_NE(log.find("no executable bin/qm7"), std::string::npos) << log;
+    EXPECT_EQ(runCommand("cd " + root + " && " + cliPath() + " slurm sweep" + kSweep +
+                             " --out p --array 2 --time 10 --sbatch-option account",
+                         &log),
+              2);
+    EXPECT_FALSE(fs::exists(root + "/p")) << "nothing written for a refused command";
     EXPECT_EQ(runCommand(cliPath() + " slurm train --out p --array 2 --time 00:10", &log), 2);
     EXPECT_EQ(runCommand(cliPath() + " slurm sweep --data demo --array 2 --time 00:10", &log), 2);
     EXPECT_NE(log.find("needs --out"), std::string::npos) << log;

@@ -38,6 +38,9 @@ int resolveThreads(int requested) {
 
 bool usingReferenceBlas() {
     // Debian's libtorch calls libblas.so.3: OpenBLAS when libopenblas0-pthread provides it.
+    // OpenBLAS is known by its own symbol too (a portable bundle copies it as lib/libblas.so.3).
+    if (openblasSymbol<char* (*)()>("openblas_get_config"))
+        return false;
     const std::string path = blasLibraryPath();
     for (const char* fast : {"openblas", "blis", "mkl", "atlas"})
         if (path.find(fast) != std::string::npos)
