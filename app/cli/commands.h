@@ -14,8 +14,8 @@ Command addFetchCommand(CLI::App& app);
 Command addSweepCommand(CLI::App& app);
 Command addCurveCommand(CLI::App& app);
 Command addHomeworkCommand(CLI::App& app);
-Command addCollectCommand(CLI::App& app); // issue 13
-Command addSlurmCommand(CLI::App& app);   // issue 13
+Command addCollectCommand(CLI::App& app);
+Command addSlurmCommand(CLI::App& app);
 Command addCvCommand(CLI::App& app);
 Command addPredictCommand(CLI::App& app);
 Command addCheckCommand(CLI::App& app);

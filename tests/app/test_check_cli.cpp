@@ -13,19 +13,7 @@ namespace fs = std::filesystem;
 namespace {
 
 const std::string& models() {
-    // ctest runs each test in its own process, side by side: one folder per test.
-    static const std::string dir = [] {
-        const std::string d =
-            qm7::test::freshDir(std::string("check_cli_models_") +
-                                ::testing::UnitTest::GetInstance()->current_test_info()->name());
-        std::string out;
-        if (qm7::test::runPython(
-                "make_student_models.py",
-                {qm7::test::demoDatasetPt(), d, "--hidden", "30", "--epochs", "30"}, &out) != 0)
-            throw std::runtime_error("make_student_models.py failed: " + out);
-        return d;
-    }();
-    return dir;
+    return qm7::test::studentModels("check_cli_models_");
 }
 
 int check(const std::string& args, std::string* out) {

@@ -5,12 +5,15 @@
 #include "qm7/chem/dataset_builder.h"
 #include "qm7/chem/xyz_reader.h"
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <cmath>
 #include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 #include <sys/wait.h>
 
 namespace fs = std::filesystem;
@@ -100,6 +103,19 @@ std::string freshDir(const std::string& name) {
     fs::remove_all(p);
     fs::create_directories(p);
     return p.string();
+}
+
+const std::string& studentModels(const std::string& prefix) {
+    static const std::string dir = [&prefix] {
+        const std::string d =
+            freshDir(prefix + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        std::string out;
+        if (runPython("make_student_models.py",
+                      {demoDatasetPt(), d, "--hidden", "30", "--epochs", "30"}, &out) != 0)
+            throw std::runtime_error("make_student_models.py failed: " + out);
+        return d;
+    }();
+    return dir;
 }
 
 void saveSmallDeepRun(const std::string& dir, int steps, int evalDraws) {

@@ -43,6 +43,11 @@ int runCommand(const std::string& command, std::string* output = nullptr);
 /// A fresh, empty temporary folder for one test (under the build tree).
 std::string freshDir(const std::string& name);
 
+/// The student models of tests/fixtures/make_student_models.py (hidden 30, 30 epochs on the demo's
+/// dataset.pt), written once per test process in a folder named after `prefix` and the running
+/// test (ctest runs each test in its own process, side by side). Throws when Python fails.
+const std::string& studentModels(const std::string& prefix);
+
 /// Trains the paper's network briefly (one hidden layer of 16, `steps` steps) on demo molecules
 /// 100-299 (validation 300-339, test 340-379) and saves it as a deep run folder in dir.
 void saveSmallDeepRun(const std::string& dir, int steps = 50, int evalDraws = 1);

@@ -21,20 +21,8 @@ using qm7::ui::CheckDialog;
 
 namespace {
 
-// ctest runs each test in its own process, side by side: one folder per test.
 const std::string& models() {
-    static const std::string dir = [] {
-        const std::string d =
-            qm7::test::freshDir(std::string("check_dialog_models_") +
-                                ::testing::UnitTest::GetInstance()->current_test_info()->name());
-        std::string out;
-        if (qm7::test::runPython(
-                "make_student_models.py",
-                {qm7::test::demoDatasetPt(), d, "--hidden", "30", "--epochs", "30"}, &out) != 0)
-            throw std::runtime_error("make_student_models.py failed: " + out);
-        return d;
-    }();
-    return dir;
+    return qm7::test::studentModels("check_dialog_models_");
 }
 
 qm7::ui::DatasetPtr demo() {

@@ -131,27 +131,22 @@ ExplorationView::ExplorationView(QWidget* parent) : PlotPage(parent) {
             m_source->setText(error);
     });
 
+    // The choosers of the heatmap's axes and the profile's setting share the top row: on a
+    // 1366x768 screen a row of their own above each plot left the plots under 300 px.
+    m_source->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    for (QComboBox* box : {m_heatX, m_heatY, m_profileSetting}) {
+        box->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+        box->setMinimumContentsLength(10);
+    }
     auto* top = new QHBoxLayout;
     top->addWidget(m_source, 1);
     top->addWidget(open);
-    auto* heatBox = new QWidget(this);
-    auto* heatLayout = new QVBoxLayout(heatBox);
-    heatLayout->setContentsMargins(0, 0, 0, 0);
-    auto* heatControls = new QHBoxLayout;
-    heatControls->addWidget(new QLabel(tr("x:"), this));
-    heatControls->addWidget(m_heatX, 1);
-    heatControls->addWidget(new QLabel(tr("y:"), this));
-    heatControls->addWidget(m_heatY, 1);
-    heatLayout->addLayout(heatControls);
-    heatLayout->addWidget(m_heat, 1);
-    auto* profileBox = new QWidget(this);
-    auto* profileLayout = new QVBoxLayout(profileBox);
-    profileLayout->setContentsMargins(0, 0, 0, 0);
-    auto* profileControls = new QHBoxLayout;
-    profileControls->addWidget(new QLabel(tr("Error against:"), this));
-    profileControls->addWidget(m_profileSetting, 1);
-    profileLayout->addLayout(profileControls);
-    profileLayout->addWidget(m_profile, 1);
+    top->addWidget(new QLabel(tr("Heatmap x:"), this));
+    top->addWidget(m_heatX);
+    top->addWidget(new QLabel(tr("y:"), this));
+    top->addWidget(m_heatY);
+    top->addWidget(new QLabel(tr("Error against:"), this));
+    top->addWidget(m_profileSetting);
     auto* tableBox = new QWidget(this);
     auto* tableLayout = new QVBoxLayout(tableBox);
     tableLayout->setContentsMargins(0, 0, 0, 0);
@@ -163,11 +158,17 @@ ExplorationView::ExplorationView(QWidget* parent) : PlotPage(parent) {
     plotsTop->addWidget(m_parallel);
     plotsTop->addWidget(tableBox);
     auto* plotsBottom = new QSplitter(Qt::Horizontal, this);
-    plotsBottom->addWidget(heatBox);
-    plotsBottom->addWidget(profileBox);
+    for (QWidget* plot : {static_cast<QWidget*>(m_heat), static_cast<QWidget*>(m_profile)}) {
+        auto* box = new QWidget(this); // a plot straight in a splitter kept its 200 px hint
+        auto* boxLayout = new QVBoxLayout(box);
+        boxLayout->setContentsMargins(0, 0, 0, 0);
+        boxLayout->addWidget(plot, 1);
+        plotsBottom->addWidget(box);
+    }
     auto* split = new QSplitter(Qt::Vertical, this);
     split->addWidget(plotsTop);
     split->addWidget(plotsBottom);
+    split->setSizes({1000, 1000}); // two rows of equal height
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(top);
     layout->addWidget(split, 1);

@@ -1,6 +1,8 @@
 // Exploration trials, trials.csv and the summaries the Exploration tab draws (exploration.h).
 #include "qm7/analysis/exploration.h"
 
+#include "qm7/util/series.h"
+
 #include "qm7/util/atomic_file.h"
 
 #include <algorithm>
@@ -34,18 +36,13 @@ std::string number(double v) {
     return buf;
 }
 
+/// The mean of the finite values, NaN when there is none (a setting whose trials all failed).
 double meanOf(const std::vector<double>& v) {
-    return v.empty() ? NAN
-                     : std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
+    const MeanStd m = meanStd(v);
+    return m.n == 0 ? NAN : m.mean;
 }
 double stdOf(const std::vector<double>& v) {
-    if (v.size() < 2)
-        return 0;
-    const double m = meanOf(v);
-    double s = 0;
-    for (double x : v)
-        s += (x - m) * (x - m);
-    return std::sqrt(s / static_cast<double>(v.size() - 1));
+    return meanStd(v).std;
 }
 
 // Numeric values sort as numbers, text values in first-seen order; x is the number or the rank.

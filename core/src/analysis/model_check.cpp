@@ -1,6 +1,8 @@
 // Checking a student's model against the course data and the workbench's reference runs.
 #include "qm7/analysis/model_check.h"
 
+#include "qm7/util/series.h"
+
 #include "qm7/analysis/student_model.h"
 #include "qm7/train/run_store.h"
 #include "qm7/util/atomic_file.h"
@@ -36,17 +38,11 @@ std::string lrText(double lr) {
 }
 
 double mean(const std::vector<double>& v) {
-    return v.empty() ? 0 : std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
+    return meanStd(v).mean;
 }
 
 double sd(const std::vector<double>& v) {
-    if (v.size() < 2)
-        return 0;
-    const double m = mean(v);
-    double s = 0;
-    for (double x : v)
-        s += (x - m) * (x - m);
-    return std::sqrt(s / static_cast<double>(v.size() - 1));
+    return meanStd(v).std;
 }
 
 std::string csvField(const std::string& s) {
