@@ -257,8 +257,14 @@ case_cv() {
   jobcomp "$COLLECT" | grep -q "JobState=COMPLETED" || { cat "$ROOT"/cv/slurm/logs/*; fail "the summary did not complete"; }
   [ "$(jobcomp "$ARRAY" | grep -c 'JobState=COMPLETED')" -eq 3 ] || fail "not all 3 tasks completed"
   # fold, model, sizes, MAE, RMSE and the chosen sigma/lambda: every column but the seconds
-  cut -d, -f1-7,9- "$ROOT/cvlocal/cv.csv" > "$ROOT/cv_local_errors.csv"
-  cut -d, -f1-7,9- "$ROOT/cv/cv.csv" > "$ROOT/cv_cluster_errors.csv"
+  # Every column but the wall time ("seconds", found by its name in the header).
+  without_seconds() {
+    awk -F, 'NR == 1 { for (i = 1; i <= NF; ++i) if ($i == "seconds") s = i }
+             { out = ""; for (i = 1; i <= NF; ++i) if (i != s) out = out (out == "" ? "" : ",") $i
+               print out }' "$1"
+  }
+  without_seconds "$ROOT/cvlocal/cv.csv" > "$ROOT/cv_local_errors.csv"
+  without_seconds "$ROOT/cv/cv.csv" > "$ROOT/cv_cluster_errors.csv"
   cmp "$ROOT/cv_local_errors.csv" "$ROOT/cv_cluster_errors.csv" || fail "cv.csv of the cluster differs from the local one"
   cmp "$ROOT/cvlocal/partition.json" "$ROOT/cv/partition.json" || fail "the partitions differ"
   echo "cv: 3 Slurm tasks (one fold each) + the summary give the local cv.csv:"
