@@ -19,6 +19,7 @@
 #include <QDirIterator>
 #include <QDockWidget>
 #include <QEventLoop>
+#include <QFileInfo>
 #include <QImage>
 #include <QLineEdit>
 #include <QPixmap>
@@ -88,11 +89,20 @@ bool grabCvFolder(qm7::ui::MainWindow* w, const QString& folder, const QString& 
     auto* view = w->findChild<qm7::ui::CvView*>();
     if (!view)
         return false;
-    view->setModel(qm7::CvModel::Paper);
     view->setFolds(5);
     view->setTrainSize(0);
     view->setOutputFolder(folder);
-    return grabTab(w, w->tabs()->indexOf(view), dir, {name});
+    // The first study the folder holds: the paper's network, else KRR or the one-layer network
+    // on either representation.
+    for (const qm7::CvModel model : {qm7::CvModel::Paper, qm7::CvModel::Krr, qm7::CvModel::Mlp})
+        for (const qm7::Representation rep :
+             {qm7::Representation::Sorted, qm7::Representation::BagOfBonds}) {
+            view->setModel(model);
+            view->setRepresentation(rep);
+            if (QFileInfo::exists(view->resultsDir()))
+                return grabTab(w, w->tabs()->indexOf(view), dir, {name});
+        }
+    return false;
 }
 
 } // namespace
@@ -182,9 +192,9 @@ void startScreenshotTour(qm7::ui::MainWindow* w, const QString& dir) {
                 ok = grabTab(w, w->tabs()->indexOf(cv), dir, {QStringLiteral("cross_validation")});
             if (auto* runs = w->findChild<qm7::ui::RunsTable*>(); ok && runs)
                 ok = grabTab(w, w->tabs()->indexOf(runs), dir, {QStringLiteral("runs")});
-            // Real cross-validation results, when given: the paper's network fold by fold.
+            // Real cross-validation results, when given: a five-fold study read from its folder.
             if (const QString cv = qEnvironmentVariable("QM7_SCREENSHOT_CV"); ok && !cv.isEmpty())
-                ok = grabCvFolder(w, cv, dir, QStringLiteral("cross_validation_paper"));
+                ok = grabCvFolder(w, cv, dir, QStringLiteral("cross_validation_folds"));
             QApplication::exit(ok ? 0 : 1);
             return;
         }

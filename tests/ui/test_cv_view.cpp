@@ -12,6 +12,7 @@
 #include "ui_wait.h"
 
 #include <QApplication>
+#include <QComboBox>
 #include <QElapsedTimer>
 #include <QLabel>
 #include <QProgressBar>
@@ -118,6 +119,40 @@ TEST(CvView, KrrFiveFoldsFillLiveBesideTheAnchors) {
     const QString png = QString::fromStdString(dir) + QStringLiteral("/cv_tab.png");
     ASSERT_TRUE(view.grab().save(png));
     std::cout << "screenshot: " << png.toStdString() << "\n";
+}
+
+TEST(CvView, BagOfBondsChosenInTheTabIsWhatKrrReadsAndHasItsOwnFolder) {
+    if (qm7::demoDataPath().empty())
+        GTEST_SKIP() << "the bundled demo data is absent";
+    const std::string dir = qm7::test::freshDir("cv_view_bag");
+    CvView view;
+    setUp(view, dir, 200);
+    view.setFolds(2);
+    const QString sortedDir = view.resultsDir();
+    auto* representation = view.findChild<QComboBox*>(QStringLiteral("cvRepresentation"));
+    ASSERT_NE(representation, nullptr);
+    representation->setCurrentIndex(
+        representation->findData(static_cast<int>(qm7::Representation::BagOfBonds)));
+    EXPECT_EQ(view.representation(), qm7::Representation::BagOfBonds);
+    EXPECT_NE(view.resultsDir(), sortedDir) << "sorted and Bag of Bonds results share a folder";
+    EXPECT_TRUE(view.resultsDir().contains(QStringLiteral("bob")))
+        << view.resultsDir().toStdString();
+    ASSERT_TRUE(view.run()) << view.message().toStdString();
+    ASSERT_TRUE(waitUntil([&] { return !view.isRunning(); }, 120000)) << "no end in 120 s";
+    ASSERT_TRUE(view.message().startsWith(QStringLiteral("Done"))) << view.message().toStdString();
+    for (int f = 0; f < 2; ++f) {
+        // The fold's own record of what it read, not the tab's.
+        const qm7::FoldResult r =
+            qm7::foldResultFromJson(qm7::readFile((fs::path(view.resultsDir().toStdString()) /
+                                                   ("fold-" + std::to_string(f)) / "result.json")
+                                                      .string()));
+        EXPECT_EQ(r.detail.rfind("bob", 0), 0u) << r.detail;
+        EXPECT_NE(r.fingerprint.find("representation bob"), std::string::npos) << r.fingerprint;
+    }
+    // The paper's network reads randomly sorted, expanded matrices: no choice to make.
+    view.setModel(qm7::CvModel::Paper);
+    EXPECT_FALSE(representation->isEnabled());
+    EXPECT_FALSE(view.resultsDir().contains(QStringLiteral("bob")));
 }
 
 TEST(CvView, CancelInAFoldLeavesNoHalfResultAndRerunReusesFinishedFolds) {

@@ -78,6 +78,18 @@ CvView::CvView(QWidget* parent) : QWidget(parent), m_runner(new CvRunner(this)) 
                             "matrices, 1,000,000 SGD steps: about 30 minutes per fold on 2 "
                             "cores. Checkpoints every 3 minutes; Run again resumes."),
                          Qt::ToolTipRole);
+    m_representation = new QComboBox(this);
+    m_representation->setObjectName(QStringLiteral("cvRepresentation"));
+    m_representation->addItem(tr("Sorted Coulomb matrix"),
+                              static_cast<int>(qm7::Representation::Sorted));
+    m_representation->addItem(tr("Bag of Bonds"),
+                              static_cast<int>(qm7::Representation::BagOfBonds));
+    m_representation->setItemData(
+        1,
+        tr("Per element pair, the sorted list of Z_i Z_j / |R_i - R_j|: invariant to the order "
+           "of the atoms (Hansen et al., J. Phys. Chem. Lett. 6, 2326 (2015), about 1.5 "
+           "kcal/mol on QM7 with a Laplacian kernel)"),
+        Qt::ToolTipRole);
     m_folds = new QSpinBox(this);
     m_folds->setObjectName(QStringLiteral("cvFolds"));
     m_folds->setRange(2, 20);
@@ -143,7 +155,12 @@ CvView::CvView(QWidget* parent) : QWidget(parent), m_runner(new CvRunner(this)) 
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
 
     auto* form = new QFormLayout;
-    form->addRow(tr("Model"), m_model);
+    auto* modelRow = new QHBoxLayout;
+    modelRow->addWidget(m_model);
+    modelRow->addWidget(new QLabel(tr("on"), this));
+    modelRow->addWidget(m_representation);
+    modelRow->addStretch();
+    form->addRow(tr("Model"), modelRow);
     auto* sizes = new QHBoxLayout;
     sizes->addWidget(m_folds);
     sizes->addWidget(new QLabel(tr("Training size"), this));
@@ -183,7 +200,9 @@ CvView::CvView(QWidget* parent) : QWidget(parent), m_runner(new CvRunner(this)) 
             [this] { setOutputFolder(m_folder->text()); });
     for (QSpinBox* spin : {m_folds, m_trainSize})
         connect(spin, qOverload<int>(&QSpinBox::valueChanged), this, &CvView::showFromDisk);
-    connect(m_model, qOverload<int>(&QComboBox::currentIndexChanged), this, &CvView::showFromDisk);
+    for (QComboBox* combo : {m_model, m_representation})
+        connect(combo, qOverload<int>(&QComboBox::currentIndexChanged), this,
+                &CvView::showFromDisk);
     connect(m_runner, &CvRunner::partitionReady, this,
             [this](int molecules, const QString& origin) {
                 setMessage(tr("%1 molecules, %2 folds (%3); results in %4")
@@ -243,7 +262,12 @@ QString CvView::folderName(const QString& kind) const {
 }
 
 QString CvView::resultsDir() const {
-    return folderName(QStringLiteral("cv-") + QString::fromStdString(qm7::cvModelName(model())));
+    QString kind = QStringLiteral("cv-") + QString::fromStdString(qm7::cvModelName(model()));
+    // Sorted matrices keep the folder name they had before the choice existed.
+    if (usesRepresentation() && representation() != qm7::Representation::Sorted)
+        kind +=
+            QLatin1Char('-') + QString::fromStdString(qm7::representationName(representation()));
+    return folderName(kind);
 }
 
 QString CvView::compareDir() const {
@@ -275,6 +299,18 @@ qm7::CvModel CvView::model() const {
     return static_cast<qm7::CvModel>(m_model->currentData().toInt());
 }
 
+void CvView::setRepresentation(qm7::Representation representation) {
+    m_representation->setCurrentIndex(m_representation->findData(static_cast<int>(representation)));
+}
+
+qm7::Representation CvView::representation() const {
+    return static_cast<qm7::Representation>(m_representation->currentData().toInt());
+}
+
+bool CvView::usesRepresentation() const {
+    return model() == qm7::CvModel::Krr || model() == qm7::CvModel::Mlp;
+}
+
 void CvView::setFolds(int folds) {
     m_folds->setValue(folds);
 }
@@ -298,6 +334,8 @@ qm7::CvStudyConfig CvView::studyConfig() const {
     c.sourceName = m_source.toStdString();
     c.folds = m_folds->value();
     c.model = model();
+    if (usesRepresentation())
+        c.settings.representation = representation();
     c.trainSize = m_trainSize->value();
     return c;
 }
@@ -582,6 +620,11 @@ void CvView::updateControls() {
                        static_cast<QWidget*>(m_trainSize), static_cast<QWidget*>(m_folder),
                        static_cast<QWidget*>(m_browse)})
         w->setEnabled(!running);
+    m_representation->setEnabled(!running && usesRepresentation());
+    m_representation->setToolTip(
+        usesRepresentation()
+            ? tr("What the model reads of each molecule")
+            : tr("The paper's network reads randomly sorted, expanded Coulomb matrices"));
 }
 
 CvView* addCrossValidationTab(QTabWidget* tabs, DataPanel* data, const QString& projectDir) {

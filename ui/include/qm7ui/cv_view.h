@@ -54,6 +54,11 @@ class CvView : public QWidget {
 
     void setModel(qm7::CvModel model);
     qm7::CvModel model() const;
+    /// The input of kernel ridge regression and the one-hidden-layer network (sorted Coulomb
+    /// matrices or Bag of Bonds); the paper's network always takes randomly sorted, expanded
+    /// matrices and the choice is disabled for it.
+    void setRepresentation(qm7::Representation representation);
+    qm7::Representation representation() const;
     void setFolds(int folds);
     /// Training molecules per fold, 0 = all.
     void setTrainSize(int n);
@@ -85,11 +90,13 @@ class CvView : public QWidget {
     void onFoldProgress(int fold, double done, double total, const QString& text);
     void onFinished(const CvOutcome& outcome);
     qm7::CvStudyConfig studyConfig() const;
+    bool usesRepresentation() const;
     QString folderName(const QString& kind) const;
 
     CvRunner* m_runner;
     QString m_source;
     QComboBox* m_model;
+    QComboBox* m_representation;
     QSpinBox* m_folds;
     QSpinBox* m_trainSize;
     QLabel* m_sourceLabel;
