@@ -16,6 +16,7 @@ Command addCurveCommand(CLI::App& app);
 Command addHomeworkCommand(CLI::App& app);
 Command addCollectCommand(CLI::App& app);
 Command addSlurmCommand(CLI::App& app);
+Command addSlurmStatusCommand(CLI::App& app);
 Command addCvCommand(CLI::App& app);
 Command addPredictCommand(CLI::App& app);
 Command addCheckCommand(CLI::App& app);

@@ -17,11 +17,11 @@ int main(int argc, char** argv) {
     app.add_flag("--version", showVersion, "Print the version and git revision");
 
     std::vector<Command> commands = {
-        addInfoCommand(app),       addTrainCommand(app),    addBuildDatasetCommand(app),
-        addInvarianceCommand(app), addFetchCommand(app),    addSweepCommand(app),
-        addCurveCommand(app),      addHomeworkCommand(app), addCollectCommand(app),
-        addSlurmCommand(app),      addCvCommand(app),       addPredictCommand(app),
-        addCheckCommand(app),
+        addInfoCommand(app),       addTrainCommand(app),       addBuildDatasetCommand(app),
+        addInvarianceCommand(app), addFetchCommand(app),       addSweepCommand(app),
+        addCurveCommand(app),      addHomeworkCommand(app),    addCollectCommand(app),
+        addSlurmCommand(app),      addCvCommand(app),          addPredictCommand(app),
+        addCheckCommand(app),      addSlurmStatusCommand(app),
     };
     setCommandLine(argc, argv);
 
