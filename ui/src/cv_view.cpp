@@ -131,7 +131,7 @@ CvView::CvView(QWidget* parent) : QWidget(parent), m_runner(new CvRunner(this)) 
     m_table->setColumnCount(Columns);
     m_table->setHorizontalHeaderLabels({tr("Fold"), tr("Train"), tr("Val"), tr("Test"),
                                         tr("MAE kcal/mol"), tr("Val MAE"), tr("RMSE kcal/mol"),
-                                        tr("Time"), tr("Chosen hyperparameters / source")});
+                                        tr("Time"), tr("Chosen / source")});
     m_table->verticalHeader()->hide();
     // Rows as tall as their text: a published result's source wraps onto a second line.
     m_table->verticalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
@@ -464,7 +464,9 @@ void CvView::showFromDisk() {
         }
     }
     setMessage(
-        found > 0
+        found == m_folds->value()
+            ? tr("All %1 folds are finished in this folder (read from disk).").arg(found)
+        : found > 0
             ? tr("%1 of %2 folds are finished in this folder; Run trains the others.")
                   .arg(found)
                   .arg(m_folds->value())
