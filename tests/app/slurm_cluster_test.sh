@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 13 on a real Slurm: starts a single-node cluster (munged, slurmctld, slurmd from Debian's
+# qm7 slurm on a real Slurm: starts a single-node cluster (munged, slurmctld, slurmd from Debian's
 # packages) from a configuration written into a temporary folder, then
 #   1. submits a 4-task array of a short sweep with `qm7 slurm ... --submit`, waits for the
 #      dependent collect job and checks that sweep.csv equals that of the same sweep run locally;
@@ -133,6 +133,16 @@ wait_job() {
 # The job-completion line(s) of a job id from jobcomp/filetxt.
 jobcomp() { grep -E "JobId=$1( |_)|ArrayJobId=$1 " "$C/jobcomp.txt"; }
 
+# qm7 slurm-status of project $1: checks that N ($2) task lines have state $3 and the dependent
+# job's line matches $4 (a grep pattern).
+status_is() {
+  local status
+  status=$(cd "$ROOT" && "$QM7" slurm-status --out "$1" 2>&1) || fail "qm7 slurm-status failed: $status"
+  echo "$status"
+  [ "$(echo "$status" | grep -cE "^task [0-9]+ +[0-9_]+ +$3")" -eq "$2" ] || fail "qm7 slurm-status: expected $2 tasks $3"
+  echo "$status" | grep -E "^(collect|summary) " | grep -qE "$4" || fail "qm7 slurm-status: the dependent job is not '$4'"
+}
+
 # Submits a sweep array; sets ARRAY and COLLECT.
 submit() {
   local out
@@ -155,6 +165,7 @@ case_array() {
   jobcomp "$COLLECT" | grep -q "JobState=COMPLETED" || { cat "$ROOT"/array/slurm/logs/*; fail "collect did not complete"; }
   [ "$(jobcomp "$ARRAY" | grep -c 'JobState=COMPLETED')" -eq 4 ] || fail "not all 4 tasks completed"
   cmp "$ROOT/local/sweep.csv" "$ROOT/array/sweep.csv" || fail "sweep.csv of the cluster differs from the local one"
+  status_is array 4 done "$COLLECT +done"
   echo "array: sweep.csv of 4 Slurm tasks + collect equals the local sweep.csv:"
   cat "$ROOT/array/sweep.csv"
 }
@@ -290,6 +301,8 @@ case_resubmit() {
   state=$(squeue -h -o %T -j "$OLD" 2> /dev/null)
   echo "after killing array $ARRAY, its collect job $OLD is: ${state:-gone}"
   [ "$state" = PENDING ] || fail "expected the old collect job to wait (PENDING), it is '$state'"
+  # What the workbench's project window shows too: the killed tasks and the orphan's reason.
+  status_is resub 0 "(running|pending|done)" "pending +DependencyNeverSatisfied"
   # The claim now looks alive on another node, fresh: only --take-over takes it at once.
   found=$(ls "$P"/*/claim.json | head -n 1)
   sed -i -e "s/\"host\": \"[^\"]*\"/\"host\": \"another-node\"/" -e "s/\"slurm_job\": \"[^\"]*\"/\"slurm_job\": \"\"/" "$found"
@@ -312,6 +325,7 @@ case_resubmit() {
   grep -h "taken over" "$P"/slurm/logs/qm7-sweep-"${ARRAY}"_*.out
   grep -q "[1-9][0-9]* taken over" "$P"/slurm/logs/qm7-sweep-"${ARRAY}"_*.out || fail "the fresh-looking claim was not taken over"
   [ -f "$P/sweep.csv" ] || fail "no sweep.csv"
+  status_is resub 2 done "$COLLECT +done"
   echo "resubmit: old collect $OLD cancelled, claim taken over at once with --take-over, queue empty"
 
   # The same folder for another study: exit 2, no script changed, nothing submitted.
