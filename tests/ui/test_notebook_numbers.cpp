@@ -76,8 +76,9 @@ QString labelText(QWidget* w, const char* name) {
 /// 500, 1000 x 2 seeds for the curve tab.
 std::vector<qm7::ui::RunResultPtr> referenceRuns(std::vector<qm7::ui::RunResultPtr>* curve) {
     qm7::TrainConfig c;
-    c.hidden = 64;
-    c.epochs = 40;
+    c.hidden = 100;
+    c.epochs = 150;
+    c.evalEvery = 5;
     c.lr = 1e-3;
     std::vector<qm7::TrainConfig> configs = {c};
     for (int n : {100, 200, 500, 1000})

@@ -1,5 +1,5 @@
 // The Learning curve tab's notebook curve: the student's points and their chosen law, ranked by
-// core's rankNotebookCurve at the tab's own target n and fit options, drawn in orange beside the
+// core's rankNotebookCurve at the tab's own target n and fit options, drawn in crimson beside the
 // workbench's curve, and the line under the answer that names the file, columns and answer.
 #include "qm7ui/learning_curve_view.h"
 
@@ -15,7 +15,8 @@ namespace qm7::ui {
 
 namespace {
 
-const QColor kNotebook(230, 110, 0);
+// Crimson: no law, the measured points nor the KRR curve use it (plot_style.cpp).
+const QColor kNotebook(170, 0, 60);
 
 QString metricName(qm7::CurveMetric metric) {
     return metric == qm7::CurveMetric::Mae ? QObject::tr("test MAE (kcal/mol, not MSE)")
@@ -53,7 +54,7 @@ QString LearningCurveView::notebookText() const {
                           .arg(QString::fromStdString(qm7::lawLabel(law)),
                                QString::fromStdString(qm7::lnErrorText(law.forwardError)));
     }
-    QString text = tr("<b>Your notebook's curve (%1, orange diamonds):</b> %2. Ranked by the same "
+    QString text = tr("<b>Your notebook's curve (%1, crimson diamonds):</b> %2. Ranked by the same "
                       "forward validation as the workbench's: %3.")
                        .arg(file.toHtmlEscaped(),
                             QString::fromStdString(m_notebook->columnsUsed).toHtmlEscaped(),
@@ -123,7 +124,7 @@ void LearningCurveView::drawNotebook(double nLo, double nHi, double& yLo, double
     pts->setData(xs, ys, true);
     pts->setLineStyle(QCPGraph::lsNone);
     pts->setScatterStyle(
-        QCPScatterStyle(QCPScatterStyle::ssDiamond, QPen(kNotebook, 2), QColor(255, 220, 180), 11));
+        QCPScatterStyle(QCPScatterStyle::ssDiamond, QPen(kNotebook, 2), QColor(250, 205, 215), 11));
     pts->setName(
         tr("your notebook: %1, mean ± std over seeds").arg(metricName(m_notebook->metric)));
     auto* bars = new QCPErrorBars(m_plot->xAxis, m_plot->yAxis);
