@@ -238,7 +238,8 @@ Command addCheckCommand(CLI::App& app) {
     auto o = std::make_shared<CheckCli>();
     CLI::App* sub = app.add_subcommand(
         "check", "Check a student's own PyTorch model (state_dict or TorchScript) on the data, "
-                 "beside the workbench's runs at the same settings");
+                 "beside the workbench's runs at the same settings; or a notebook's losses "
+                 "and learning curve (--losses, --curve CSV)");
     o->sub = sub;
     sub->add_option("--model", o->model,
                     "A model saved by the notebook: torch.save(model.state_dict(), PATH) or "

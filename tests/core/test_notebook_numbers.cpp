@@ -107,6 +107,10 @@ TEST(NotebookLosses, BadFilesSayWhy) {
         << text;
     const std::string cut = errorOf([] { readNotebookLosses(csv("truncated.csv")); });
     EXPECT_NE(cut.find("line 4: 3 cells where the header has 4"), std::string::npos) << cut;
+    EXPECT_NE(errorOf([] {
+                  readNotebookLosses(csv("no_header.csv"));
+              }).find("the first line holds numbers, not column names"),
+              std::string::npos);
     EXPECT_NE(errorOf([] { readNotebookLosses(csv("absent.csv")); }).find("absent.csv"),
               std::string::npos);
 }

@@ -202,6 +202,15 @@ TEST(NotebookNumbers, CurveRankedAsCoreRanksTheSamePoints) {
     expectCoreRanking();
     EXPECT_NE(labelText(view, "notebookCurve").indexOf(QStringLiteral("seed from 'seed'")), -1);
 
+    // The tab's CSV export holds the notebook's curve and its ranking (core's writers).
+    QStringList exported;
+    for (const auto& [name, text] : view->csvFiles())
+        if (name.startsWith(QStringLiteral("learning_curve_notebook")) &&
+            (text.contains(QStringLiteral("\n100,3,")) || text.contains(QStringLiteral("chosen"))))
+            exported << name;
+    EXPECT_EQ(exported, (QStringList{QStringLiteral("learning_curve_notebook"),
+                                     QStringLiteral("learning_curve_notebook_fits")}));
+
     // A bad file leaves the curve; Remove takes it away.
     EXPECT_NE(qm7::ui::loadNotebookCurve(w.session(), csv("curve_one_size.csv"))
                   .indexOf(QStringLiteral("at least two")),

@@ -460,6 +460,12 @@ QString LearningCurveView::csv() const {
 
 QList<QPair<QString, QString>> LearningCurveView::csvFiles() const {
     QList<QPair<QString, QString>> files = {{QStringLiteral("learning_curve"), csv()}};
+    if (m_notebook) { // the notebook's curve per n and its ranking, by the same writers
+        files.append({QStringLiteral("learning_curve_notebook"),
+                      QString::fromStdString(curveCsv(m_notebook->rows))});
+        files.append({QStringLiteral("learning_curve_notebook_fits"),
+                      QString::fromStdString(lawRankingCsv(m_notebookRanking))});
+    }
     if (m_ranking.laws.empty() || m_points.empty())
         return files;
     // One writer: the same CSV as fits.csv of `qm7 curve` and the homework.

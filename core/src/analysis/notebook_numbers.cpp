@@ -57,8 +57,16 @@ Table readTable(const std::string& path) {
                                    " cells where the header has " +
                                    std::to_string(t.csv.header.size()) + " (a line cut short?)");
     }
-    for (const auto& h : t.csv.header)
+    bool numeric = true; // numpy.savetxt without header=: the first row is taken as names
+    for (const auto& h : t.csv.header) {
+        double v = 0;
+        numeric = numeric && !h.empty() && csvNumber(h, v);
         t.keys.push_back(key(h));
+    }
+    if (numeric)
+        throw NotebookCsvError(path + ": the first line holds numbers, not column names; write "
+                                      "them, e.g. np.savetxt(PATH, a, delimiter=\",\", "
+                                      "header=\"epoch,train_loss,val_loss\", comments=\"\")");
     if (t.keys.size() > 1 && (t.keys[0].empty() || t.keys[0] == "unnamed:_0"))
         t.index = 0;
     return t;
