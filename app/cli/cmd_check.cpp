@@ -1,8 +1,11 @@
 // qm7 check: a student's own PyTorch model (a state_dict or TorchScript saved by their notebook)
 // on the course data, beside the workbench's own runs at the same settings, with a verdict in
-// words; --models checks a folder, one row per file. The checking is core's
-// (qm7/analysis/model_check.h); this file parses the options and prints.
+// words; --models checks a folder, one row per file; --losses / --curve read the notebook's own
+// numbers (check_numbers.cpp). The checking is core's (qm7/analysis/model_check.h); this file
+// parses the options and prints.
 #include "commands.h"
+
+#include "check_numbers.h"
 
 #include "qm7/analysis/model_check.h"
 #include "qm7/analysis/student_model.h"
@@ -22,6 +25,8 @@ namespace fs = std::filesystem;
 
 struct CheckCli {
     std::string model, models, data, csv;
+    std::string losses, curve; // a notebook's numbers (CSV)
+    double target = 4000;
     std::string scale = "auto", stdKind = "sample", reference = "train";
     int seeds = 3;
     TrainConfig config;
@@ -132,8 +137,14 @@ void printOne(const ModelCheck& c, const Reference* ref) {
 }
 
 int runCheck(const CheckCli& o) {
+    if (o.model.empty() && o.models.empty() && !(o.losses.empty() && o.curve.empty()))
+        return runCheckNumbers(o.losses, o.curve, o.target);
     if (o.model.empty() == o.models.empty())
-        throw UsageError("give one of --model FILE or --models DIR");
+        throw UsageError("give one of --model FILE or --models DIR (or --losses / --curve CSV)");
+    if (!o.losses.empty() || !o.curve.empty())
+        throw UsageError("--losses and --curve are checked on their own, without --model(s)");
+    if (o.data.empty())
+        throw UsageError("--data is needed to check a model");
     OutputScale scale;
     if (o.scale == "auto")
         scale = OutputScale::Auto;
@@ -227,14 +238,22 @@ Command addCheckCommand(CLI::App& app) {
     auto o = std::make_shared<CheckCli>();
     CLI::App* sub = app.add_subcommand(
         "check", "Check a student's own PyTorch model (state_dict or TorchScript) on the data, "
-                 "beside the workbench's runs at the same settings");
+                 "beside the workbench's runs at the same settings; or a notebook's losses "
+                 "and learning curve (--losses, --curve CSV)");
     o->sub = sub;
     sub->add_option("--model", o->model,
                     "A model saved by the notebook: torch.save(model.state_dict(), PATH) or "
                     "torch.jit.save(torch.jit.script(model), PATH)");
     sub->add_option("--models", o->models, "A folder of such models: one row per file");
-    sub->add_option("--data", o->data, "The data set the models were trained on (dataset.pt)")
-        ->required();
+    sub->add_option("--data", o->data, "The data set the models were trained on (dataset.pt)");
+    sub->add_option("--losses", o->losses,
+                    "A notebook's losses per epoch as CSV (pandas to_csv or numpy.savetxt): "
+                    "epoch, train_loss, val_loss columns");
+    sub->add_option("--curve", o->curve,
+                    "A notebook's learning curve as CSV: n, test_mse (or test_rmse, test_mae) "
+                    "[, seed]; fitted and ranked like qm7 curve");
+    sub->add_option("--target", o->target, "The n the --curve laws extrapolate to")
+        ->capture_default_str();
     sub->add_option("--scale", o->scale,
                     "Output units: auto (detected from the validation outputs), normalized "
                     "(train mean/std) or kcal")

@@ -1,6 +1,7 @@
 // qm7 check as a student and a teaching assistant run it: models written by Python at test time,
 // one file with a trained reference, bad files with exit code 2, a folder with one row per file.
 #include "qm7/util/atomic_file.h"
+#include "notebook_csvs.h"
 #include "test_support.h"
 
 #include <gtest/gtest.h>
@@ -71,4 +72,57 @@ TEST(CheckCli, FolderOfFiveGivesFiveRowsAndACsv) {
     EXPECT_NE(out.find("not a PyTorch file"), std::string::npos) << out;
     const std::string text = qm7::readFile(csv);
     EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 6) << text;
+}
+
+namespace {
+
+std::string notebookCsv(const std::string& name) {
+    return qm7::test::notebookCsvs("check_cli_csv_") + "/" + name;
+}
+
+int checkNumbers(const std::string& args, std::string* out) {
+    return qm7::test::runCommand(qm7::test::cliPath() + " check " + args + " 2>&1", out);
+}
+
+} // namespace
+
+TEST(CheckCli, NotebookLossesAndCurveSayWhatWasReadAndRankTheCurve) {
+    std::string out;
+    ASSERT_EQ(checkNumbers("--losses " + notebookCsv("losses_pandas.csv") + " --curve " +
+                               notebookCsv("curve_pandas.csv"),
+                           &out),
+              0)
+        << out;
+    EXPECT_NE(out.find("columns    epoch from 'epoch', train loss from 'train_loss', validation "
+                       "loss from 'val loss, normalized'"),
+              std::string::npos)
+        << out;
+    EXPECT_NE(out.find("train      first 0.5, last 1.2345e-05"), std::string::npos) << out;
+    EXPECT_NE(out.find("columns    n from 'n', test MSE from 'test_mse', seed from 'seed'"),
+              std::string::npos)
+        << out;
+    EXPECT_NE(out.find(" 100: 300 ± 15 (3)"), std::string::npos) << out;
+    EXPECT_NE(out.find("laws ranked by forward validation"), std::string::npos) << out;
+    EXPECT_NE(out.find("A n^-b"), std::string::npos) << out;
+}
+
+TEST(CheckCli, BadNotebookCsvsExitWithCode2AndTheReason) {
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"--losses empty.csv", "is empty"},
+        {"--losses no_loss.csv", "no loss column found; its columns are 'epoch', 'lr'"},
+        {"--losses text_cell.csv", "'abc' is not a number"},
+        {"--losses truncated.csv", "cut short"},
+        {"--curve curve_one_size.csv", "at least two"},
+        {"--curve losses_numpy.csv", "no training-size column"}};
+    for (const auto& [args, why] : cases) {
+        const auto space = args.find(' ');
+        std::string out;
+        EXPECT_EQ(
+            checkNumbers(args.substr(0, space + 1) + notebookCsv(args.substr(space + 1)), &out), 2)
+            << args << ": " << out;
+        EXPECT_NE(out.find(why), std::string::npos) << args << ": " << out;
+    }
+    std::string out;
+    EXPECT_EQ(checkNumbers("--curve " + notebookCsv("curve_pandas.csv") + " --target 0", &out), 2);
+    EXPECT_EQ(checkNumbers("--model x.pt --losses " + notebookCsv("losses_pandas.csv"), &out), 2);
 }

@@ -225,8 +225,8 @@ void LearningCurveView::rebuildPlot() {
     m_plot->clearItems();
     // An empty legend row squeezed the empty axes into a 50 px strip: no legend until there
     // is something to name.
-    m_plot->legend->setVisible(!m_points.empty());
-    if (m_points.empty()) {
+    m_plot->legend->setVisible(!m_points.empty() || m_notebook);
+    if (m_points.empty() && !m_notebook) {
         auto* hint = new QCPItemText(m_plot);
         hint->setObjectName(QStringLiteral("emptyHint"));
         hint->position->setType(QCPItemPosition::ptAxisRectRatio);
@@ -250,9 +250,16 @@ void LearningCurveView::rebuildPlot() {
         yLo = std::min(yLo, std::max(p.mean - p.std, p.mean / 3));
         yHi = std::max(yHi, p.mean + p.std);
     }
+    if (m_notebook) {
+        for (const auto& p : m_notebook->points) {
+            nLo = std::min(nLo, p.n);
+            nHi = std::max(nHi, p.n);
+        }
+    }
     for (const auto& m : m_measured)
         nHi = std::max(nHi, static_cast<double>(m.n));
     drawLaws(nLo, nHi, yLo, yHi);
+    drawNotebook(nLo, nHi, yLo, yHi);
 
     if (m_manual->isChecked()) {
         const auto model = static_cast<qm7::CurveModel>(m_manualModel->currentData().toInt());
@@ -286,7 +293,10 @@ void LearningCurveView::rebuildPlot() {
     pts->setData(xs, ys, true);
     pts->setLineStyle(QCPGraph::lsNone);
     pts->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, Qt::black, Qt::black, 9));
-    pts->setName(tr("test MSE, mean ± std over seeds"));
+    pts->setName(m_notebook ? tr("workbench: test MSE, mean ± std over seeds")
+                            : tr("test MSE, mean ± std over seeds"));
+    if (m_points.empty())
+        pts->removeFromLegend(); // only the notebook's curve is drawn
     pts->setSelectable(QCP::stSingleData);
     pts->setSelectionDecorator(nullptr);
     QVector<double> ex, ey;
@@ -450,6 +460,12 @@ QString LearningCurveView::csv() const {
 
 QList<QPair<QString, QString>> LearningCurveView::csvFiles() const {
     QList<QPair<QString, QString>> files = {{QStringLiteral("learning_curve"), csv()}};
+    if (m_notebook) { // the notebook's curve per n and its ranking, by the same writers
+        files.append({QStringLiteral("learning_curve_notebook"),
+                      QString::fromStdString(curveCsv(m_notebook->rows))});
+        files.append({QStringLiteral("learning_curve_notebook_fits"),
+                      QString::fromStdString(lawRankingCsv(m_notebookRanking))});
+    }
     if (m_ranking.laws.empty() || m_points.empty())
         return files;
     // One writer: the same CSV as fits.csv of `qm7 curve` and the homework.

@@ -199,6 +199,12 @@ LearningCurveView::LearningCurveView(QWidget* parent) : PlotPage(parent), m_manu
     auto* bottomLayout = new QVBoxLayout(bottom);
     bottomLayout->setContentsMargins(0, 0, 0, 0);
     bottomLayout->addWidget(m_answer);
+    m_notebookLabel = new QLabel(this);
+    m_notebookLabel->setObjectName(QStringLiteral("notebookCurve"));
+    m_notebookLabel->setWordWrap(true);
+    m_notebookLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_notebookLabel->hide();
+    bottomLayout->addWidget(m_notebookLabel);
     bottomLayout->addWidget(m_table, 1);
 
     auto* top = new QHBoxLayout;
@@ -355,6 +361,8 @@ QString LearningCurveView::answerText() const {
         if (!measured.isEmpty())
             text += tr("<br>Measured: %1.").arg(measured.join(QStringLiteral("; ")));
     }
+    if (m_notebook) // two curves on the tab: say which one this answer and the table are about
+        text = tr("<b>The workbench's curve (black discs; the table ranks it).</b> ") + text;
     return text +
            tr("<br><small>Bands: %1.</small>").arg(QString::fromStdString(m_ranking.bandNote));
 }
@@ -378,6 +386,7 @@ void LearningCurveView::showRanking(const std::vector<qm7::CurvePoint>& points,
     }
     m_points = points;
     m_ranking = ranking;
+    rankNotebook(); // at the ranking's target n and options
     m_fits.clear();
     for (const qm7::LawScore& law : m_ranking.laws)
         m_fits.push_back(law.fit);
@@ -453,6 +462,7 @@ void LearningCurveView::refit() {
     m_ranking = qm7::LawRanking{};
     if (m_points.size() >= 2)
         m_ranking = qm7::rankLaws(m_points, m_seedCurves, targetN(), fitOptions());
+    rankNotebook();  // the same target n and fit options as the workbench's curve
     markChosenLaw(); // before the fits: the chosen law's box is checked
     if (m_points.size() >= 2) {
         for (qm7::CurveModel model : checkedModels())

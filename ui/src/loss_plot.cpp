@@ -51,9 +51,15 @@ LossPlot::LossPlot(QWidget* parent) : PlotPage(parent) {
     controls->addWidget(new QLabel(tr("Units:"), this));
     controls->addWidget(m_units);
     controls->addStretch();
+    m_notebookLabel = new QLabel(this);
+    m_notebookLabel->setObjectName(QStringLiteral("notebookLosses"));
+    m_notebookLabel->setWordWrap(true);
+    m_notebookLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_notebookLabel->hide();
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(controls);
     layout->addWidget(m_plot, 1);
+    layout->addWidget(m_notebookLabel);
 
     m_replotTimer.setSingleShot(true);
     m_replotTimer.setInterval(33);
@@ -254,6 +260,7 @@ void LossPlot::rebuild() {
         addGraph(x, va, QPen(color, 2.2), tr("validation, %1%2").arg(key, suffix), true)
             ->setProperty("label", tr("validation, %1%2").arg(key, suffix));
     }
+    drawNotebook();
     m_plot->legend->setVisible(m_plot->graphCount() > 0);
     if (m_plot->graphCount() == 0) {
         auto* hint = new QCPItemText(m_plot);
@@ -305,7 +312,7 @@ void LossPlot::onMouseMove(QMouseEvent* event) {
 }
 
 QString LossPlot::csv() const {
-    if (m_series.empty())
+    if (m_series.empty() && !m_notebook)
         return {};
     QString out = QStringLiteral(
         "run,label,epoch,train_mse_normalized,val_mse_normalized,train_rmse_kcal,val_rmse_kcal\n");
@@ -321,6 +328,15 @@ QString LossPlot::csv() const {
                        .arg(s.trainRmse[i], 0, 'g', 10)
                        .arg(s.valRmse[i], 0, 'g', 10);
         }
+    }
+    if (m_notebook) { // the notebook's losses in its own units; no RMSE columns
+        const auto cell = [](const std::vector<double>& v, std::size_t i) {
+            return i < v.size() && std::isfinite(v[i]) ? QString::number(v[i], 'g', 10) : QString();
+        };
+        for (std::size_t i = 0; i < m_notebook->epoch.size(); ++i)
+            out += QStringLiteral("notebook,\"your notebook\",%1,%2,%3,,\n")
+                       .arg(m_notebook->epoch[i])
+                       .arg(cell(m_notebook->train, i), cell(m_notebook->val, i));
     }
     return out;
 }

@@ -15,6 +15,7 @@
 #include "qm7ui/plot_style.h"
 #include "qm7ui/predict_dialog.h"
 #include "qm7ui/check_dialog.h"
+#include "qm7ui/notebook_menu.h"
 #include "qm7ui/report_renderer.h"
 #include "qm7ui/runs_table.h"
 #include "qm7ui/session.h"
@@ -296,6 +297,7 @@ void MainWindow::buildActions() {
         ->setEnabled(DataPanel::canBuildFromMolecules());
     file->addSeparator();
     CheckDialog::attach(this, file, [this] { return m_session->data(); }); // a student's model
+    attachNotebookMenu(this, file, m_session, m_loss, m_curve, m_tabs);    // and their numbers
     file->addSeparator();
     file->addAction(tr("Open pro&ject folder…"), this, &MainWindow::openProjectDialog);
     file->addAction(tr("&Watch project folder (cluster)…"), this,

@@ -31,4 +31,14 @@ void Session::setCurve(const qm7::CurveConfig& config, const std::vector<RunResu
     m_curveRuns = runs;
 }
 
+void Session::setNotebookLosses(NotebookLossesPtr losses) {
+    m_notebookLosses = std::move(losses);
+    Q_EMIT notebookChanged();
+}
+
+void Session::setNotebookCurve(NotebookCurvePtr curve) {
+    m_notebookCurve = std::move(curve);
+    Q_EMIT notebookChanged();
+}
+
 } // namespace qm7::ui

@@ -1,5 +1,7 @@
 #include "qm7/train/run_store.h"
 
+#include "qm7/io/csv_table.h"
+
 #include "qm7/util/atomic_file.h"
 #include "qm7/version.h"
 
@@ -59,21 +61,7 @@ json metricsJson(const Metrics& m) {
 }
 
 std::vector<std::vector<std::string>> readCsv(const std::string& path) {
-    std::istringstream in(readFile(path));
-    std::vector<std::vector<std::string>> rows;
-    std::string line;
-    std::getline(in, line); // header
-    while (std::getline(in, line)) {
-        if (line.empty())
-            continue;
-        std::vector<std::string> cells;
-        std::istringstream ls(line);
-        std::string cell;
-        while (std::getline(ls, cell, ','))
-            cells.push_back(cell);
-        rows.push_back(cells);
-    }
-    return rows;
+    return readCsvTable(path).rows;
 }
 
 } // namespace

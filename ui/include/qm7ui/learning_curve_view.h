@@ -7,6 +7,7 @@
 
 #include "qm7/analysis/curve_fit.h"
 #include "qm7/analysis/law_ranking.h"
+#include "qm7/analysis/notebook_numbers.h"
 #include "qm7/chem/dataset_builder.h"
 #include "qm7/train/trainer.h"
 
@@ -52,7 +53,7 @@ MeasureContext measureContextFrom(const DataPanel& data, const HyperparameterPan
 /// The learning-curve tab: points with seed error bars, the laws ranked by forward validation
 /// (law_ranking.h) drawn with their 95% bands (covariance + held-out error), measured points at
 /// larger n, click a point (or its error bar) to exclude it, a manual A/b mode with live
-/// residual and value at the target n.
+/// residual and value at the target n; a notebook's own curve (its points, its chosen law) beside.
 class LearningCurveView : public PlotPage {
     Q_OBJECT
   public:
@@ -92,6 +93,16 @@ class LearningCurveView : public PlotPage {
     /// The answer in words as shown above the table: the ranking's chosen law (the one the
     /// table marks "chosen"), never a law the table does not trust.
     QString answerText() const;
+
+    /// Draws a notebook's learning curve beside the workbench's: its points, and its laws ranked
+    /// by the same ranking (rankNotebookCurve at this tab's target n and fit options), the
+    /// chosen law drawn; a line under the answer names the file, the columns and the answer.
+    /// Null removes it. The session holds the curve; this keeps a pointer to draw.
+    void setNotebook(std::shared_ptr<const qm7::NotebookCurve> curve);
+    /// The notebook curve's ranking (empty when none is loaded).
+    const qm7::LawRanking& notebookRanking() const { return m_notebookRanking; }
+    /// The line about the notebook's curve ("" when none).
+    QString notebookText() const;
 
     /// "Measure at these n": sizes to measure (empty with a reason when invalid).
     std::vector<int> measureSizes(QString* error = nullptr) const;
@@ -169,6 +180,11 @@ class LearningCurveView : public PlotPage {
     std::vector<qm7::CurveRow> m_krr;               ///< the KRR curve (empty until computed)
     void onKrrDone(const CurveRowsOutcome& outcome);
     void drawKrr(double& yLo, double& yHi);
+    void drawNotebook(double nLo, double nHi, double& yLo, double& yHi);
+    void rankNotebook();
+    std::shared_ptr<const qm7::NotebookCurve> m_notebook;
+    qm7::LawRanking m_notebookRanking;
+    QLabel* m_notebookLabel = nullptr;
     double m_manualResidual;
     double m_manualA = 1000, m_manualB = 0.5, m_manualC = 0;
     bool m_updatingSliders = false;

@@ -1,11 +1,16 @@
 #pragma once
 /// @file loss_plot.h
-/// Live train and validation loss curves, per seed and their mean.
+/// Live train and validation loss curves, per seed and their mean, and a notebook's own losses
+/// (read from its CSV) beside them.
 
 #include "qm7ui/meta_types.h"
 #include "qm7ui/plot_page.h"
 
+#include "qm7/analysis/notebook_numbers.h"
+
 #include <QTimer>
+
+#include <memory>
 
 class QCustomPlot;
 class QCheckBox;
@@ -36,6 +41,12 @@ class LossPlot : public PlotPage {
     /// Shows finished runs (e.g. the runs selected in the runs table).
     void showRuns(const std::vector<RunResultPtr>& runs, const QStringList& labels);
     void clear();
+    /// Draws a notebook's train/val losses beside the runs (black, with markers, "your notebook:
+    /// train/val" in the legend) and says under the plot which columns were used; null removes
+    /// them. The session holds them; this keeps a pointer to draw.
+    void setNotebook(std::shared_ptr<const qm7::NotebookLosses> losses);
+    /// The line under the plot about the notebook's losses ("" when none).
+    QString notebookText() const;
     /// Redraws now instead of at the next throttled tick (before an export).
     void replotNow();
 
@@ -66,6 +77,7 @@ class LossPlot : public PlotPage {
     const std::vector<double>& trainValues(const Series& s) const;
     const std::vector<double>& valValues(const Series& s) const;
     QString yLabel() const;
+    void drawNotebook();
 
     QCustomPlot* m_plot;
     QCheckBox* m_logY;
@@ -74,6 +86,8 @@ class LossPlot : public PlotPage {
     QComboBox* m_units;
     QTimer m_replotTimer;
     std::vector<Series> m_series;
+    std::shared_ptr<const qm7::NotebookLosses> m_notebook;
+    QLabel* m_notebookLabel;
     int m_replots = 0;
 };
 

@@ -4,15 +4,20 @@
 /// derived from it in this session: the learning-rate sweep's runs, the learning curve's
 /// settings and runs, and the run shown for question 6. The tabs, the report and the exports
 /// read them here; none keeps its own copy. Loading other data empties every result at once
-/// (resultsCleared), so that no tab shows the previous data's numbers.
+/// (resultsCleared), so that no tab shows the previous data's numbers. A notebook's own numbers
+/// (losses, learning curve; notebook_numbers.h) are held here too, for the tabs to draw beside
+/// the workbench's; they are the student's file, not results of the loaded data, so loading
+/// other data keeps them (the tabs name their file) until they are removed or replaced.
 
 #include "qm7ui/meta_types.h"
 
 #include "qm7/analysis/experiments.h"
+#include "qm7/analysis/notebook_numbers.h"
 
 #include <QObject>
 #include <QString>
 
+#include <memory>
 #include <vector>
 
 namespace qm7::ui {
@@ -39,10 +44,21 @@ class Session : public QObject {
     /// Whether any result is held (a sweep, a curve).
     bool hasResults() const { return !m_sweepRuns.empty() || !m_curveRuns.empty(); }
 
+    using NotebookLossesPtr = std::shared_ptr<const qm7::NotebookLosses>;
+    using NotebookCurvePtr = std::shared_ptr<const qm7::NotebookCurve>;
+    /// A notebook's losses per epoch (null: none); setting replaces or (null) removes them.
+    void setNotebookLosses(NotebookLossesPtr losses);
+    NotebookLossesPtr notebookLosses() const { return m_notebookLosses; }
+    /// A notebook's learning curve (null: none); setting replaces or (null) removes it.
+    void setNotebookCurve(NotebookCurvePtr curve);
+    NotebookCurvePtr notebookCurve() const { return m_notebookCurve; }
+
   Q_SIGNALS:
     void dataChanged(const qm7::ui::DatasetPtr& data, const QString& source);
     /// The results were dropped: every tab shows its empty state until new results come.
     void resultsCleared();
+    /// The notebook's losses or learning curve were loaded, replaced or removed.
+    void notebookChanged();
 
   private:
     DatasetPtr m_data;
@@ -50,6 +66,8 @@ class Session : public QObject {
     std::vector<RunResultPtr> m_sweepRuns;
     qm7::CurveConfig m_curveConfig;
     std::vector<RunResultPtr> m_curveRuns;
+    NotebookLossesPtr m_notebookLosses;
+    NotebookCurvePtr m_notebookCurve;
 };
 
 } // namespace qm7::ui
