@@ -2,7 +2,8 @@
 /// @file session.h
 /// The workbench's session: the loaded data set (its source and representation) and the results
 /// derived from it in this session: the learning-rate sweep's runs, the learning curve's
-/// settings and runs, and the run shown for question 6. The tabs, the report and the exports
+/// settings and runs, the run shown for question 6, and the finished runs whose loss curves
+/// are shown. The tabs, the report and the exports
 /// read them here; none keeps its own copy. Loading other data empties every result at once
 /// (resultsCleared), so that no tab shows the previous data's numbers.
 
@@ -12,6 +13,7 @@
 
 #include <QObject>
 #include <QString>
+#include <QStringList>
 
 #include <vector>
 
@@ -36,6 +38,11 @@ class Session : public QObject {
     void setCurve(const qm7::CurveConfig& config, const std::vector<RunResultPtr>& runs);
     const qm7::CurveConfig& curveConfig() const { return m_curveConfig; }
     const std::vector<RunResultPtr>& curveRuns() const { return m_curveRuns; }
+    /// The finished runs the Loss curves tab shows (ticked in the Runs tab, selected in the
+    /// Exploration tab), with their labels; shownRunsChanged follows.
+    void setShownRuns(const std::vector<RunResultPtr>& runs, const QStringList& labels);
+    const std::vector<RunResultPtr>& shownRuns() const { return m_shownRuns; }
+    const QStringList& shownLabels() const { return m_shownLabels; }
     /// Whether any result is held (a sweep, a curve).
     bool hasResults() const { return !m_sweepRuns.empty() || !m_curveRuns.empty(); }
 
@@ -43,6 +50,7 @@ class Session : public QObject {
     void dataChanged(const qm7::ui::DatasetPtr& data, const QString& source);
     /// The results were dropped: every tab shows its empty state until new results come.
     void resultsCleared();
+    void shownRunsChanged();
 
   private:
     DatasetPtr m_data;
@@ -50,6 +58,8 @@ class Session : public QObject {
     std::vector<RunResultPtr> m_sweepRuns;
     qm7::CurveConfig m_curveConfig;
     std::vector<RunResultPtr> m_curveRuns;
+    std::vector<RunResultPtr> m_shownRuns;
+    QStringList m_shownLabels;
 };
 
 } // namespace qm7::ui
