@@ -67,10 +67,11 @@ bool parseNumber(const std::string& s, double* v) {
 }
 
 // An axis label: widths as 10, 100, 1000, 10 000 (not 1e+03), small rates as 1e-5.
-QString axisNumber(double v) {
+// `lo` is the axis's lowest value: an axis reaching below 1e-3 writes both ends as 1e-k.
+QString axisNumber(double v, double lo) {
     if (!std::isfinite(v))
         return formatNumber(v);
-    if (v != 0 && std::fabs(v) < 1e-3)
+    if (v > 0 && lo > 0 && lo < 1e-3 && v < 1)
         return lrText(v);
     if (std::fabs(v) >= 1000 && std::fabs(v) < 1e9 && v == std::round(v)) {
         QString digits = QString::number(static_cast<long long>(std::fabs(v)));
@@ -267,7 +268,9 @@ bool ExplorationView::openTrials(const QString& path, QString* error) {
         return false;
     }
     m_folder = QFileInfo(file).absolutePath();
-    m_source->setText(tr("Trials of %1").arg(QDir::toNativeSeparators(file)));
+    // The folder's name only: a long path was cut off at 1280 px; the whole path in the tip.
+    m_source->setText(tr("Trials of %1").arg(QDir(m_folder).dirName()));
+    m_source->setToolTip(QDir::toNativeSeparators(QFileInfo(file).absoluteFilePath()));
     return true;
 }
 
@@ -500,7 +503,7 @@ void ExplorationView::drawParallel() {
             label->setFont(QFont(font().family(), 8));
             label->setText(!s.numeric ? QString::fromStdString(end == 0 ? s.categories.front()
                                                                         : s.categories.back())
-                                      : axisNumber(end == 0 ? s.lo : s.hi));
+                                      : axisNumber(end == 0 ? s.lo : s.hi, s.lo));
         }
         if (m_brushes.contains(a)) {
             auto* rect = new QCPItemRect(m_parallel);
@@ -557,7 +560,7 @@ void ExplorationView::drawHeatmap() {
                 label->position->setCoords(i, j);
                 label->setText(formatNumber(v, 3));
                 label->setFont(QFont(font().family(), 8));
-                label->setColor(Qt::darkGray);
+                label->setProperty("value", v);
             }
         }
     auto* scale = new QCPColorScale(m_heat);
@@ -567,6 +570,14 @@ void ExplorationView::drawHeatmap() {
     map->setGradient(QCPColorGradient(QCPColorGradient::gpThermal));
     if (lo <= hi)
         map->setDataRange(QCPRange(lo, hi > lo ? hi : lo + 1e-9));
+    // Each cell's number in black on light cells, white on dark ones.
+    QCPColorGradient cells(QCPColorGradient::gpThermal); // color() is not const
+    for (int k = 0; k < m_heat->itemCount(); ++k)
+        if (auto* label = qobject_cast<QCPItemText*>(m_heat->item(k))) {
+            const QColor c = QColor::fromRgb(
+                cells.color(label->property("value").toDouble(), map->dataRange(), false));
+            label->setColor(c.lightnessF() < 0.5 ? Qt::white : Qt::black);
+        }
     map->setInterpolate(false);
     auto tick = [](const std::vector<std::string>& values) {
         auto t = QSharedPointer<QCPAxisTickerText>::create();
