@@ -1,6 +1,7 @@
 #include "screenshot_tour.h"
 
 #include "qm7ui/data_panel.h"
+#include "qm7ui/exploration_view.h"
 #include "qm7ui/hyperparameter_panel.h"
 #include "qm7ui/learning_curve_view.h"
 #include "qm7ui/cv_view.h"
@@ -105,6 +106,18 @@ bool grabCvFolder(qm7::ui::MainWindow* w, const QString& folder, const QString& 
     return false;
 }
 
+/// A `qm7 sweep --grid/--sample` folder (QM7_SCREENSHOT_EXPLORATION) in the Exploration tab.
+bool grabExplorationFolder(qm7::ui::MainWindow* w, const QString& folder, const QString& dir,
+                           const QString& name) {
+    auto* view = w->findChild<qm7::ui::ExplorationView*>();
+    QString error;
+    if (!view || !view->openTrials(folder, &error)) {
+        std::fprintf(stderr, "screenshot tour: %s\n", qPrintable(error));
+        return false;
+    }
+    return grabTab(w, w->tabs()->indexOf(view), dir, {name});
+}
+
 } // namespace
 
 // The tour follows docs/TUTORIAL.md: questions 1-2 (data), 5 (sweep, loss curves), 6 (parity),
@@ -143,6 +156,10 @@ void startScreenshotTour(qm7::ui::MainWindow* w, const QString& dir) {
         case 0: // questions 1 and 2: the data and its labels; the curve before any run
             ok = grabTab(w, Curve, dir, {QStringLiteral("learning_curve_empty")}) &&
                  grabTab(w, Histogram, dir, {QStringLiteral("energy_histogram")});
+            // A real exploration folder, when given (before any job: nothing else is needed).
+            if (const QString folder = qEnvironmentVariable("QM7_SCREENSHOT_EXPLORATION");
+                ok && !folder.isEmpty())
+                ok = grabExplorationFolder(w, folder, dir, QStringLiteral("exploration"));
             ok = ok && w->startTraining(); // several lrs: the sweep of question 5
             break;
         case 1: // questions 5 and 6

@@ -9,6 +9,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <random>
 
 using namespace qm7;
@@ -217,4 +219,23 @@ TEST(WeightDecay, ShrinksTheWeightsAndZeroChangesNothing) {
     EXPECT_NE(decayed.bestValLoss, plain.bestValLoss);
     c.weightDecay = -1;
     EXPECT_NE(c.validate().find("weight decay"), std::string::npos);
+}
+
+// A trial's run folder: runs/<run> for a grid, else the largest halving budget that holds it.
+TEST(Exploration, FindsATrialsRunFolder) {
+    namespace fs = std::filesystem;
+    const fs::path dir = test::freshDir("exploration_run_dir");
+    fs::create_directories(dir / "halving-9" / "a_seed0");
+    fs::create_directories(dir / "halving-27" / "a_seed0");
+    fs::create_directories(dir / "halving-9" / "b_seed0");
+    EXPECT_EQ(trialRunDir(dir.string(), "a_seed0"), (dir / "halving-27" / "a_seed0").string());
+    EXPECT_EQ(trialRunDir(dir.string(), "b_seed0"), (dir / "halving-9" / "b_seed0").string());
+    EXPECT_EQ(trialRunDir(dir.string(), "c_seed0"), "");
+    fs::create_directories(dir / "runs" / "a_seed0");
+    EXPECT_EQ(trialRunDir(dir.string(), "a_seed0"), (dir / "runs" / "a_seed0").string());
+    // A homework folder without exploration/ has none; a damaged trials.csv is refused.
+    EXPECT_TRUE(readHomeworkExploration(dir.string()).empty());
+    fs::create_directories(dir / "exploration");
+    std::ofstream(dir / "exploration" / "trials.csv") << "run,status\nx\n";
+    EXPECT_THROW(readHomeworkExploration(dir.string()), std::invalid_argument);
 }

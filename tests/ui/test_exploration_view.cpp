@@ -2,19 +2,33 @@
 // same trials with the same values, brushing and the text filter narrow the table, exports work.
 
 #include "qm7ui/exploration_view.h"
+#include "qm7ui/loss_plot.h"
+#include "qm7ui/main_window.h"
 #include "qm7ui/plot_export.h"
+#include "qm7ui/report_renderer.h"
+#include "qm7ui/session.h"
+
+#include "qm7/train/run_store.h"
 
 #include "test_support.h"
 
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QItemSelectionModel>
+#include <QPushButton>
+#include <QRegularExpression>
+#include <QSortFilterProxyModel>
 #include <QStandardItemModel>
+#include <QTabWidget>
+#include <QTableView>
+#include <QTest>
 #include <gtest/gtest.h>
 #include <qcustomplot.h>
 
 #include <cmath>
 #include <map>
+#include <set>
 
 using qm7::ExplorationTrial;
 
@@ -42,11 +56,50 @@ std::vector<ExplorationTrial> knownTrials() {
     return trials;
 }
 
+// A real 2 x 2 grid (lr x hidden, one seed, 4 epochs) on the demo data, trained by the qm7
+// command as a user runs it; written once per test process.
+const QString& realSweep() {
+    static const QString dir = [] {
+        const std::string out = qm7::test::freshDir("exploration_real_sweep");
+        std::string log;
+        const int code = qm7::test::runCommand(
+            qm7::test::cliPath() + " sweep --data " + qm7::test::demoDatasetPt() +
+                " --grid \"lr=1e-3,1e-2; hidden=8,16\" --seeds 1 --epochs 4 --eval-every 1 "
+                "--threads 2 --out " +
+                out,
+            &log);
+        EXPECT_EQ(code, 0) << log;
+        return QString::fromStdString(out);
+    }();
+    return dir;
+}
+
 int column(QStandardItemModel* m, const QString& title) {
     for (int c = 0; c < m->columnCount(); ++c)
         if (m->headerData(c, Qt::Horizontal).toString().startsWith(title))
             return c;
     return -1;
+}
+
+// The rows the table shows, each as its cells' text.
+std::set<QString> visibleRows(qm7::ui::ExplorationView& view) {
+    auto* table = view.findChild<QTableView*>(QStringLiteral("explorationTable"));
+    std::set<QString> rows;
+    for (int r = 0; r < table->model()->rowCount(); ++r) {
+        QString row;
+        for (int c = 0; c < table->model()->columnCount(); ++c)
+            row += table->model()->index(r, c).data().toString() + QLatin1Char('|');
+        rows.insert(row);
+    }
+    return rows;
+}
+
+// A mouse drag on the parallel-coordinates plot, from a to b, as the user makes it.
+void drag(QCustomPlot* plot, QPoint a, QPoint b) {
+    QTest::mousePress(plot, Qt::LeftButton, {}, a);
+    QTest::mouseMove(plot, (a + b) / 2);
+    QTest::mouseMove(plot, b);
+    QTest::mouseRelease(plot, Qt::LeftButton, {}, b);
 }
 
 } // namespace
@@ -163,4 +216,194 @@ TEST(ExplorationView, ADamagedTrialsFileIsRefusedWithAMessage) {
     EXPECT_FALSE(view.openTrials(dir, &error));
     EXPECT_TRUE(error.contains(QStringLiteral("line 2"))) << error.toStdString();
     EXPECT_EQ(view.model()->rowCount(), 0);
+}
+
+// Trials selected in the table open on the Loss curves tab, through the session: the plot's
+// validation series are the selected runs' histories, nothing else.
+TEST(ExplorationView, SelectedTrialsCurvesOpenOnTheLossCurvesTab) {
+    qm7::ui::MainWindow window(QString::fromStdString(qm7::test::freshDir("exploration_window")));
+    window.resize(1280, 800);
+    window.show();
+    auto* view = window.findChild<qm7::ui::ExplorationView*>();
+    ASSERT_TRUE(view);
+    QString error;
+    ASSERT_TRUE(view->openTrials(realSweep(), &error)) << error.toStdString();
+    ASSERT_EQ(view->model()->rowCount(), 4);
+    window.tabs()->setCurrentWidget(view);
+
+    auto* table = view->findChild<QTableView*>(QStringLiteral("explorationTable"));
+    ASSERT_TRUE(table);
+    // Nothing selected: a message, nothing shown.
+    EXPECT_FALSE(view->showSelectedLossCurves(&error));
+    EXPECT_FALSE(error.isEmpty());
+    EXPECT_TRUE(window.session()->shownRuns().empty());
+    // Select rows 1 and 3 as Ctrl+click would.
+    for (int r : {1, 3})
+        table->selectionModel()->select(table->model()->index(r, 0),
+                                        QItemSelectionModel::Select | QItemSelectionModel::Rows);
+    const QStringList runs = view->selectedRuns();
+    ASSERT_EQ(runs.size(), 2);
+    auto* button = view->findChild<QPushButton*>(QStringLiteral("showLossCurves"));
+    ASSERT_TRUE(button);
+    QTest::mouseClick(button, Qt::LeftButton);
+
+    EXPECT_EQ(window.tabs()->currentWidget(), window.lossPlot());
+    ASSERT_EQ(window.session()->shownRuns().size(), 2u);
+    qm7::ui::LossPlot* loss = window.lossPlot();
+    loss->setSmoothing(0);
+    loss->setUnits(qm7::ui::LossPlot::Units::NormalizedMse);
+    loss->replotNow();
+    QCustomPlot* plot = loss->plot();
+    ASSERT_EQ(plot->graphCount(), 4); // train and validation of each (different settings)
+    int matched = 0;
+    for (const QString& name : runs) {
+        const qm7::RunResult run =
+            qm7::loadRun(qm7::trialRunDir(realSweep().toStdString(), name.toStdString()));
+        ASSERT_FALSE(run.history.empty());
+        for (int g = 0; g < plot->graphCount(); ++g) {
+            QCPGraph* graph = plot->graph(g);
+            if (!graph->name().startsWith(QStringLiteral("validation")) ||
+                graph->dataCount() != static_cast<int>(run.history.size()))
+                continue;
+            bool same = true;
+            for (int i = 0; i < graph->dataCount(); ++i)
+                same = same && graph->data()->at(i)->key == run.history[i].epoch &&
+                       std::abs(graph->data()->at(i)->value - run.history[i].valLoss) <= 1e-12;
+            matched += same;
+        }
+    }
+    EXPECT_EQ(matched, 2);
+}
+
+// Dragging an axis's title moves the axis (the view's axis order); a brush made with the mouse
+// keeps the same trials whatever the order; the width axis reads 10 000, not 1e+04.
+TEST(ExplorationView, AxesMoveByDraggingTheirTitleAndBrushesFollowThem) {
+    qm7::ui::ExplorationView view;
+    view.resize(1280, 800);
+    view.show();
+    ASSERT_TRUE(QTest::qWaitForWindowExposed(&view));
+    const auto trials = knownTrials();
+    view.setTrials(trials);
+    auto* parallel = view.findChild<QCustomPlot*>(QStringLiteral("explorationParallel"));
+    ASSERT_TRUE(parallel);
+    parallel->replot();
+    ASSERT_EQ(view.axisOrder(), (std::vector<int>{0, 1, 2})); // lr, hidden, val RMSE
+
+    QStringList labels;
+    for (int i = 0; i < parallel->itemCount(); ++i)
+        if (auto* t = qobject_cast<QCPItemText*>(parallel->item(i)))
+            labels << t->text();
+    EXPECT_TRUE(labels.contains(QStringLiteral("10 000"))) << labels.join(',').toStdString();
+    EXPECT_TRUE(labels.contains(QStringLiteral("10")));
+    for (const QString& l : labels)
+        EXPECT_FALSE(l.contains(QStringLiteral("e+"))) << l.toStdString();
+
+    // Brush the width axis with the mouse: hidden 1000 and 10 000 (the top half of its log axis).
+    drag(parallel, view.axisPixel(1, 0.55), view.axisPixel(1, 1.0));
+    int wide = 0;
+    for (const auto& t : trials)
+        wide += qm7::settingValue(t.setting, "hidden") == "1000" ||
+                qm7::settingValue(t.setting, "hidden") == "10000";
+    ASSERT_EQ(view.visibleTrialCount(), wide);
+    const std::set<QString> kept = visibleRows(view);
+
+    // Drag the validation axis's title to the far left: it moves, the lines follow.
+    drag(parallel, view.axisTitlePixel(2), view.axisTitlePixel(0));
+    ASSERT_EQ(view.axisOrder(), (std::vector<int>{2, 0, 1}));
+    EXPECT_EQ(visibleRows(view), kept); // the brush stayed with the width axis
+    double lo = HUGE_VAL, hi = -HUGE_VAL;
+    for (const auto& t : trials) {
+        lo = std::min(lo, t.valRmse);
+        hi = std::max(hi, t.valRmse);
+    }
+    for (int g = 0; g < parallel->graphCount(); ++g) {
+        QCPGraph* graph = parallel->graph(g);
+        const auto& t = trials[static_cast<std::size_t>(graph->property("trial").toInt())];
+        EXPECT_NEAR(graph->data()->at(0)->value, (t.valRmse - lo) / (hi - lo), 1e-12);
+    }
+
+    // A click on the width axis (now third) clears its brush; brushing it again there keeps
+    // the same trials as before the move.
+    QTest::mouseClick(parallel, Qt::LeftButton, {}, view.axisPixel(1, 0.3));
+    EXPECT_EQ(view.visibleTrialCount(), static_cast<int>(trials.size()));
+    drag(parallel, view.axisPixel(1, 0.55), view.axisPixel(1, 1.0));
+    EXPECT_EQ(visibleRows(view), kept);
+
+    // The width axis's title (third) dropped on the validation axis (first): hidden, val, lr.
+    drag(parallel, view.axisTitlePixel(1), view.axisTitlePixel(2) + QPoint(5, 0));
+    EXPECT_EQ(view.axisOrder(), (std::vector<int>{1, 2, 0}));
+    EXPECT_EQ(visibleRows(view), kept);
+}
+
+// A homework folder holding an exploration (qm7 sweep --out DIR/exploration): the rendered
+// report gets an Exploration section whose numbers are core's (summarizeSettings, bestSetting,
+// settingEffect), the test error once beside the choice, and the exploration's figures.
+TEST(ExplorationView, TheHomeworkReportHasAnExplorationSection) {
+    const std::string dir = qm7::test::freshDir("exploration_homework");
+    std::string log;
+    ASSERT_EQ(qm7::test::runCommand(qm7::test::cliPath() + " homework --data " +
+                                        qm7::test::demoDatasetPt() + " --out " + dir +
+                                        " --hidden 16 --epochs 3 --eval-every 1 --seeds 1 "
+                                        "--lrs 1e-3,1e-2 --sizes 100,300,1000 --threads 2 "
+                                        "--no-figures",
+                                    &log),
+              0)
+        << log;
+    ASSERT_EQ(qm7::test::runCommand(qm7::test::cliPath() + " sweep --data " +
+                                        qm7::test::demoDatasetPt() +
+                                        " --grid \"lr=1e-3,1e-2; hidden=8,16\" --seeds 2 "
+                                        "--epochs 3 --eval-every 1 --threads 2 --out " +
+                                        dir + "/exploration",
+                                    &log),
+              0)
+        << log;
+    QString message;
+    ASSERT_EQ(qm7::ui::renderReportCommand(QString::fromStdString(dir), &message), 0)
+        << message.toStdString();
+    QFile f(QString::fromStdString(dir + "/report.md"));
+    ASSERT_TRUE(f.open(QIODevice::ReadOnly));
+    const QString md = QString::fromUtf8(f.readAll());
+    const qsizetype at = md.indexOf(QStringLiteral("## Exploration"));
+    ASSERT_GE(at, 0) << md.toStdString();
+    const QString section = md.mid(at, md.indexOf(QStringLiteral("\n## "), at + 3) - at);
+
+    const auto trials = qm7::readTrialsCsv(dir + "/exploration/trials.csv");
+    const auto sums = qm7::summarizeSettings(trials);
+    const int best = qm7::bestSetting(sums);
+    ASSERT_GE(best, 0);
+    const auto& b = sums[static_cast<std::size_t>(best)];
+    // The chosen line's four numbers, read back from the text.
+    const QRegularExpression chosen(
+        QStringLiteral("Chosen on validation: (.*), validation RMSE ([0-9.]+) ± ([0-9.]+) "
+                       "kcal/mol over (\\d+) seed\\(s\\)\\. Its test RMSE, shown once and "
+                       "never used to choose: ([0-9.]+) ± ([0-9.]+) kcal/mol"));
+    const auto m = chosen.match(section);
+    ASSERT_TRUE(m.hasMatch()) << section.toStdString();
+    EXPECT_EQ(m.captured(1).toStdString(), qm7::settingText(b.setting));
+    EXPECT_NEAR(m.captured(2).toDouble(), b.valMean, 0.005);
+    EXPECT_NEAR(m.captured(3).toDouble(), b.valStd, 0.005);
+    EXPECT_EQ(m.captured(4).toInt(), 2);
+    EXPECT_NEAR(m.captured(5).toDouble(), b.testMean, 0.005);
+    EXPECT_NEAR(m.captured(6).toDouble(), b.testStd, 0.005);
+    EXPECT_EQ(section.count(QStringLiteral("test RMSE")), 1); // shown once, beside the choice
+    // One table row per setting with its mean validation RMSE, one sentence per setting.
+    for (const auto& s : sums)
+        EXPECT_TRUE(section.contains(QString::fromStdString(
+            "| " + qm7::settingText(s.setting) + " | " + std::to_string(s.runs) + " | ")))
+            << qm7::settingText(s.setting);
+    for (const std::string name : {"lr", "hidden"})
+        EXPECT_TRUE(section.contains(
+            QString::fromStdString("- " + name + ": " + qm7::settingEffect(trials, name))))
+            << name;
+    // Its figures beside the others, linked from report.md.
+    for (const char* stem : {"exploration_parallel", "exploration_heatmap", "exploration_profile"})
+        for (const char* ext : {".png", ".svg"}) {
+            const QString file =
+                QStringLiteral("figures/%1%2").arg(QLatin1String(stem), QLatin1String(ext));
+            EXPECT_GT(QFileInfo(QString::fromStdString(dir) + QLatin1Char('/') + file).size(), 1000)
+                << file.toStdString();
+            if (QLatin1String(ext) == QLatin1String(".png")) {
+                EXPECT_TRUE(md.contains(QStringLiteral("(%1)").arg(file))) << file.toStdString();
+            }
+        }
 }

@@ -3,6 +3,8 @@
 #include "qm7ui/plot_export.h"
 #include "qm7ui/plot_style.h"
 
+#include "qm7/train/run_store.h"
+
 #include <QComboBox>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -10,6 +12,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMenu>
 #include <QPushButton>
 #include <QSignalBlocker>
 #include <QSortFilterProxyModel>
@@ -63,6 +66,23 @@ bool parseNumber(const std::string& s, double* v) {
     return !s.empty() && end && *end == '\0';
 }
 
+// An axis label: widths as 10, 100, 1000, 10 000 (not 1e+03), small rates as 1e-5.
+// `lo` is the axis's lowest value: an axis reaching below 1e-3 writes both ends as 1e-k.
+QString axisNumber(double v, double lo) {
+    if (!std::isfinite(v))
+        return formatNumber(v);
+    if (v > 0 && lo > 0 && lo < 1e-3 && v < 1)
+        return lrText(v);
+    if (std::fabs(v) >= 1000 && std::fabs(v) < 1e9 && v == std::round(v)) {
+        QString digits = QString::number(static_cast<long long>(std::fabs(v)));
+        for (int i = digits.size() - 3; i > 0; i -= 3)
+            if (digits.size() > 4) // 1000 stays whole, 10 000 is grouped
+                digits.insert(i, QLatin1Char(' '));
+        return (v < 0 ? QStringLiteral("-") : QString()) + digits;
+    }
+    return formatNumber(v, 3);
+}
+
 QCustomPlot* newPlot(QWidget* parent, const QString& name) {
     auto* plot = new QCustomPlot(parent);
     plot->setObjectName(name);
@@ -86,6 +106,8 @@ ExplorationView::ExplorationView(QWidget* parent) : PlotPage(parent) {
     m_table->setSortingEnabled(true);
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    m_table->setContextMenuPolicy(Qt::CustomContextMenu);
     m_table->verticalHeader()->hide();
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_filter = new QLineEdit(this);
@@ -100,7 +122,8 @@ ExplorationView::ExplorationView(QWidget* parent) : PlotPage(parent) {
     m_parallel->yAxis->setTicks(false);
     m_parallel->yAxis->setTickLabels(false);
     m_parallel->setToolTip(tr("One line per trial, coloured by validation RMSE. Drag along an "
-                              "axis to keep the trials in that range; click the axis to clear."));
+                              "axis to keep the trials in that range; click the axis to clear. "
+                              "Drag an axis's name sideways to move the axis."));
     connect(m_parallel, &QCustomPlot::mousePress, this, &ExplorationView::brushPress);
     connect(m_parallel, &QCustomPlot::mouseRelease, this, &ExplorationView::brushRelease);
     m_heat = newPlot(this, QStringLiteral("explorationHeatmap"));
@@ -147,10 +170,30 @@ ExplorationView::ExplorationView(QWidget* parent) : PlotPage(parent) {
     top->addWidget(m_heatY);
     top->addWidget(new QLabel(tr("Error against:"), this));
     top->addWidget(m_profileSetting);
+    auto* curves = new QPushButton(tr("Show loss curves"), this);
+    curves->setObjectName(QStringLiteral("showLossCurves"));
+    curves->setToolTip(tr("Open the selected trials' train and validation loss on the Loss "
+                          "curves tab (select several with Ctrl or Shift)"));
+    auto requestCurves = [this] {
+        QString error;
+        if (!showSelectedLossCurves(&error))
+            m_source->setText(error);
+    };
+    connect(curves, &QPushButton::clicked, this, requestCurves);
+    connect(m_table, &QTableView::customContextMenuRequested, this,
+            [this, requestCurves](const QPoint& at) {
+                QMenu menu(this);
+                menu.addAction(tr("Show loss curves"), this, requestCurves)
+                    ->setEnabled(!selectedRuns().isEmpty());
+                menu.exec(m_table->viewport()->mapToGlobal(at));
+            });
+    auto* filterRow = new QHBoxLayout;
+    filterRow->addWidget(m_filter, 1);
+    filterRow->addWidget(curves);
     auto* tableBox = new QWidget(this);
     auto* tableLayout = new QVBoxLayout(tableBox);
     tableLayout->setContentsMargins(0, 0, 0, 0);
-    tableLayout->addWidget(m_filter);
+    tableLayout->addLayout(filterRow);
     tableLayout->addWidget(m_table, 1);
     tableLayout->addWidget(m_summary);
 
@@ -224,7 +267,55 @@ bool ExplorationView::openTrials(const QString& path, QString* error) {
             *error = tr("Could not read %1: %2").arg(file, QString::fromUtf8(e.what()));
         return false;
     }
-    m_source->setText(tr("Trials of %1").arg(QDir::toNativeSeparators(file)));
+    m_folder = QFileInfo(file).absolutePath();
+    // The folder's name only: a long path was cut off at 1280 px; the whole path in the tip.
+    m_source->setText(tr("Trials of %1").arg(QDir(m_folder).dirName()));
+    m_source->setToolTip(QDir::toNativeSeparators(QFileInfo(file).absoluteFilePath()));
+    return true;
+}
+
+QStringList ExplorationView::selectedRuns() const {
+    QStringList runs;
+    for (int r = 0; r < m_proxy->rowCount(); ++r)
+        if (m_table->selectionModel()->isRowSelected(r, QModelIndex())) {
+            const int row = m_proxy->mapToSource(m_proxy->index(r, 0)).row();
+            runs << QString::fromStdString(m_trials[static_cast<std::size_t>(row)].run);
+        }
+    return runs;
+}
+
+bool ExplorationView::showSelectedLossCurves(QString* error) {
+    const QStringList names = selectedRuns();
+    auto fail = [error](const QString& message) {
+        if (error)
+            *error = message;
+        return false;
+    };
+    if (names.isEmpty())
+        return fail(tr("Select one or more trials in the table first."));
+    if (m_folder.isEmpty())
+        return fail(tr("These trials have no sweep folder to read their runs from."));
+    std::vector<RunResultPtr> runs;
+    QStringList labels;
+    for (const QString& name : names) {
+        const auto t = std::find_if(m_trials.begin(), m_trials.end(),
+                                    [&](const auto& x) { return x.run == name.toStdString(); });
+        const std::string dir = qm7::trialRunDir(m_folder.toStdString(), name.toStdString());
+        if (dir.empty())
+            return fail(tr("No run folder %1 in %2").arg(name, m_folder));
+        try {
+            runs.push_back(std::make_shared<const qm7::RunResult>(qm7::loadRun(dir)));
+        } catch (const std::exception& e) {
+            return fail(tr("Could not read the run %1: %2").arg(name, QString::fromUtf8(e.what())));
+        }
+        labels << tr("%1, seed %2%3")
+                      .arg(QString::fromStdString(qm7::settingText(t->setting)))
+                      .arg(t->seed)
+                      .arg(t->status == "finished"
+                               ? QString()
+                               : QStringLiteral(" (%1)").arg(QString::fromStdString(t->status)));
+    }
+    Q_EMIT lossCurvesRequested(runs, labels);
     return true;
 }
 
@@ -233,6 +324,9 @@ void ExplorationView::setTrials(std::vector<qm7::ExplorationTrial> trials) {
     m_names = qm7::explorationSettingNames(m_trials);
     m_brushes.clear();
     m_scales.clear();
+    m_axisOrder.clear();
+    for (int a = 0; a <= static_cast<int>(m_names.size()); ++a)
+        m_axisOrder.push_back(a);
     for (std::size_t a = 0; a <= m_names.size(); ++a) {
         AxisScale s;
         std::vector<double> values;
@@ -354,15 +448,19 @@ void ExplorationView::drawParallel() {
     m_parallel->clearItems();
     const int axes = static_cast<int>(m_scales.size());
     auto ticker = QSharedPointer<QCPAxisTickerText>::create();
-    for (int a = 0; a < axes; ++a)
-        ticker->addTick(a, a < static_cast<int>(m_names.size())
+    for (int p = 0; p < axes; ++p) {
+        const int a = m_axisOrder[static_cast<std::size_t>(p)];
+        ticker->addTick(p, a < static_cast<int>(m_names.size())
                                ? QString::fromStdString(m_names[static_cast<std::size_t>(a)])
                                : tr("val RMSE"));
+    }
     m_parallel->xAxis->setTicker(ticker);
     m_parallel->xAxis->setRange(-0.3, std::max(1, axes - 1) + 0.3);
     QCPColorGradient gradient(QCPColorGradient::gpThermal);
     const AxisScale& val = m_scales.empty() ? AxisScale{} : m_scales.back();
-    const QCPRange valRange(val.lo, std::max(val.hi, val.lo + 1e-12));
+    // The worst trial at 80 % of the gradient: its end is near white, invisible on the page.
+    const QCPRange valRange(val.lo, val.log ? val.lo * std::pow(val.hi / val.lo, 1.25)
+                                            : val.hi + 0.25 * (val.hi - val.lo) + 1e-12);
     std::vector<bool> kept(m_trials.size(), true);
     for (std::size_t i = 0; i < m_trials.size(); ++i)
         for (auto b = m_brushes.cbegin(); b != m_brushes.cend(); ++b) {
@@ -378,9 +476,9 @@ void ExplorationView::drawParallel() {
             QCPGraph* g = m_parallel->addGraph();
             g->setProperty("trial", static_cast<int>(i));
             QVector<double> xs, ys;
-            for (int a = 0; a < axes; ++a) {
-                xs << a;
-                ys << axisValue(m_trials[i], a);
+            for (int p = 0; p < axes; ++p) {
+                xs << p;
+                ys << axisValue(m_trials[i], m_axisOrder[static_cast<std::size_t>(p)]);
             }
             g->setData(xs, ys, true);
             QColor c =
@@ -391,19 +489,21 @@ void ExplorationView::drawParallel() {
             g->setPen(QPen(c, kept[i] ? 1.6 : 1.0,
                            m_trials[i].status == "stopped" ? Qt::DashLine : Qt::SolidLine));
         }
-    for (int a = 0; a < axes; ++a) {
+    for (int p = 0; p < axes; ++p) {
+        const int a = m_axisOrder[static_cast<std::size_t>(p)];
         auto* line = new QCPItemLine(m_parallel);
-        line->start->setCoords(a, 0);
-        line->end->setCoords(a, 1);
+        line->start->setCoords(p, 0);
+        line->end->setCoords(p, 1);
         line->setPen(QPen(Qt::black, 1));
         const AxisScale& s = m_scales[static_cast<std::size_t>(a)];
         for (int end = 0; end < 2; ++end) {
             auto* label = new QCPItemText(m_parallel);
-            label->position->setCoords(a, end == 0 ? -0.05 : 1.05);
+            label->setObjectName(QStringLiteral("axisLabel"));
+            label->position->setCoords(p, end == 0 ? -0.05 : 1.05);
             label->setFont(QFont(font().family(), 8));
             label->setText(!s.numeric ? QString::fromStdString(end == 0 ? s.categories.front()
                                                                         : s.categories.back())
-                                      : formatNumber(end == 0 ? s.lo : s.hi, 3));
+                                      : axisNumber(end == 0 ? s.lo : s.hi, s.lo));
         }
         if (m_brushes.contains(a)) {
             auto* rect = new QCPItemRect(m_parallel);
@@ -415,8 +515,8 @@ void ExplorationView::drawParallel() {
                                    (std::log(s.hi) - std::log(s.lo))
                              : (x - s.lo) / (s.hi - s.lo);
             };
-            rect->topLeft->setCoords(a - 0.06, std::min(1.0, norm(r.second)));
-            rect->bottomRight->setCoords(a + 0.06, std::max(0.0, norm(r.first)));
+            rect->topLeft->setCoords(p - 0.06, std::min(1.0, norm(r.second)));
+            rect->bottomRight->setCoords(p + 0.06, std::max(0.0, norm(r.first)));
             rect->setBrush(QColor(70, 130, 180, 70));
             rect->setPen(QPen(QColor(70, 130, 180)));
         }
@@ -460,7 +560,7 @@ void ExplorationView::drawHeatmap() {
                 label->position->setCoords(i, j);
                 label->setText(formatNumber(v, 3));
                 label->setFont(QFont(font().family(), 8));
-                label->setColor(Qt::darkGray);
+                label->setProperty("value", v);
             }
         }
     auto* scale = new QCPColorScale(m_heat);
@@ -470,6 +570,14 @@ void ExplorationView::drawHeatmap() {
     map->setGradient(QCPColorGradient(QCPColorGradient::gpThermal));
     if (lo <= hi)
         map->setDataRange(QCPRange(lo, hi > lo ? hi : lo + 1e-9));
+    // Each cell's number in black on light cells, white on dark ones.
+    QCPColorGradient cells(QCPColorGradient::gpThermal); // color() is not const
+    for (int k = 0; k < m_heat->itemCount(); ++k)
+        if (auto* label = qobject_cast<QCPItemText*>(m_heat->item(k))) {
+            const QColor c = QColor::fromRgb(
+                cells.color(label->property("value").toDouble(), map->dataRange(), false));
+            label->setColor(c.lightnessF() < 0.5 ? Qt::white : Qt::black);
+        }
     map->setInterpolate(false);
     auto tick = [](const std::vector<std::string>& values) {
         auto t = QSharedPointer<QCPAxisTickerText>::create();
@@ -581,13 +689,42 @@ void ExplorationView::setProfileSetting(const QString& name) {
     m_profileSetting->setCurrentText(name);
 }
 
+int ExplorationView::positionOf(int axis) const {
+    const auto it = std::find(m_axisOrder.begin(), m_axisOrder.end(), axis);
+    return it == m_axisOrder.end() ? -1 : static_cast<int>(it - m_axisOrder.begin());
+}
+
+void ExplorationView::moveAxis(int axis, int position) {
+    const int from = positionOf(axis);
+    if (from < 0 || m_axisOrder.empty())
+        return;
+    position = std::clamp(position, 0, static_cast<int>(m_axisOrder.size()) - 1);
+    m_axisOrder.erase(m_axisOrder.begin() + from);
+    m_axisOrder.insert(m_axisOrder.begin() + position, axis);
+    drawParallel();
+}
+
+QPoint ExplorationView::axisTitlePixel(int axis) const {
+    const int p = positionOf(axis);
+    // The titles are the x axis's tick labels, below the axis rect.
+    return {static_cast<int>(std::lround(m_parallel->xAxis->coordToPixel(p))),
+            m_parallel->axisRect()->bottom() + 12};
+}
+
+QPoint ExplorationView::axisPixel(int axis, double u) const {
+    return {static_cast<int>(std::lround(m_parallel->xAxis->coordToPixel(positionOf(axis)))),
+            static_cast<int>(std::lround(m_parallel->yAxis->coordToPixel(u)))};
+}
+
 void ExplorationView::brushPress(QMouseEvent* e) {
     const double x = m_parallel->xAxis->pixelToCoord(e->pos().x());
-    const int axis = static_cast<int>(std::lround(x));
-    m_pressAxis =
-        (std::fabs(x - axis) < 0.25 && axis >= 0 && axis < static_cast<int>(m_scales.size())) ? axis
-                                                                                              : -1;
+    const int p = static_cast<int>(std::lround(x));
+    const bool near = std::fabs(x - p) < 0.25 && p >= 0 && p < static_cast<int>(m_axisOrder.size());
+    m_pressAxis = near ? m_axisOrder[static_cast<std::size_t>(p)] : -1;
+    m_dragAxis = near && e->pos().y() > m_parallel->axisRect()->bottom();
     m_pressY = m_parallel->yAxis->pixelToCoord(e->pos().y());
+    if (m_dragAxis)
+        m_parallel->setCursor(Qt::ClosedHandCursor);
 }
 
 void ExplorationView::brushRelease(QMouseEvent* e) {
@@ -595,6 +732,13 @@ void ExplorationView::brushRelease(QMouseEvent* e) {
         return;
     const int axis = m_pressAxis;
     m_pressAxis = -1;
+    if (m_dragAxis) {
+        m_dragAxis = false;
+        m_parallel->unsetCursor();
+        moveAxis(axis,
+                 static_cast<int>(std::lround(m_parallel->xAxis->pixelToCoord(e->pos().x()))));
+        return;
+    }
     const double y = m_parallel->yAxis->pixelToCoord(e->pos().y());
     if (std::fabs(y - m_pressY) < 0.02) {
         setBrush(axis, 1, 0);
@@ -603,7 +747,10 @@ void ExplorationView::brushRelease(QMouseEvent* e) {
     // Normalized positions back to the axis's own values.
     const AxisScale& s = m_scales[static_cast<std::size_t>(axis)];
     auto raw = [&](double u) {
-        u = std::clamp(u, 0.0, 1.0);
+        if (u <= 0)
+            return s.lo; // the ends exactly: exp(log(hi)) may fall short of hi
+        if (u >= 1)
+            return s.hi;
         return s.log ? std::exp(std::log(s.lo) + u * (std::log(s.hi) - std::log(s.lo)))
                      : s.lo + u * (s.hi - s.lo);
     };

@@ -156,6 +156,8 @@ MainWindow::MainWindow(const QString& projectDir, QWidget* parent) : QMainWindow
 
     connect(m_data, &DataPanel::datasetChanged, this, &MainWindow::onDatasetChanged);
     connect(m_session, &Session::resultsCleared, this, &MainWindow::clearResults);
+    connect(m_session, &Session::shownRunsChanged, this,
+            [this] { m_loss->showRuns(m_session->shownRuns(), m_session->shownLabels()); });
     connect(m_data, &DataPanel::loadFailed, this, [this](const QString& message) {
         m_lastError = message;
         showStatus(tr("Could not load data: %1").arg(message));
@@ -191,8 +193,19 @@ MainWindow::MainWindow(const QString& projectDir, QWidget* parent) : QMainWindow
                       .filePath(QStringLiteral("project"));
     QDir().mkpath(project);
     m_runs->setProjectDir(project);
-    addCrossValidationTab(m_tabs, m_data, project); // its own thread, see cv_view.h
-    addExplorationTab(m_tabs);                      // the trials of qm7 sweep --grid / --sample
+    addCrossValidationTab(m_tabs, m_data, project);           // its own thread, see cv_view.h
+    ExplorationView* exploration = addExplorationTab(m_tabs); // qm7 sweep --grid / --sample
+    // Selected trials' curves go through the session, which the Loss curves tab draws.
+    connect(exploration, &ExplorationView::lossCurvesRequested, this,
+            [this](const std::vector<RunResultPtr>& runs, const QStringList& labels) {
+                if (isTraining()) {
+                    showStatus(tr("The Loss curves tab shows the running job: stop it first "
+                                  "to see the selected trials' curves."));
+                    return;
+                }
+                m_session->setShownRuns(runs, labels);
+                m_tabs->setCurrentWidget(m_loss);
+            });
     // The runs get a tab of their own: a table under the plots left them 200 px on a laptop.
     m_tabs->addTab(m_runs, tr("Runs"));
     m_tabs->setTabToolTip(m_tabs->indexOf(m_runs),

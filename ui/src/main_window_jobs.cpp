@@ -410,7 +410,7 @@ void MainWindow::onOverlayChanged() {
         runs.push_back(r.run);
         labels << r.label();
     }
-    m_loss->showRuns(runs, labels);
+    m_session->setShownRuns(runs, labels);
 }
 
 void MainWindow::onCurrentRunChanged() {

@@ -1,5 +1,6 @@
 #include "qm7ui/report_renderer.h"
 
+#include "qm7ui/exploration_view.h"
 #include "qm7ui/histogram_view.h"
 #include "qm7ui/learning_curve_view.h"
 #include "qm7ui/loss_plot.h"
@@ -84,6 +85,15 @@ ReportFigures renderHomeworkFigures(const qm7::HomeworkResult& result, const QSt
     curve.showRanking(qm7::curvePoints(result.curve), result.ranking);
     curve.setMeasured(result.measured);
     out.files.push_back(writeFigure(curve.plot(), dir, QStringLiteral("learning_curve")));
+
+    if (!result.exploration.empty()) { // the folder's exploration/, drawn as the tab draws it
+        ExplorationView exploration;
+        exploration.setTrials(result.exploration);
+        const bool twoSettings = qm7::explorationSettingNames(result.exploration).size() > 1;
+        for (const auto& [name, plot] : exploration.plots())
+            if (twoSettings || name != QLatin1String("exploration_heatmap"))
+                out.files.push_back(writeFigure(plot, dir, name));
+    }
     return out;
 }
 

@@ -18,6 +18,8 @@ void Session::setData(const DatasetPtr& data, const QString& source) {
     m_sweepRuns.clear();
     m_curveRuns.clear();
     m_curveConfig = {};
+    m_shownRuns.clear();
+    m_shownLabels.clear();
     Q_EMIT dataChanged(m_data, m_source);
     Q_EMIT resultsCleared();
 }
@@ -39,6 +41,12 @@ void Session::setNotebookLosses(NotebookLossesPtr losses) {
 void Session::setNotebookCurve(NotebookCurvePtr curve) {
     m_notebookCurve = std::move(curve);
     Q_EMIT notebookChanged();
+}
+
+void Session::setShownRuns(const std::vector<RunResultPtr>& runs, const QStringList& labels) {
+    m_shownRuns = runs;
+    m_shownLabels = labels;
+    Q_EMIT shownRunsChanged();
 }
 
 } // namespace qm7::ui

@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <numeric>
 #include <sstream>
@@ -168,6 +170,27 @@ std::vector<ExplorationTrial> parseTrialsCsv(const std::string& text) {
 
 void writeTrialsCsv(const std::string& path, const std::vector<ExplorationTrial>& trials) {
     writeFileAtomically(path, trialsCsv(trials));
+}
+
+std::string trialRunDir(const std::string& sweepDir, const std::string& run) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const fs::path grid = fs::path(sweepDir) / "runs" / run;
+    if (fs::is_directory(grid, ec))
+        return grid.string();
+    std::string best;
+    long budget = -1;
+    for (const auto& entry : fs::directory_iterator(sweepDir, ec)) {
+        const std::string name = entry.path().filename().string();
+        if (name.rfind("halving-", 0) != 0 || !fs::is_directory(entry.path() / run, ec))
+            continue;
+        const long b = std::strtol(name.c_str() + 8, nullptr, 10);
+        if (b > budget) {
+            budget = b;
+            best = (entry.path() / run).string();
+        }
+    }
+    return best;
 }
 
 std::vector<ExplorationTrial> readTrialsCsv(const std::string& path) {

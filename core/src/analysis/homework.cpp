@@ -196,6 +196,7 @@ HomeworkResult loadHomework(const std::string& dir, std::string* dataSource) {
     } catch (const std::exception&) {
         // Older folders have no session.json: the report then states no wall time.
     }
+    result.exploration = readHomeworkExploration(dir);
     return result;
 }
 
@@ -305,6 +306,7 @@ HomeworkResult runHomework(const Dataset& data, const HomeworkConfig& config,
     result.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     writeSession(dir, result);
+    result.exploration = readHomeworkExploration(dir);
     return result;
 }
 

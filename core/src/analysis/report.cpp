@@ -304,6 +304,7 @@ std::string reportMarkdown(const HomeworkResult& r, const std::string& dataSourc
     testSection(md, r);
     curveSection(md, r);
     representationSection(md, r);
+    md << explorationMarkdown(r.exploration);
     if (!figures.empty()) {
         md << "## Figures\n\n";
         for (const auto& f : figures)

@@ -29,7 +29,8 @@ struct ReportFigures {
 
 /// Renders the homework's figures (loss curves and parity of the final run, the lr sweep, the
 /// learning curve with result.ranking drawn as it is: the chosen law, fit windows, forward errors
-/// and bands of fits.csv; the energy histogram when data is given) with the workbench's plot
+/// and bands of fits.csv; the energy histogram when data is given; the exploration's parallel
+/// coordinates, heatmap and profile when the folder holds one) with the workbench's plot
 /// widgets into dir/figures/ as PNG and SVG. GUI thread only.
 /// Throws std::runtime_error when a file cannot be written.
 ReportFigures renderHomeworkFigures(const qm7::HomeworkResult& result, const QString& dir,

@@ -2,7 +2,8 @@
 /// @file session.h
 /// The workbench's session: the loaded data set (its source and representation) and the results
 /// derived from it in this session: the learning-rate sweep's runs, the learning curve's
-/// settings and runs, and the run shown for question 6. The tabs, the report and the exports
+/// settings and runs, the run shown for question 6, and the finished runs whose loss curves
+/// are shown. The tabs, the report and the exports
 /// read them here; none keeps its own copy. Loading other data empties every result at once
 /// (resultsCleared), so that no tab shows the previous data's numbers. A notebook's own numbers
 /// (losses, learning curve; notebook_numbers.h) are held here too, for the tabs to draw beside
@@ -16,6 +17,7 @@
 
 #include <QObject>
 #include <QString>
+#include <QStringList>
 
 #include <memory>
 #include <vector>
@@ -41,6 +43,11 @@ class Session : public QObject {
     void setCurve(const qm7::CurveConfig& config, const std::vector<RunResultPtr>& runs);
     const qm7::CurveConfig& curveConfig() const { return m_curveConfig; }
     const std::vector<RunResultPtr>& curveRuns() const { return m_curveRuns; }
+    /// The finished runs the Loss curves tab shows (ticked in the Runs tab, selected in the
+    /// Exploration tab), with their labels; shownRunsChanged follows.
+    void setShownRuns(const std::vector<RunResultPtr>& runs, const QStringList& labels);
+    const std::vector<RunResultPtr>& shownRuns() const { return m_shownRuns; }
+    const QStringList& shownLabels() const { return m_shownLabels; }
     /// Whether any result is held (a sweep, a curve).
     bool hasResults() const { return !m_sweepRuns.empty() || !m_curveRuns.empty(); }
 
@@ -59,6 +66,7 @@ class Session : public QObject {
     void resultsCleared();
     /// The notebook's losses or learning curve were loaded, replaced or removed.
     void notebookChanged();
+    void shownRunsChanged();
 
   private:
     DatasetPtr m_data;
@@ -68,6 +76,8 @@ class Session : public QObject {
     std::vector<RunResultPtr> m_curveRuns;
     NotebookLossesPtr m_notebookLosses;
     NotebookCurvePtr m_notebookCurve;
+    std::vector<RunResultPtr> m_shownRuns;
+    QStringList m_shownLabels;
 };
 
 } // namespace qm7::ui

@@ -40,6 +40,10 @@ std::vector<ExplorationTrial> parseTrialsCsv(const std::string& text);
 void writeTrialsCsv(const std::string& path, const std::vector<ExplorationTrial>& trials);
 std::vector<ExplorationTrial> readTrialsCsv(const std::string& path);
 
+/// The folder of a trial's run in the sweep folder `sweepDir`: runs/<run> for a grid or a sample,
+/// halving-<budget>/<run> of its largest budget for successive halving; "" when none exists.
+std::string trialRunDir(const std::string& sweepDir, const std::string& run);
+
 /// The setting names of trials, in their order.
 std::vector<std::string> explorationSettingNames(const std::vector<ExplorationTrial>& trials);
 
@@ -84,5 +88,14 @@ Heatmap settingHeatmap(const std::vector<ExplorationTrial>& trials, const std::s
 /// falls with hidden from 10 to 1000 (12.1 -> 4.2 kcal/mol), then is flat within the seed
 /// spread". "Within the seed spread": within the largest std over seeds of one setting.
 std::string settingEffect(const std::vector<ExplorationTrial>& trials, const std::string& name);
+
+/// The homework folder's exploration: dir/exploration/trials.csv (`qm7 sweep --grid ... --out
+/// DIR/exploration`); empty when there is none. Throws std::invalid_argument when it is damaged.
+std::vector<ExplorationTrial> readHomeworkExploration(const std::string& dir);
+
+/// The report's "Exploration" section (markdown; "" for no trials): each setting's validation
+/// RMSE over seeds, the best setting chosen on validation with its test RMSE shown once beside
+/// it, and settingEffect's sentence for each setting.
+std::string explorationMarkdown(const std::vector<ExplorationTrial>& trials);
 
 } // namespace qm7

@@ -6,6 +6,7 @@
 
 #include "qm7/analysis/curve_fit.h"
 #include "qm7/analysis/experiments.h"
+#include "qm7/analysis/exploration.h"
 #include "qm7/analysis/law_ranking.h"
 #include "qm7/io/dataset.h"
 
@@ -43,6 +44,7 @@ struct HomeworkResult {
     std::vector<RepresentationRow> representations; ///< question 8, when compared
     LawRanking ranking;             ///< the laws ranked by forward validation: question 7's answer
     std::vector<CurveRow> measured; ///< verification runs at larger n (dir/verify/), if any
+    std::vector<ExplorationTrial> exploration; ///< the folder's exploration/trials.csv, if any
     double targetN = 4000;
     int reusedRuns = 0; ///< runs read back instead of trained; < 0 = unknown
     bool cancelled = false;
