@@ -287,9 +287,11 @@ Command addCvCommand(CLI::App& app) {
     sub->add_flag(
         "--no-refit", o->noRefit,
         "KRR: keep the model fitted on the training part only (no refit with validation)");
-    sub->add_option("--steps", o->steps,
-                    "paper: minibatch steps (default the paper's 1,000,000); invariant: a cap on "
-                    "them for a quick run (default none: --epochs, 300 when not given)");
+    sub->add_option(
+        "--steps", o->steps,
+        "paper: minibatch steps (default the paper's 1,000,000); invariant: a cap on "
+        "them for a quick run (default none: --epochs, else 80, about 55 min per demo fold "
+        "on one core; --threads 0 means one thread for it)");
     sub->add_option("--eval-steps", o->evalSteps, "paper: validate every k steps (default 5000)");
     sub->add_option("--select", o->select,
                     "paper: weights tested: final (the running average at the last step, as the "

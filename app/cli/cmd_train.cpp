@@ -222,7 +222,8 @@ Command addTrainCommand(CLI::App& app) {
         ->capture_default_str();
     sub->add_option("--model", o->model,
                     "invariant: a network invariant by construction (SchNet-like, on interatomic "
-                    "distances; needs molecules; --epochs, --steps, --batch, --lr, --split apply)");
+                    "distances; needs molecules; --epochs (default 80), --steps, --batch, --lr, "
+                    "--split apply)");
     addTrainingOptions(sub, o->config, o->threads);
     addDeepOptions(sub, o->deep);
     return {sub, [o] { return runTrain(*o); }};

@@ -138,9 +138,9 @@ TEST(InvariantNet, ShortTrainingBeatsTheMeanPredictorTenfold) {
     c.batchSize = 16;
     c.lr = 3e-3;
     c.lrFinal = 1e-4;
-    c.epochs = 30;
+    c.epochs = 20;
     DeepOptions o;
-    o.threads = 2;
+    o.threads = 1; // on a shared machine one thread is faster than two waiting for each other
     const InvariantResult r = trainInvariant(s, c, o);
     double mean = 0;
     for (const Molecule& m : s.train)
@@ -153,7 +153,7 @@ TEST(InvariantNet, ShortTrainingBeatsTheMeanPredictorTenfold) {
     std::printf("mean predictor MAE %.2f, invariant network MAE %.2f kcal/mol, %.1f s\n", meanMae,
                 r.test.mae, r.seconds);
     EXPECT_LT(r.test.mae * 10, meanMae);
-    EXPECT_EQ(r.stepsDone, 30 * r.stepsPerEpoch);
+    EXPECT_EQ(r.stepsDone, 20 * r.stepsPerEpoch);
     EXPECT_FALSE(r.history.empty());
 }
 

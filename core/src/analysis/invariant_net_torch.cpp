@@ -281,10 +281,7 @@ std::string checkpointKey(const InvariantConfig& c, const InvariantModel& m) {
 /// Restores torch's thread count when training ends.
 struct TorchThreadsGuard {
     int saved = at::get_num_threads();
-    explicit TorchThreadsGuard(int threads) {
-        if (threads > 0)
-            at::set_num_threads(threads);
-    }
+    explicit TorchThreadsGuard(int threads) { at::set_num_threads(threads > 0 ? threads : 1); }
     ~TorchThreadsGuard() { at::set_num_threads(saved); }
 };
 
