@@ -6,6 +6,7 @@
 #include "qm7/analysis/cv_study.h"
 #include "qm7/chem/dataset_builder.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
@@ -42,6 +43,7 @@ struct CvCli {
     long long evalSteps = 0;
     double checkpointMinutes = 3;
     std::string select = "final";
+    CLI::App* sub = nullptr; ///< to tell options given from defaults
 };
 
 /// The terminal side of a cross-validation: the header once the partition is known, a
@@ -151,6 +153,22 @@ int runCv(const CvCli& o) {
             throw UsageError(e.what());
         }
     }
+    if (model == CvModel::Invariant) {
+        InvariantConfig& c = settings.invariant;
+        if (o.sub->count("--epochs") > 0)
+            c.epochs = o.config.epochs;
+        if (o.sub->count("--batch") > 0)
+            c.batchSize = o.config.batchSize;
+        if (o.sub->count("--lr") > 0)
+            c.lr = std::max(o.config.lr, c.lrFinal);
+        c.steps = o.steps;
+        const std::string why = c.validate();
+        if (!why.empty())
+            throw UsageError(why);
+        if (!(o.checkpointMinutes > 0))
+            throw UsageError("--checkpoint-minutes must be positive");
+        settings.paperOptions.checkpointSeconds = 60 * o.checkpointMinutes;
+    }
     if (model == CvModel::Krr && settings.representation == Representation::RandomSorted)
         throw UsageError("KRR takes a fixed representation: cm, sorted, eigen or bob");
     if (model == CvModel::Paper && settings.representation == Representation::BagOfBonds)
@@ -244,7 +262,9 @@ Command addCvCommand(CLI::App& app) {
     sub->add_option("--fold", o->fold, "Run only fold K (0-based; default all)");
     sub->add_option("--folds-from", o->foldsFrom,
                     "Take the folds from the P of this qm7.mat (same molecules, same order)");
-    sub->add_option("--model", o->model, "krr, mlp (one hidden layer) or paper")
+    sub->add_option("--model", o->model,
+                    "krr, mlp (one hidden layer), paper or invariant (distances only, SchNet-like; "
+                    "--epochs, --steps, --batch, --lr apply)")
         ->capture_default_str();
     sub->add_option("--val-fraction", o->valFraction,
                     "Part of the training folds kept for validation")
@@ -267,16 +287,21 @@ Command addCvCommand(CLI::App& app) {
     sub->add_flag(
         "--no-refit", o->noRefit,
         "KRR: keep the model fitted on the training part only (no refit with validation)");
-    sub->add_option("--steps", o->steps, "paper: minibatch steps (default the paper's 1,000,000)");
+    sub->add_option(
+        "--steps", o->steps,
+        "paper: minibatch steps (default the paper's 1,000,000); invariant: a cap on "
+        "them for a quick run (default none: --epochs, else 80, about 55 min per demo fold "
+        "on one core; --threads 0 means one thread for it)");
     sub->add_option("--eval-steps", o->evalSteps, "paper: validate every k steps (default 5000)");
     sub->add_option("--select", o->select,
                     "paper: weights tested: final (the running average at the last step, as the "
                     "paper's code) or best-val-mse")
         ->capture_default_str();
     sub->add_option("--checkpoint-minutes", o->checkpointMinutes,
-                    "paper: write a checkpoint this often; a rerun resumes from it")
+                    "paper and invariant: write a checkpoint this often; a rerun resumes from it")
         ->capture_default_str();
     addTrainingOptions(sub, o->config, o->threads);
+    o->sub = sub;
     return {sub, [o] { return runCv(*o); }};
 }
 

@@ -1,6 +1,7 @@
 // qm7 train: one training run with a live progress bar; writes a run folder.
 #include "commands.h"
 #include "train_deep.h"
+#include "train_invariant.h"
 
 #include "qm7/analysis/train_request.h"
 #include "qm7/chem/augmentation.h"
@@ -22,6 +23,7 @@ struct TrainOptionsCli {
     int threads = 0; ///< training threads, 0 = all cores
     std::string representation = "cm";
     DeepCliOptions deep;
+    std::string model; ///< "" = a network of --layers (or --paper); "invariant"
 };
 
 /// The data in the chosen representation: a dataset.pt's rows converted (representData),
@@ -102,6 +104,12 @@ int runTrain(const TrainOptionsCli& o) {
     } catch (const std::invalid_argument& e) {
         throw UsageError(std::string("--representation: ") + e.what());
     }
+    if (!o.model.empty() && o.model != "invariant")
+        throw UsageError("--model " + o.model +
+                         ": the one choice is invariant (without --model, "
+                         "qm7 train trains the network of --layers)");
+    if (o.model == "invariant")
+        return runTrainInvariant(o.data, o.out, o.config, o.deep, o.threads);
     if (deepRecipeOnly(o.deep)) {
         if (kind != Representation::CoulombMatrix)
             throw UsageError("--representation applies to fixed inputs; --paper, --expand, "
@@ -212,6 +220,10 @@ Command addTrainCommand(CLI::App& app) {
                     "(drawn afresh every epoch; a dataset.pt's rows are converted) or bob (Bag "
                     "of Bonds, built from molecules)")
         ->capture_default_str();
+    sub->add_option("--model", o->model,
+                    "invariant: a network invariant by construction (SchNet-like, on interatomic "
+                    "distances; needs molecules; --epochs (default 80), --steps, --batch, --lr, "
+                    "--split apply)");
     addTrainingOptions(sub, o->config, o->threads);
     addDeepOptions(sub, o->deep);
     return {sub, [o] { return runTrain(*o); }};

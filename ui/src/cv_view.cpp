@@ -64,6 +64,8 @@ CvView::CvView(QWidget* parent) : QWidget(parent), m_runner(new CvRunner(this)) 
     m_model->addItem(tr("Kernel ridge regression"), static_cast<int>(qm7::CvModel::Krr));
     m_model->addItem(tr("One hidden layer network"), static_cast<int>(qm7::CvModel::Mlp));
     m_model->addItem(tr("Paper's network (Montavon 2012)"), static_cast<int>(qm7::CvModel::Paper));
+    m_model->addItem(tr("Invariant network (SchNet-like, Schütt 2018)"),
+                     static_cast<int>(qm7::CvModel::Invariant));
     m_model->setItemData(0,
                          tr("Laplacian kernel on sorted Coulomb matrices, as in Hansen et al., "
                             "J. Chem. Theory Comput. 9, 3404 (2013), about 3 kcal/mol on QM7; "
@@ -565,7 +567,9 @@ void CvView::onFoldProgress(int fold, double done, double total, const QString& 
     if (m_etaDone < 0) {
         // A resumed paper network starts at its checkpoint's step: measure from there; the
         // other models from the start of the fold.
-        const bool resumed = model() == qm7::CvModel::Paper && done > 0.02 * total;
+        const bool resumed =
+            (model() == qm7::CvModel::Paper || model() == qm7::CvModel::Invariant) &&
+            done > 0.02 * total;
         m_etaDone = resumed ? done : 0;
         m_etaMs = resumed ? ms : 0;
     }

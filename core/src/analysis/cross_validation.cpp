@@ -179,15 +179,18 @@ std::string cvModelName(CvModel model) {
         return "mlp";
     case CvModel::Paper:
         return "paper";
+    case CvModel::Invariant:
+        return "invariant";
     }
     return "krr";
 }
 
 CvModel parseCvModel(const std::string& name) {
-    for (CvModel m : {CvModel::Krr, CvModel::Mlp, CvModel::Paper})
+    for (CvModel m : {CvModel::Krr, CvModel::Mlp, CvModel::Paper, CvModel::Invariant})
         if (cvModelName(m) == name)
             return m;
-    throw std::invalid_argument("unknown model '" + name + "': choose krr, mlp or paper");
+    throw std::invalid_argument("unknown model '" + name +
+                                "': choose krr, mlp, paper or invariant");
 }
 
 std::string foldResultToJson(const FoldResult& r) {
@@ -290,7 +293,8 @@ FoldResult runFold(const std::vector<Molecule>& molecules, const FoldSplit& spli
     // Bag of Bonds: bags as large as the largest of all the molecules (labels play no part),
     // kept beside the model so that new molecules get the same columns.
     std::shared_ptr<const BagLayout> bags;
-    if (kind == Representation::BagOfBonds && model != CvModel::Paper) {
+    if (kind == Representation::BagOfBonds && model != CvModel::Paper &&
+        model != CvModel::Invariant) {
         bags = std::make_shared<const BagLayout>(BagLayout::fit(molecules));
         writeFileAtomically((fs::path(dir) / kBagLayoutFile).string(), bags->toText());
         info["bag_width"] = bags->width();
@@ -341,6 +345,40 @@ FoldResult runFold(const std::vector<Molecule>& molecules, const FoldSplit& spli
         for (const KrrGridPoint& g : sel.grid)
             grid << g.sigma << ',' << g.lambda << ',' << g.valMae << ',' << g.valRmse << '\n';
         writeFileAtomically((fs::path(dir) / "krr_grid.csv").string(), grid.str());
+    } else if (model == CvModel::Invariant) {
+        const MoleculeSplits splits{train, val, test, split.train, split.val, split.test};
+        InvariantConfig config = settings.invariant;
+        config.seed = settings.seed;
+        DeepOptions options = settings.paperOptions;
+        options.select = DeepSelect::BestValMse;
+        options.threads = settings.trainOptions.threads;
+        if (settings.control)
+            options.control = settings.control;
+        options.checkpoint = (fs::path(dir) / "checkpoint.bin").string();
+        const auto callStart = std::chrono::steady_clock::now();
+        const InvariantResult run = trainInvariant(splits, config, options);
+        const double call =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - callStart).count();
+        earlierSessions = std::max(0.0, run.seconds - call);
+        r.cancelled = run.cancelled;
+        r.testPred = run.testPred;
+        r.valMae = NAN;
+        for (const DeepStats& h : run.history)
+            if (h.step == run.selectedStep)
+                r.valMae = h.valMae;
+        const long long perEpoch = std::max(1LL, run.stepsPerEpoch);
+        r.detail = "epochs " + std::to_string(run.stepsDone / perEpoch) + " of " +
+                   std::to_string(config.epochs) + " (" + std::to_string(run.stepsDone) +
+                   " steps), weights of epoch " + std::to_string(run.selectedStep / perEpoch) +
+                   " (lowest val MSE), " + std::to_string(config.features) + " features, " +
+                   std::to_string(config.interactions) + " interactions";
+        info.erase("representation"); // interatomic distances, not a representation of its own
+        info["features"] = config.features;
+        info["interactions"] = config.interactions;
+        info["steps_done"] = run.stepsDone;
+        info["selected_step"] = run.selectedStep;
+        if (!r.cancelled)
+            saveInvariantRun(run, dir);
     } else if (model == CvModel::Paper) {
         MoleculeSplits splits;
         splits.train = train;

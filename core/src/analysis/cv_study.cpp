@@ -113,7 +113,7 @@ std::string cvFingerprint(const CvStudyConfig& config, const CvPartition& partit
     const CvSettings& s = config.settings;
     std::ostringstream out;
     out << "model " << cvModelName(config.model);
-    if (config.model != CvModel::Paper)
+    if (config.model != CvModel::Paper && config.model != CvModel::Invariant)
         out << "; representation " << representationName(s.representation) << "; atoms " << s.atoms;
     out << "; validation fraction " << s.valFraction << "; seed " << s.seed << "; training size "
         << config.trainSize << "; partition " << shortHash(partitionToJson(partition));
@@ -130,6 +130,14 @@ std::string cvFingerprint(const CvStudyConfig& config, const CvPartition& partit
         out << "; steps " << s.paper.steps << "; validation every " << s.paper.evalEvery
             << "; weights tested " << selectName(s.paperOptions.select);
         break;
+    case CvModel::Invariant: {
+        const InvariantConfig& c = s.invariant;
+        out << "; features " << c.features << "; interactions " << c.interactions << "; basis "
+            << c.basis << "; cutoff " << c.cutoff << "; epochs " << c.epochs << "; steps "
+            << c.steps << "; batch " << c.batchSize << "; lr " << c.lr << " to " << c.lrFinal
+            << "; validation every " << c.evalEvery << " epochs; weights tested best-val-mse";
+        break;
+    }
     }
     return out.str();
 }

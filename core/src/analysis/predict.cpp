@@ -3,6 +3,7 @@
 
 #include "qm7/analysis/cross_validation.h"
 #include "qm7/analysis/deep_recipe.h"
+#include "qm7/analysis/invariant_net.h"
 #include "qm7/analysis/krr.h"
 #include "qm7/chem/augmentation.h"
 #include "qm7/chem/dataset_builder.h"
@@ -153,7 +154,8 @@ struct MoleculePredictor::Impl {
     double scale = 1;
     KrrModel krr;
     RunResult mlp;
-    std::string source; ///< a homework-network run's data source, as its config.json says
+    InvariantModel invariant; ///< "invariant": a fold or run of the invariant network
+    std::string source;       ///< a homework-network run's data source, as its config.json says
     bool knowsMolecules = false;
     MoleculeIndex index; ///< the run's molecules when knowsMolecules
 
@@ -394,6 +396,14 @@ struct MoleculePredictor::Impl {
         } catch (const nlohmann::json::exception& e) {
             throw PredictError(info.string() + " is damaged: " + e.what());
         }
+        if (model == "invariant") { // interatomic distances: no representation to build
+            try {
+                invariant = loadInvariantModel((fs::path(dir) / "model.pt").string());
+            } catch (const std::exception& e) {
+                throw PredictError(e.what());
+            }
+            return;
+        }
         try {
             representation = parseRepresentation(representationName);
         } catch (const std::invalid_argument& e) {
@@ -446,6 +456,19 @@ struct MoleculePredictor::Impl {
         std::vector<PredictedMolecule> out(molecules.size());
         std::vector<Molecule> good;
         std::vector<std::size_t> where;
+        if (model == "invariant") {
+            for (std::size_t i = 0; i < molecules.size(); ++i) {
+                out[i].reason = whyInvariantCannotTake(invariant, molecules[i]);
+                if (out[i].predicted()) {
+                    good.push_back(molecules[i]);
+                    where.push_back(i);
+                }
+            }
+            const std::vector<double> energy = predictInvariant(invariant, good);
+            for (std::size_t k = 0; k < where.size(); ++k)
+                out[where[k]].energy = energy[k];
+            return out;
+        }
         for (std::size_t i = 0; i < molecules.size(); ++i) {
             out[i].reason = whyModelCannotTake(molecules[i], elements, atoms);
             if (out[i].reason.empty() && bags)
@@ -511,6 +534,9 @@ std::string MoleculePredictor::description(int draws) const {
             text += "; mean and spread over " + std::to_string(draws) + " random sortings";
         return text + ")";
     }
+    if (m_impl->model == "invariant")
+        return "invariant network (" + std::to_string(m_impl->invariant.config.interactions) +
+               " interactions on interatomic distances, SchNet-like)";
     return m_impl->model + " model (" + representationWords(m_impl->representation) + ")";
 }
 

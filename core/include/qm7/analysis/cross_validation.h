@@ -5,6 +5,7 @@
 /// kernel ridge regression or of the one-hidden-layer network, with its result on disk.
 
 #include "qm7/util/series.h"
+#include "qm7/analysis/invariant_net.h"
 #include "qm7/analysis/krr.h"
 #include "qm7/chem/molecule.h"
 #include "qm7/chem/representation.h"
@@ -51,11 +52,11 @@ struct FoldSplit {
 FoldSplit foldSplit(const CvPartition& partition, int k, double valFraction, std::uint64_t seed);
 
 /// Which model a cross-validation trains.
-enum class CvModel { Krr, Mlp, Paper };
+enum class CvModel { Krr, Mlp, Paper, Invariant };
 
-/// krr, mlp or paper.
+/// krr, mlp, paper or invariant.
 std::string cvModelName(CvModel model);
-/// Parses krr|mlp|paper; throws std::invalid_argument listing the choices.
+/// Parses krr|mlp|paper|invariant; throws std::invalid_argument listing the choices.
 CvModel parseCvModel(const std::string& name);
 
 /// Settings of one fold.
@@ -83,6 +84,10 @@ struct CvSettings {
         o.select = DeepSelect::Final;
         return o;
     }();
+    /// model invariant: the network invariant by construction (invariant_net.h); it reports
+    /// through paperOptions' observer, runs on trainOptions.threads, keeps the weights of the
+    /// lowest validation MSE and checkpoints into dir/checkpoint.bin like the paper's network
+    InvariantConfig invariant;
 };
 
 /// What one fold produced (errors in kcal/mol).
