@@ -628,9 +628,10 @@ void CvView::updateControls() {
         w->setEnabled(!running);
     m_representation->setEnabled(!running && usesRepresentation());
     m_representation->setToolTip(
-        usesRepresentation()
-            ? tr("What the model reads of each molecule")
-            : tr("The paper's network reads randomly sorted, expanded Coulomb matrices"));
+        usesRepresentation() ? tr("What the model reads of each molecule")
+        : model() == qm7::CvModel::Paper
+            ? tr("The paper's network reads randomly sorted, expanded Coulomb matrices")
+            : tr("The invariant network reads the atoms and their distances"));
 }
 
 CvView* addCrossValidationTab(QTabWidget* tabs, DataPanel* data, const QString& projectDir) {
