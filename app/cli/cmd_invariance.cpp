@@ -4,6 +4,7 @@
 // (invariance_cv.cpp).
 #include "commands.h"
 #include "invariance_cv.h"
+#include "invariance_curve.h"
 #include "job_progress.h"
 
 #include "qm7/util/atomic_file.h"
@@ -40,7 +41,56 @@ struct InvarianceCli {
     int trainSize = 0;
     bool noPaper = false;
     long long paperSteps = 0;
+    bool curve = false;               ///< the learning-curve figure of several models
+    std::vector<std::string> sizes;   ///< --curve: training sizes ("all" = every molecule)
+    std::vector<std::string> models;  ///< --curve: model keys
+    int fold = 0;                     ///< --curve: the test fold
+    long long invariantMinSteps = -1; ///< --curve: -1 = the core's default
+    bool noFigures = false;
+    CLI::App* sub = nullptr;
 };
+
+/// --curve: the learning curves of several models on one fold.
+int runInvarianceCurves(const InvarianceCli& o) {
+    if (o.folds != 0 || o.trainSize != 0 || o.noPaper)
+        throw UsageError("--curve takes --sizes and --models; --folds, --train-size and "
+                         "--no-paper belong to the cross-validation comparison");
+    InvarianceCurveOptions c;
+    c.from = o.from;
+    c.noFigures = o.noFigures;
+    ModelCurvesConfig& config = c.config;
+    config.out = o.out.empty() ? "learning-curves" : o.out;
+    config.sourceName = o.from;
+    config.seed = o.splitSeed;
+    config.fold = o.fold;
+    if (!o.sizes.empty()) {
+        std::string joined;
+        for (const std::string& size : o.sizes)
+            joined += size + ",";
+        try {
+            config.sizes = parseCurveSizes(joined);
+        } catch (const std::invalid_argument& e) {
+            throw UsageError(e.what());
+        }
+    }
+    if (!o.models.empty()) {
+        config.models.clear();
+        for (const std::string& key : o.models) {
+            try {
+                config.models.push_back(parseCurveModel(key));
+            } catch (const std::invalid_argument& e) {
+                throw UsageError(e.what());
+            }
+        }
+    }
+    if (o.paperSteps != 0)
+        config.paperSteps = o.paperSteps;
+    if (o.invariantMinSteps >= 0)
+        config.invariantMinSteps = o.invariantMinSteps;
+    config.mlp = o.config;
+    config.threads = o.threads;
+    return runInvarianceCurve(c);
+}
 
 /// --folds K: the comparison over cross-validation studies.
 int runInvarianceFolds(const InvarianceCli& o) {
@@ -79,6 +129,12 @@ std::string formatRow(const char* format, ...) {
 }
 
 int runInvariance(const InvarianceCli& o) {
+    if (o.curve)
+        return runInvarianceCurves(o);
+    if (o.sub->count("--sizes") + o.sub->count("--models") + o.sub->count("--fold") +
+            o.sub->count("--min-steps") + o.sub->count("--no-figures") >
+        0)
+        throw UsageError("--sizes, --models, --fold, --min-steps and --no-figures need --curve");
     if (o.folds != 0)
         return runInvarianceFolds(o);
     if (o.trainSize != 0 || o.noPaper || o.paperSteps != 0)
@@ -258,8 +314,27 @@ Command addInvarianceCommand(CLI::App& app) {
                     "With --folds: only n training molecules per fold (0 = all)");
     sub->add_flag("--no-paper", o->noPaper, "With --folds: leave out the paper's network");
     sub->add_option("--paper-steps", o->paperSteps,
-                    "With --folds: steps of the paper's network (default 1,000,000)");
+                    "Steps of the paper's network (default 1,000,000 with --folds, 200,000 with "
+                    "--curve)");
+    sub->add_flag("--curve", o->curve,
+                  "The learning-curve figure: test MAE against training molecules on one fold "
+                  "for each of --models, with its slope (curves.csv, curves.md, "
+                  "figures/learning_curves.png and .svg); reruns continue");
+    sub->add_option("--sizes", o->sizes,
+                    "With --curve: training sizes, increasing (default 100,300,1000,3000,all)")
+        ->delimiter(',');
+    sub->add_option("--models", o->models,
+                    "With --curve: krr-sorted,krr-bob,mlp-sorted,paper,invariant (the default; "
+                    "also mlp-bob, krr-eigen, ...)")
+        ->delimiter(',');
+    sub->add_option("--fold", o->fold, "With --curve: the test fold of 5 (default 0)");
+    sub->add_option("--min-steps", o->invariantMinSteps,
+                    "With --curve: the invariant network's least minibatch steps at small sizes "
+                    "(default 4000)");
+    sub->add_flag("--no-figures", o->noFigures,
+                  "With --curve: tables only, no figure drawn by qm7-workbench");
     addTrainingOptions(sub, o->config, o->threads);
+    o->sub = sub;
     return {sub, [o] { return runInvariance(*o); }};
 }
 

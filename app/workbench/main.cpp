@@ -2,6 +2,7 @@
 
 #include "qm7ui/data_panel.h"
 #include "qm7ui/main_window.h"
+#include "qm7ui/model_curves_plot.h"
 #include "qm7ui/report_renderer.h"
 #include "screenshot_tour.h"
 
@@ -21,12 +22,14 @@ namespace {
 void printUsage() {
     std::printf(
         "Usage: qm7-workbench [--data PATH|demo] [--project DIR] [--version] [--help]\n"
-        "       qm7-workbench --render-report DIR\n"
+        "       qm7-workbench --render-report DIR | --render-curves DIR\n"
         "  --data PATH           open this dataset.pt, .xyz, .mat or \"demo\" (default: demo)\n"
         "  --project DIR         folder where runs are stored (default: the last one used)\n"
         "  --render-report DIR   render the figures of a finished homework folder (from\n"
         "                        `qm7 homework --out DIR`) into DIR/figures and write\n"
         "                        DIR/report.md, headless; exit 2 when DIR is not one\n"
+        "  --render-curves DIR   draw the learning curves of `qm7 invariance --curve --out\n"
+        "                        DIR` into DIR/figures/learning_curves.png and .svg\n"
         "  --version             print the version and exit\n");
 }
 
@@ -48,9 +51,10 @@ int main(int argc, char* argv[]) {
     // --render-report draws no window: headless unless the caller chose a platform.
     QString reportDir;
     for (int i = 1; i < argc; ++i) {
-        if (std::strcmp(argv[i], "--render-report") == 0) {
+        if (std::strcmp(argv[i], "--render-report") == 0 ||
+            std::strcmp(argv[i], "--render-curves") == 0) {
             if (i + 1 >= argc) {
-                std::fprintf(stderr, "qm7-workbench: --render-report needs a folder\n");
+                std::fprintf(stderr, "qm7-workbench: %s needs a folder\n", argv[i]);
                 printUsage();
                 return 2;
             }
@@ -85,6 +89,12 @@ int main(int argc, char* argv[]) {
                                     QStringLiteral("DIR"));
     parser.addOption(screenshots);
     parser.addOption(renderReport);
+    QCommandLineOption renderCurves(
+        QStringLiteral("render-curves"),
+        QStringLiteral("Draw the learning curves of a results folder "
+                       "of qm7 invariance --curve, headless, then quit."),
+        QStringLiteral("DIR"));
+    parser.addOption(renderCurves);
     if (!parser.parse(QApplication::arguments())) {
         std::fprintf(stderr, "qm7-workbench: %s\n", qPrintable(parser.errorText()));
         printUsage();
@@ -94,6 +104,14 @@ int main(int argc, char* argv[]) {
     if (parser.isSet(renderReport)) {
         QString message;
         const int code = qm7::ui::renderReportCommand(parser.value(renderReport), &message);
+        std::fprintf(code == 0 ? stdout : stderr, "%s%s\n",
+                     code == 0 ? "" : "qm7-workbench: ", qPrintable(message));
+        return code;
+    }
+
+    if (parser.isSet(renderCurves)) {
+        QString message;
+        const int code = qm7::ui::renderCurvesCommand(parser.value(renderCurves), &message);
         std::fprintf(code == 0 ? stdout : stderr, "%s%s\n",
                      code == 0 ? "" : "qm7-workbench: ", qPrintable(message));
         return code;

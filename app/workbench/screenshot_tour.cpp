@@ -6,6 +6,7 @@
 #include "qm7ui/learning_curve_view.h"
 #include "qm7ui/cv_view.h"
 #include "qm7ui/main_window.h"
+#include "qm7ui/model_curves_view.h"
 #include "qm7ui/plot_style.h"
 #include "qm7ui/runs_table.h"
 #include "qm7ui/sweep_view.h"
@@ -104,6 +105,29 @@ bool grabCvFolder(qm7::ui::MainWindow* w, const QString& folder, const QString& 
                 return grabTab(w, w->tabs()->indexOf(view), dir, {name});
         }
     return false;
+}
+
+/// A `qm7 invariance --curve` folder (QM7_SCREENSHOT_CURVES) in the Cross-validation tab's
+/// learning-curves window, as large as the main window.
+bool grabModelCurves(qm7::ui::MainWindow* w, const QString& folder, const QString& dir,
+                     const QString& name) {
+    auto* cv = w->findChild<qm7::ui::CvView*>();
+    if (!cv)
+        return false;
+    qm7::ui::ModelCurvesView* view = cv->learningCurves();
+    view->setStudy(cv->source(), folder);
+    view->resize(w->size());
+    QEventLoop settle;
+    QTimer::singleShot(300, &settle, &QEventLoop::quit);
+    settle.exec();
+    view->reload(); // the legend's columns follow the window's final width
+    const QImage image = view->grab().toImage().convertToFormat(
+        QImage::Format_Indexed8, Qt::ThresholdDither | Qt::AvoidDither);
+    const QString path = QDir(dir).filePath(name + QStringLiteral(".png"));
+    const bool saved = !view->curves().empty() && image.save(path, "PNG", 0);
+    std::printf("%s %s\n", saved ? "wrote" : "FAILED", qPrintable(path));
+    view->close();
+    return saved;
 }
 
 /// A `qm7 sweep --grid/--sample` folder (QM7_SCREENSHOT_EXPLORATION) in the Exploration tab.
@@ -212,6 +236,9 @@ void startScreenshotTour(qm7::ui::MainWindow* w, const QString& dir) {
             // Real cross-validation results, when given: a five-fold study read from its folder.
             if (const QString cv = qEnvironmentVariable("QM7_SCREENSHOT_CV"); ok && !cv.isEmpty())
                 ok = grabCvFolder(w, cv, dir, QStringLiteral("cross_validation_folds"));
+            if (const QString curves = qEnvironmentVariable("QM7_SCREENSHOT_CURVES");
+                ok && !curves.isEmpty())
+                ok = grabModelCurves(w, curves, dir, QStringLiteral("learning_curves_models"));
             QApplication::exit(ok ? 0 : 1);
             return;
         }

@@ -3,6 +3,7 @@
 #include "qm7ui/cv_view.h"
 
 #include "qm7ui/cv_compare.h"
+#include "qm7ui/model_curves_view.h"
 #include "qm7ui/data_panel.h"
 
 #include "qm7/util/atomic_file.h"
@@ -119,6 +120,10 @@ CvView::CvView(QWidget* parent) : QWidget(parent), m_runner(new CvRunner(this)) 
     m_cancel->setObjectName(QStringLiteral("cvCancel"));
     m_compareButton = new QPushButton(tr("Compare representations…"), this);
     m_compareButton->setObjectName(QStringLiteral("cvCompare"));
+    m_curvesButton = new QPushButton(tr("Learning curves…"), this);
+    m_curvesButton->setObjectName(QStringLiteral("cvCurves"));
+    m_curvesButton->setToolTip(tr("Test MAE against training molecules for several models, "
+                                  "with each slope (the field's learning-curve figure)"));
     m_progress = new QProgressBar(this);
     m_progress->setObjectName(QStringLiteral("cvProgress"));
     m_progress->setRange(0, 1000);
@@ -180,6 +185,7 @@ CvView::CvView(QWidget* parent) : QWidget(parent), m_runner(new CvRunner(this)) 
     buttons->addWidget(m_cancel);
     buttons->addWidget(m_progress, 1);
     buttons->addWidget(m_compareButton);
+    buttons->addWidget(m_curvesButton);
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(form);
     layout->addLayout(buttons);
@@ -192,6 +198,7 @@ CvView::CvView(QWidget* parent) : QWidget(parent), m_runner(new CvRunner(this)) 
     connect(m_run, &QPushButton::clicked, this, [this] { run(); });
     connect(m_cancel, &QPushButton::clicked, this, &CvView::cancel);
     connect(m_compareButton, &QPushButton::clicked, this, [this] { compare(); });
+    connect(m_curvesButton, &QPushButton::clicked, this, [this] { learningCurves(); });
     connect(browse, &QPushButton::clicked, this, [this] {
         const QString dir = QFileDialog::getExistingDirectory(
             this, tr("Folder for cross-validation results"), outputFolder());
@@ -274,6 +281,23 @@ QString CvView::resultsDir() const {
 
 QString CvView::compareDir() const {
     return folderName(QStringLiteral("compare"));
+}
+
+QString CvView::curvesDir() const {
+    QString stem = m_source == QLatin1String("demo") ? m_source : QFileInfo(m_source).baseName();
+    if (stem.isEmpty())
+        stem = QStringLiteral("molecules");
+    return QDir(outputFolder()).filePath(QStringLiteral("learning-curves-") + stem);
+}
+
+ModelCurvesView* CvView::learningCurves() {
+    if (!m_curves)
+        m_curves = new ModelCurvesView(this);
+    if (!m_curves->isRunning())
+        m_curves->setStudy(m_source, curvesDir());
+    m_curves->show();
+    m_curves->raise();
+    return m_curves;
 }
 
 CvCompareView* CvView::compareView() {

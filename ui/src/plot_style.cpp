@@ -94,7 +94,7 @@ class ReadableLogTicker : public QCPAxisTicker {
     QVector<double> createSubTickVector(int, const QVector<double>&) override { return {}; }
     QString getTickLabel(double tick, const QLocale&, QChar, int) override {
         if (!m_power)
-            return QString::number(tick, 'g', 3);
+            return QString::number(tick, 'g', 6);
         const int k = static_cast<int>(std::floor(std::log10(tick) + 1e-9));
         const double m = tick / std::pow(10.0, k);
         const QString power = QStringLiteral("10") + superscript(k);

@@ -4,7 +4,8 @@
 /// or the paper's network over K folds of the loaded molecules, a table that fills fold by fold
 /// (finished folds in the results folder shown at once, not trained again), mean ± std, and
 /// the published anchors beside; progress with ETA, cancel, rerun continues. "Compare
-/// representations" opens the comparison of every representation on these folds (cv_compare.h).
+/// representations" opens the comparison of every representation on these folds (cv_compare.h);
+/// "Learning curves" the learning curves of several models (model_curves_view.h).
 
 #include "qm7ui/cv_runner.h"
 
@@ -23,6 +24,7 @@ class QTableWidget;
 namespace qm7::ui {
 
 class CvCompareView;
+class ModelCurvesView;
 class DataPanel;
 
 /// Runs core's cross-validation study on its own thread and shows it live.
@@ -51,6 +53,11 @@ class CvView : public QWidget {
     /// "Compare representations": shows the comparison window with these molecules, folds and
     /// training size and starts it (unless it runs already).
     CvCompareView* compare();
+    /// The folder of "Learning curves": <output>/learning-curves-<source>.
+    QString curvesDir() const;
+    /// "Learning curves…": shows the window of the learning curves of models (created on first
+    /// use), reading curvesDir(); it trains only when its Run is pressed.
+    ModelCurvesView* learningCurves();
 
     void setModel(qm7::CvModel model);
     qm7::CvModel model() const;
@@ -107,6 +114,8 @@ class CvView : public QWidget {
     QPushButton* m_cancel;
     QPushButton* m_compareButton;
     CvCompareView* m_compare = nullptr;
+    QPushButton* m_curvesButton;
+    ModelCurvesView* m_curves = nullptr;
     QProgressBar* m_progress;
     QLabel* m_progressText;
     QLabel* m_message;
