@@ -222,9 +222,10 @@ int runInvariance(const InvarianceCli& o) {
             row.rmse = r.test.rmse;
             row.mae = r.test.mae;
             row.seconds = r.seconds;
-            row.invariance =
-                invarianceError(r.weights, r.scaler, built.molecules.test, build.representation,
-                                built.scale, o.permutations, o.seeds[k], o.draws);
+            RepresentationOptions fitted = build.representation;
+            fitted.bags = built.bags; // Bag of Bonds: the bags of this data
+            row.invariance = invarianceError(r.weights, r.scaler, built.molecules.test, fitted,
+                                             built.scale, o.permutations, o.seeds[k], o.draws);
             rows.push_back(row);
         }
         if (cancelled || interrupted())
@@ -299,7 +300,7 @@ Command addInvarianceCommand(CLI::App& app) {
         ->delimiter(',')
         ->capture_default_str();
     sub->add_option("--representations", o->representations,
-                    "Which of cm,sorted,eigen,random-sorted")
+                    "Which of cm,sorted,eigen,random-sorted,bob (Bag of Bonds)")
         ->delimiter(',')
         ->capture_default_str();
     sub->add_option("--permutations", o->permutations, "Random relabellings of each test molecule")

@@ -8,7 +8,10 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
+#include <string>
+#include <vector>
 
 namespace fs = std::filesystem;
 
@@ -160,4 +163,35 @@ TEST(InvarianceCli, FoldOptionsCheckedBeforeTraining) {
             << out;
         EXPECT_FALSE(fs::exists(fs::path(dir) / "cv-paper")) << args;
     }
+}
+
+TEST(InvarianceCli, BagOfBondsPredictionsDoNotMoveWhenAtomsAreRelabelled) {
+    const std::string dir = qm7::test::freshDir("invariance_cli_bob");
+    std::string out;
+    const int rc = qm7::test::runCommand(
+        qm7::test::cliPath() +
+            " invariance --from demo --split 300,100,200 --epochs 3 --hidden 32 "
+            "--representations cm,bob --permutations 3 --out " +
+            dir,
+        &out);
+    if (out.find("demo data (qm7.xyz.gz) was not found") != std::string::npos)
+        GTEST_SKIP() << "the bundled demo data is absent";
+    ASSERT_EQ(rc, 0) << out;
+    std::ifstream csv(fs::path(dir) / "invariance.csv");
+    std::string line;
+    std::getline(csv, line);
+    std::map<std::string, double> change;
+    while (std::getline(csv, line)) {
+        std::stringstream ss(line);
+        std::vector<std::string> cells;
+        for (std::string cell; std::getline(ss, cell, ',');)
+            cells.push_back(cell);
+        ASSERT_EQ(cells.size(), 9u) << line;
+        change[cells[0]] = std::stod(cells[5]);
+    }
+    ASSERT_EQ(change.size(), 2u) << out;
+    // Sorted bags of pair terms: a relabelling gives the same vector, the same prediction.
+    EXPECT_EQ(change["bob"], 0.0);
+    // The raw Coulomb matrix follows the atom order: predictions move.
+    EXPECT_GT(change["cm"], 1e-3);
 }
