@@ -2,6 +2,7 @@
 #include "invariance_curve.h"
 
 #include "cli_common.h"
+#include "fold_progress.h"
 #include "render_figures.h"
 
 #include "qm7/chem/dataset_builder.h"
@@ -17,30 +18,15 @@ namespace qm7::cli {
 
 namespace {
 
-/// A progress line per point: the fold's epochs or steps, or KRR's grid points.
-class CurveProgress : public ModelCurvesObserver {
+/// A progress bar per trained point and a line per finished point.
+class CurveProgress : public FoldProgress {
   public:
+    using FoldProgress::FoldProgress;
     void onPoint(const CurveModelSpec& spec, int size, int index, int total) override {
         finish();
-        m_label = "[" + std::to_string(index + 1) + "/" + std::to_string(total) + "] " +
-                  curveModelKey(spec) +
-                  " n=" + (size == 0 ? std::string("all") : std::to_string(size));
-    }
-    void onFoldStart(int, const FoldSplit& split) override {
-        m_bar = std::make_unique<ProgressBar>(m_label);
-        m_rows = static_cast<int>(split.train.size());
-    }
-    void onKrrProgress(int done, int total) override {
-        if (m_bar)
-            m_bar->update(done, total, "kernel grid");
-    }
-    void onEpoch(const EpochStats& s) override {
-        if (m_bar)
-            m_bar->update(s.epoch, m_epochs, "epoch " + std::to_string(s.epoch));
-    }
-    void onDeepProgress(long long step, long long total, double) override {
-        if (m_bar)
-            m_bar->update(step, total, "step " + std::to_string(step));
+        setLabel("[" + std::to_string(index + 1) + "/" + std::to_string(total) + "] " +
+                 curveModelKey(spec) +
+                 " n=" + (size == 0 ? std::string("all") : std::to_string(size)));
     }
     void onFoldNote(int, const std::string& note) override { std::cerr << note << "\n"; }
     void onFoldDone(const FoldResult& r, bool fromDisk) override {
@@ -48,22 +34,10 @@ class CurveProgress : public ModelCurvesObserver {
         char line[256];
         std::snprintf(line, sizeof line,
                       "%-44s n=%5d  test MAE %6.2f  RMSE %6.2f  val MAE %6.2f  %5.1f min%s\n",
-                      m_label.c_str(), r.trainRows, r.test.mae, r.test.rmse, r.valMae,
+                      label().c_str(), r.trainRows, r.test.mae, r.test.rmse, r.valMae,
                       r.seconds / 60, fromDisk ? " (from disk)" : "");
         std::cout << line << std::flush;
     }
-    void setEpochs(int epochs) { m_epochs = epochs; }
-    void finish() {
-        if (m_bar)
-            m_bar->finish();
-        m_bar.reset();
-    }
-
-  private:
-    std::string m_label;
-    std::unique_ptr<ProgressBar> m_bar;
-    int m_rows = 0;
-    int m_epochs = 0;
 };
 
 } // namespace
@@ -90,8 +64,7 @@ int runInvarianceCurve(const InvarianceCurveOptions& o) {
               << ": fold " << config.fold << " of " << config.folds << " as the test set, "
               << config.models.size() << " model(s), " << config.sizes.size()
               << " training size(s); results in " << config.out << "\n";
-    CurveProgress progress;
-    progress.setEpochs(config.mlp.epochs);
+    CurveProgress progress(config.mlp.epochs);
     ModelCurvesResult result;
     try {
         result = runModelCurves(source, config, &progress, &interruptControl());

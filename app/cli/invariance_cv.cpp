@@ -2,6 +2,7 @@
 // paper's network, each a resumable cross-validation study in <out>/cv-*, on one partition;
 // then the comparison table written by core (comparison.csv, comparison.md).
 #include "invariance_cv.h"
+#include "fold_progress.h"
 
 #include "commands.h"
 
@@ -18,40 +19,26 @@ namespace qm7::cli {
 namespace {
 
 /// A progress bar per trained fold and a line per finished fold, on stderr.
-class StudyProgress : public CvStudyObserver {
+class StudyProgress : public FoldProgress {
   public:
-    StudyProgress(std::string label, int epochs) : m_label(std::move(label)), m_epochs(epochs) {}
+    StudyProgress(std::string study, int epochs)
+        : FoldProgress(epochs), m_study(std::move(study)) {}
     void onFoldStart(int fold, const FoldSplit& split) override {
-        m_bar = std::make_unique<ProgressBar>(m_label + " fold " + std::to_string(fold));
-        std::cerr << m_label << " fold " << fold << ": training on " << split.train.size()
-                  << " molecules\n";
-    }
-    void onEpoch(const EpochStats& s) override {
-        if (m_bar)
-            m_bar->update(s.epoch, m_epochs, "epoch " + std::to_string(s.epoch));
-    }
-    void onDeepProgress(long long step, long long total, double) override {
-        if (m_bar)
-            m_bar->update(step, total, "step " + std::to_string(step));
+        setLabel(m_study + " fold " + std::to_string(fold));
+        FoldProgress::onFoldStart(fold, split);
+        std::cerr << label() << ": training on " << split.train.size() << " molecules\n";
     }
     void onFoldDone(const FoldResult& r, bool fromDisk) override {
         finish();
         char line[200];
         std::snprintf(line, sizeof line, "%s fold %d: MAE %.2f, RMSE %.2f kcal/mol%s\n",
-                      m_label.c_str(), r.fold, r.test.mae, r.test.rmse,
+                      m_study.c_str(), r.fold, r.test.mae, r.test.rmse,
                       fromDisk ? " (reused from disk)" : "");
         std::cerr << line;
     }
-    void finish() {
-        if (m_bar)
-            m_bar->finish();
-        m_bar.reset();
-    }
 
   private:
-    std::string m_label;
-    int m_epochs;
-    std::unique_ptr<ProgressBar> m_bar;
+    std::string m_study;
 };
 
 } // namespace

@@ -3,6 +3,7 @@
 #include "qm7ui/cv_compare.h"
 
 #include "qm7ui/job_runner.h"
+#include "qm7ui/message_line.h"
 
 #include "qm7/chem/dataset_builder.h"
 #include "qm7/train/threads.h"
@@ -16,7 +17,6 @@
 #include <QPushButton>
 #include <QSpinBox>
 #include <QTableWidget>
-#include <QCloseEvent>
 #include <QVBoxLayout>
 
 #include <cmath>
@@ -106,7 +106,7 @@ QTableWidgetItem* tableCell(const QString& text, bool right) {
     return it;
 }
 
-CvCompareView::CvCompareView(QWidget* parent) : QWidget(parent, Qt::Window) {
+CvCompareView::CvCompareView(QWidget* parent) : JobWindow(parent) {
     setWindowTitle(tr("Compare representations"));
     m_what = new QLabel(this);
     m_what->setWordWrap(true);
@@ -152,19 +152,6 @@ CvCompareView::CvCompareView(QWidget* parent) : QWidget(parent, Qt::Window) {
     resize(980, 460);
 }
 
-CvCompareView::~CvCompareView() {
-    JobRunner::instance().close(this); // finished folds stay on disk
-}
-
-bool CvCompareView::isRunning() const {
-    return JobRunner::instance().isRunning(this);
-}
-
-void CvCompareView::closeEvent(QCloseEvent* event) {
-    JobRunner::instance().cancelAndJoin(this);
-    QWidget::closeEvent(event);
-}
-
 void CvCompareView::setStudy(const QString& source, int folds, int trainSize, const QString& dir) {
     m_source = source;
     m_folds = folds;
@@ -193,8 +180,7 @@ QString CvCompareView::message() const {
 }
 
 void CvCompareView::setMessage(const QString& text, bool error) {
-    m_message->setText(text);
-    m_message->setStyleSheet(error ? QStringLiteral("color: #b00020;") : QString());
+    setMessageLine(m_message, text, error);
 }
 
 qm7::CvComparisonSettings CvCompareView::settings() const {
@@ -234,30 +220,22 @@ bool CvCompareView::run(QString* error) {
     const qm7::CvComparisonSettings s = settings();
     const std::string source = m_source.toStdString();
     const auto report = [this](int row, const QString& text) { onProgress(row, text); };
-    auto outcome = std::make_shared<std::pair<bool, QString>>(true, QString());
-    const bool started = JobRunner::instance().start(
-        this, QStringLiteral("compare"),
-        [this, s, plan, source, report, outcome](JobContext& job) {
+    const bool started = runOnMolecules(
+        QStringLiteral("compare"), source,
+        [this, s, plan, report](const qm7::MoleculeSource& molecules, JobContext& job) {
             std::unique_ptr<CompareObserver> observer;
-            try {
-                qm7::setUpNumerics();
-                const qm7::MoleculeSource molecules = qm7::readMolecules(source);
-                qm7::CvComparisonCallbacks callbacks;
-                callbacks.studyStarts = [&](std::size_t i, const qm7::CvComparisonStudy&) {
-                    observer = std::make_unique<CompareObserver>(job, report, static_cast<int>(i),
-                                                                 s.folds, s.mlp.epochs);
-                    return static_cast<qm7::CvStudyObserver*>(observer.get());
-                };
-                callbacks.studyDone = [this, &job](std::size_t i, const qm7::CvComparisonRow& row) {
-                    job.post([this, i, row] { showRow(static_cast<int>(i), row); });
-                };
-                outcome->first =
-                    qm7::runComparison(molecules, s, plan, callbacks, &job.control()).cancelled;
-            } catch (const std::exception& e) {
-                outcome->second = QString::fromStdString(e.what());
-            }
+            qm7::CvComparisonCallbacks callbacks;
+            callbacks.studyStarts = [&](std::size_t i, const qm7::CvComparisonStudy&) {
+                observer = std::make_unique<CompareObserver>(job, report, static_cast<int>(i),
+                                                             s.folds, s.mlp.epochs);
+                return static_cast<qm7::CvStudyObserver*>(observer.get());
+            };
+            callbacks.studyDone = [this, &job](std::size_t i, const qm7::CvComparisonRow& row) {
+                job.post([this, i, row] { showRow(static_cast<int>(i), row); });
+            };
+            return qm7::runComparison(molecules, s, plan, callbacks, &job.control()).cancelled;
         },
-        [this, outcome] { onDone(outcome->first, outcome->second); });
+        [this](bool cancelled, const QString& failure) { onDone(cancelled, failure); });
     if (!started)
         return false;
     m_run->setEnabled(false);

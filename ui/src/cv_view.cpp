@@ -3,6 +3,7 @@
 #include "qm7ui/cv_view.h"
 
 #include "qm7ui/cv_compare.h"
+#include "qm7ui/message_line.h"
 #include "qm7ui/model_curves_view.h"
 #include "qm7ui/data_panel.h"
 
@@ -260,11 +261,14 @@ QString CvView::outputFolder() const {
     return m_folder->text().trimmed();
 }
 
+QString CvView::sourceStem() const {
+    const QString stem =
+        m_source == QLatin1String("demo") ? m_source : QFileInfo(m_source).baseName();
+    return stem.isEmpty() ? QStringLiteral("molecules") : stem;
+}
+
 QString CvView::folderName(const QString& kind) const {
-    QString stem = m_source == QLatin1String("demo") ? m_source : QFileInfo(m_source).baseName();
-    if (stem.isEmpty())
-        stem = QStringLiteral("molecules");
-    QString name = QStringLiteral("%1-%2-k%3").arg(kind, stem).arg(m_folds->value());
+    QString name = QStringLiteral("%1-%2-k%3").arg(kind, sourceStem()).arg(m_folds->value());
     if (m_trainSize->value() > 0)
         name += QStringLiteral("-n%1").arg(m_trainSize->value());
     return QDir(outputFolder()).filePath(name);
@@ -284,10 +288,7 @@ QString CvView::compareDir() const {
 }
 
 QString CvView::curvesDir() const {
-    QString stem = m_source == QLatin1String("demo") ? m_source : QFileInfo(m_source).baseName();
-    if (stem.isEmpty())
-        stem = QStringLiteral("molecules");
-    return QDir(outputFolder()).filePath(QStringLiteral("learning-curves-") + stem);
+    return QDir(outputFolder()).filePath(QStringLiteral("learning-curves-") + sourceStem());
 }
 
 ModelCurvesView* CvView::learningCurves() {
@@ -350,8 +351,7 @@ QString CvView::message() const {
 }
 
 void CvView::setMessage(const QString& text, bool error) {
-    m_message->setText(text);
-    m_message->setStyleSheet(error ? QStringLiteral("color: #b00020;") : QString());
+    setMessageLine(m_message, text, error);
 }
 
 qm7::CvStudyConfig CvView::studyConfig() const {

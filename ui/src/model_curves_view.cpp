@@ -4,6 +4,7 @@
 
 #include "qm7ui/cv_compare.h"
 #include "qm7ui/job_runner.h"
+#include "qm7ui/message_line.h"
 #include "qm7ui/model_curves_plot.h"
 #include "qm7ui/plot_export.h"
 #include "qm7ui/plot_style.h"
@@ -15,7 +16,6 @@
 #include "qcustomplot.h"
 
 #include <QCheckBox>
-#include <QCloseEvent>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFileDialog>
@@ -96,7 +96,7 @@ class CurvesObserver : public qm7::ModelCurvesObserver {
 
 } // namespace
 
-ModelCurvesView::ModelCurvesView(QWidget* parent) : QWidget(parent, Qt::Window) {
+ModelCurvesView::ModelCurvesView(QWidget* parent) : JobWindow(parent) {
     setWindowTitle(tr("Learning curves of models"));
     m_what = new QLabel(this);
     m_what->setWordWrap(true);
@@ -192,19 +192,6 @@ ModelCurvesView::ModelCurvesView(QWidget* parent) : QWidget(parent, Qt::Window) 
     resize(1100, 720);
 }
 
-ModelCurvesView::~ModelCurvesView() {
-    JobRunner::instance().close(this); // finished points stay on disk
-}
-
-bool ModelCurvesView::isRunning() const {
-    return JobRunner::instance().isRunning(this);
-}
-
-void ModelCurvesView::closeEvent(QCloseEvent* event) {
-    JobRunner::instance().cancelAndJoin(this);
-    QWidget::closeEvent(event);
-}
-
 void ModelCurvesView::setStudy(const QString& source, const QString& dir) {
     m_source = source;
     m_folder->setText(dir);
@@ -236,8 +223,7 @@ QString ModelCurvesView::message() const {
 }
 
 void ModelCurvesView::setMessage(const QString& text, bool error) {
-    m_message->setText(text);
-    m_message->setStyleSheet(error ? QStringLiteral("color: #b00020;") : QString());
+    setMessageLine(m_message, text, error);
 }
 
 void ModelCurvesView::reload() {
@@ -319,21 +305,13 @@ bool ModelCurvesView::run(QString* error) {
     const auto report = [this](int index, int total, const QString& text) {
         onProgress(index, total, text);
     };
-    auto outcome = std::make_shared<std::pair<bool, QString>>(false, QString());
-    const bool started = JobRunner::instance().start(
-        this, QStringLiteral("curves"),
-        [this, c, source, report, outcome](JobContext& job) {
-            try {
-                qm7::setUpNumerics();
-                const qm7::MoleculeSource molecules = qm7::readMolecules(source);
-                CurvesObserver observer(job, this, report);
-                outcome->first =
-                    qm7::runModelCurves(molecules, c, &observer, &job.control()).cancelled;
-            } catch (const std::exception& e) {
-                outcome->second = QString::fromStdString(e.what());
-            }
+    const bool started = runOnMolecules(
+        QStringLiteral("curves"), source,
+        [this, c, report](const qm7::MoleculeSource& molecules, JobContext& job) {
+            CurvesObserver observer(job, this, report);
+            return qm7::runModelCurves(molecules, c, &observer, &job.control()).cancelled;
         },
-        [this, outcome] { onDone(outcome->first, outcome->second); });
+        [this](bool cancelled, const QString& failure) { onDone(cancelled, failure); });
     if (!started)
         return false;
     m_run->setEnabled(false);

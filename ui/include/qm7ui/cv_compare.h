@@ -8,7 +8,7 @@
 
 #include "qm7/analysis/cv_comparison.h"
 
-#include <QWidget>
+#include "qm7ui/job_window.h"
 
 #include <memory>
 #include <vector>
@@ -19,7 +19,6 @@ class QPushButton;
 class QSpinBox;
 class QTableWidget;
 class QTableWidgetItem;
-class QCloseEvent;
 
 namespace qm7::ui {
 
@@ -27,12 +26,11 @@ namespace qm7::ui {
 /// tables use it.
 QTableWidgetItem* tableCell(const QString& text, bool right = true);
 
-class CvCompareView : public QWidget {
+class CvCompareView : public JobWindow {
     Q_OBJECT
   public:
+    /// Closing or destroying it cancels a running comparison and joins its thread (job_window.h).
     explicit CvCompareView(QWidget* parent = nullptr);
-    /// Cancels a running comparison and joins its thread.
-    ~CvCompareView() override;
 
     /// The molecules ("demo", an .xyz or .mat), folds, training molecules per fold (0 = all) and
     /// the comparison's folder (its studies go in subfolders).
@@ -46,7 +44,6 @@ class CvCompareView : public QWidget {
     /// Starts the comparison; false with the reason in error (and in the window) otherwise.
     bool run(QString* error = nullptr);
     void cancel();
-    bool isRunning() const;
 
     QTableWidget* table() const { return m_table; }
     QString message() const;
@@ -58,10 +55,6 @@ class CvCompareView : public QWidget {
     void rowShown(int row);
     /// The run ended (finished, cancelled or failed: error not empty).
     void finished(bool cancelled, const QString& error);
-
-  protected:
-    /// Closing the window cancels the comparison and joins it (finished folds stay on disk).
-    void closeEvent(QCloseEvent* event) override;
 
   private:
     void buildTable(const std::vector<qm7::CvComparisonStudy>& plan);

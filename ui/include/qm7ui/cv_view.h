@@ -98,6 +98,8 @@ class CvView : public QWidget {
     void onFinished(const CvOutcome& outcome);
     qm7::CvStudyConfig studyConfig() const;
     bool usesRepresentation() const;
+    /// "demo", or the molecules file's name without folder and suffix: in results folders' names
+    QString sourceStem() const;
     QString folderName(const QString& kind) const;
 
     CvRunner* m_runner;

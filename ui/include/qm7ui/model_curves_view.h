@@ -9,12 +9,11 @@
 
 #include "qm7/analysis/model_curves.h"
 
-#include <QWidget>
+#include "qm7ui/job_window.h"
 
 #include <vector>
 
 class QCheckBox;
-class QCloseEvent;
 class QCustomPlot;
 class QLabel;
 class QLineEdit;
@@ -24,12 +23,11 @@ class QTableWidget;
 
 namespace qm7::ui {
 
-class ModelCurvesView : public QWidget {
+class ModelCurvesView : public JobWindow {
     Q_OBJECT
   public:
+    /// Closing or destroying it cancels a running job and joins its thread (job_window.h).
     explicit ModelCurvesView(QWidget* parent = nullptr);
-    /// Cancels a running job and joins its thread.
-    ~ModelCurvesView() override;
 
     /// The molecules ("demo", an .xyz or .mat) and the results folder; shows what the folder
     /// holds.
@@ -45,7 +43,6 @@ class ModelCurvesView : public QWidget {
     /// Starts training the missing points; false with the reason in error (and shown) otherwise.
     bool run(QString* error = nullptr);
     void cancel();
-    bool isRunning() const;
 
     /// What the plot and the table show: one source, read from the folder.
     const std::vector<qm7::ModelCurve>& curves() const { return m_curves; }
@@ -59,10 +56,6 @@ class ModelCurvesView : public QWidget {
   Q_SIGNALS:
     /// The run ended (finished, cancelled or failed: error not empty).
     void finished(bool cancelled, const QString& error);
-
-  protected:
-    /// Closing the window cancels the run and joins it (finished points stay on disk).
-    void closeEvent(QCloseEvent* event) override;
 
   private:
     void showCurves(const std::vector<qm7::ModelCurve>& curves);
