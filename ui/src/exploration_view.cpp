@@ -1,5 +1,6 @@
 #include "qm7ui/exploration_view.h"
 
+#include "qm7ui/exploration_run_form.h"
 #include "qm7ui/plot_export.h"
 #include "qm7ui/plot_style.h"
 
@@ -126,6 +127,7 @@ ExplorationView::ExplorationView(QWidget* parent) : PlotPage(parent) {
                               "Drag an axis's name sideways to move the axis."));
     connect(m_parallel, &QCustomPlot::mousePress, this, &ExplorationView::brushPress);
     connect(m_parallel, &QCustomPlot::mouseRelease, this, &ExplorationView::brushRelease);
+    connect(m_parallel, &QCustomPlot::mouseMove, this, &ExplorationView::brushMove);
     m_heat = newPlot(this, QStringLiteral("explorationHeatmap"));
     m_heat->setInteractions({});
     m_profile = newPlot(this, QStringLiteral("explorationProfile"));
@@ -212,9 +214,37 @@ ExplorationView::ExplorationView(QWidget* parent) : PlotPage(parent) {
     split->addWidget(plotsTop);
     split->addWidget(plotsBottom);
     split->setSizes({1000, 1000}); // two rows of equal height
+    m_runForm = new ExplorationRunForm(this);
+    connect(m_runForm, &ExplorationRunForm::started, this, [this](const QString& dir) {
+        m_runTrials.clear();
+        setTrials({});
+        m_folder = dir; // the finished runs' curves are read from there
+        m_source->setText(tr("Running the exploration…"));
+    });
+    connect(m_runForm, &ExplorationRunForm::trialFinished, this, &ExplorationView::addRunTrial);
+    connect(m_runForm, &ExplorationRunForm::ended, this, [this](bool finished, const QString& dir) {
+        QString error;
+        if (finished && !openTrials(dir, &error))
+            m_source->setText(error);
+        else if (!finished)
+            m_source->setText(
+                tr("Cancelled: %1 trials finished this time").arg(m_runTrials.size()));
+    });
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(top);
+    layout->addWidget(m_runForm);
     layout->addWidget(split, 1);
+}
+
+void ExplorationView::addRunTrial(const qm7::ExplorationTrial& trial) {
+    // Successive halving trains a setting again at a larger budget: its latest run replaces it.
+    auto same = std::find_if(m_runTrials.begin(), m_runTrials.end(),
+                             [&](const auto& t) { return t.run == trial.run; });
+    if (same != m_runTrials.end())
+        *same = trial;
+    else
+        m_runTrials.push_back(trial);
+    setTrials(m_runTrials);
 }
 
 QList<QPair<QString, QWidget*>> ExplorationView::plots() const {
@@ -446,6 +476,9 @@ double ExplorationView::axisValue(const qm7::ExplorationTrial& t, int axis) cons
 void ExplorationView::drawParallel() {
     m_parallel->clearGraphs();
     m_parallel->clearItems();
+    m_dragMarker = nullptr;
+    m_dragLabel = nullptr;
+    m_brushMarker = nullptr;
     const int axes = static_cast<int>(m_scales.size());
     auto ticker = QSharedPointer<QCPAxisTickerText>::create();
     for (int p = 0; p < axes; ++p) {
@@ -727,9 +760,58 @@ void ExplorationView::brushPress(QMouseEvent* e) {
         m_parallel->setCursor(Qt::ClosedHandCursor);
 }
 
+double ExplorationView::dragMarkerX() const {
+    return m_dragMarker ? m_dragMarker->start->coords().x() : NAN;
+}
+
+// Live feedback while the mouse is down: the moving axis follows it, a brush shows its range.
+void ExplorationView::brushMove(QMouseEvent* e) {
+    if (m_pressAxis < 0)
+        return;
+    const double x = m_parallel->xAxis->pixelToCoord(e->pos().x());
+    const double y = std::clamp(m_parallel->yAxis->pixelToCoord(e->pos().y()), 0.0, 1.0);
+    const QColor ink = palette().color(QPalette::Highlight);
+    if (m_dragAxis) {
+        if (!m_dragMarker) {
+            m_dragMarker = new QCPItemLine(m_parallel);
+            m_dragMarker->setPen(QPen(ink, 3));
+            m_dragLabel = new QCPItemText(m_parallel);
+            m_dragLabel->setColor(ink);
+            m_dragLabel->setPositionAlignment(Qt::AlignHCenter | Qt::AlignBottom);
+            const auto a = static_cast<std::size_t>(m_pressAxis);
+            m_dragLabel->setText(a < m_names.size() ? QString::fromStdString(m_names[a])
+                                                    : tr("val RMSE"));
+        }
+        m_dragMarker->start->setCoords(x, 0);
+        m_dragMarker->end->setCoords(x, 1);
+        m_dragLabel->position->setCoords(x, 1.04);
+    } else {
+        if (!m_brushMarker) {
+            m_brushMarker = new QCPItemRect(m_parallel);
+            m_brushMarker->setPen(QPen(ink, 1));
+            QColor fill = ink;
+            fill.setAlpha(60);
+            m_brushMarker->setBrush(fill);
+        }
+        const double p = positionOf(m_pressAxis);
+        m_brushMarker->topLeft->setCoords(p - 0.05, std::max(y, m_pressY));
+        m_brushMarker->bottomRight->setCoords(p + 0.05, std::min(y, m_pressY));
+    }
+    m_parallel->replot(QCustomPlot::rpQueuedReplot);
+}
+
 void ExplorationView::brushRelease(QMouseEvent* e) {
     if (m_pressAxis < 0)
         return;
+    for (QCPAbstractItem* item :
+         {static_cast<QCPAbstractItem*>(m_dragMarker), static_cast<QCPAbstractItem*>(m_dragLabel),
+          static_cast<QCPAbstractItem*>(m_brushMarker)})
+        if (item)
+            m_parallel->removeItem(item);
+    m_dragMarker = nullptr;
+    m_dragLabel = nullptr;
+    m_brushMarker = nullptr;
+    m_parallel->replot(QCustomPlot::rpQueuedReplot);
     const int axis = m_pressAxis;
     m_pressAxis = -1;
     if (m_dragAxis) {
