@@ -96,10 +96,11 @@ ExplorationRunForm::ExplorationRunForm(QWidget* parent) : QWidget(parent) {
     m_progress->setObjectName(QStringLiteral("explorationProgress"));
     m_progress->setRange(0, 1000);
     m_progress->setValue(0);
-    m_progress->setMaximumWidth(140);
-    m_status = new QLabel(this);
-    m_status->setObjectName(QStringLiteral("explorationRunStatus"));
-    m_status->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    // The status is the bar's text: a label of its own left the space field 120 px at 1280.
+    m_progress->setTextVisible(true);
+    m_progress->setFormat(tr("not started"));
+    m_progress->setMinimumWidth(130);
+    m_progress->setMaximumWidth(200);
     m_error = new QLabel(this);
     m_error->setObjectName(QStringLiteral("explorationSpaceError"));
     m_error->setStyleSheet(QStringLiteral("color: #b00020"));
@@ -109,7 +110,7 @@ ExplorationRunForm::ExplorationRunForm(QWidget* parent) : QWidget(parent) {
     auto* row = new QHBoxLayout;
     row->setContentsMargins(0, 0, 0, 0);
     row->addWidget(new QLabel(tr("Space:"), this));
-    row->addWidget(m_space, 3);
+    row->addWidget(m_space, 4);
     row->addWidget(new QLabel(tr("Sample:"), this));
     row->addWidget(m_sample);
     row->addWidget(new QLabel(tr("Seeds:"), this));
@@ -120,7 +121,6 @@ ExplorationRunForm::ExplorationRunForm(QWidget* parent) : QWidget(parent) {
     row->addWidget(m_run);
     row->addWidget(m_cancel);
     row->addWidget(m_progress);
-    row->addWidget(m_status, 2);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->setSpacing(2);
@@ -155,7 +155,12 @@ QString ExplorationRunForm::spaceError() const {
 }
 
 QString ExplorationRunForm::statusText() const {
-    return m_status->text();
+    return m_progress->format();
+}
+
+void ExplorationRunForm::setStatus(const QString& text, const QString& tip) {
+    m_progress->setFormat(text);
+    m_progress->setToolTip(tip.isEmpty() ? text : tip);
 }
 
 bool ExplorationRunForm::run() {
@@ -186,12 +191,13 @@ bool ExplorationRunForm::run() {
     writeSettings();
     const DatasetPtr data = m_data ? m_data() : nullptr;
     if (!data) {
-        m_status->setText(tr("Load a data set first (the Data panel)."));
+        setStatus(tr("no data loaded"), tr("Load a data set first (the Data panel)."));
         return false;
     }
     m_out = m_outFolder ? m_outFolder() : QString();
     if (m_out.isEmpty() || !QDir().mkpath(m_out)) {
-        m_status->setText(tr("Cannot write the exploration folder %1").arg(m_out));
+        setStatus(tr("cannot write the folder"),
+                  tr("Cannot write the exploration folder %1").arg(m_out));
         return false;
     }
     const std::string out = QDir(m_out).absolutePath().toStdString();
@@ -210,10 +216,14 @@ bool ExplorationRunForm::run() {
             return;
         const double f = static_cast<double>(p.epochsDone) / static_cast<double>(p.epochsTotal);
         self->m_progress->setValue(static_cast<int>(std::lround(1000 * std::clamp(f, 0.0, 1.0))));
-        QString text = tr("%1 of %2 runs").arg(p.runsDone).arg(p.runsTotal);
+        QString text = tr("%1/%2 runs").arg(p.runsDone).arg(p.runsTotal);
         if (f > 0.02 && f < 1)
-            text += tr(", about %1 left").arg(durationText(p.seconds * (1 - f) / f));
-        self->m_status->setText(text);
+            text += tr(", %1 left").arg(durationText(p.seconds * (1 - f) / f));
+        self->setStatus(text, tr("%1 of %2 runs, %3 of %4 epochs trained")
+                                  .arg(p.runsDone)
+                                  .arg(p.runsTotal)
+                                  .arg(p.epochsDone)
+                                  .arg(p.epochsTotal));
     };
     Q_EMIT started(m_out);
     const bool ok = JobRunner::instance().start(
@@ -235,19 +245,19 @@ bool ExplorationRunForm::run() {
             const bool finished =
                 error->isEmpty() && *outcome == qm7::ExplorationOutcome::Status::Done;
             if (!error->isEmpty())
-                m_status->setText(tr("Failed: %1").arg(*error));
+                setStatus(tr("failed"), *error);
             else if (finished) {
                 m_progress->setValue(m_progress->maximum());
-                m_status->setText(tr("Done: trials.csv in %1").arg(QDir(m_out).dirName()));
+                setStatus(tr("done"), tr("trials.csv written in %1").arg(m_out));
             } else
-                m_status->setText(tr("Cancelled: finished runs are kept; Run again trains the "
-                                     "rest"));
+                setStatus(tr("cancelled"),
+                          tr("Cancelled: the finished runs are kept; Run again trains the rest"));
             Q_EMIT ended(finished, m_out);
         });
     if (!ok)
         return false;
     m_progress->setValue(0);
-    m_status->setText(tr("Starting…"));
+    setStatus(tr("starting…"));
     setRunning(true);
     return true;
 }
@@ -255,7 +265,7 @@ bool ExplorationRunForm::run() {
 void ExplorationRunForm::cancel() {
     if (!isRunning())
         return;
-    m_status->setText(tr("Cancelling…"));
+    setStatus(tr("cancelling…"));
     JobRunner::instance().cancel(this, kLane);
 }
 

@@ -44,7 +44,7 @@ class ExplorationRunForm : public QWidget {
     bool isRunning() const;
     /// The message under the space field ("" when the space parsed).
     QString spaceError() const;
-    /// The status beside the progress bar (runs done, ETA, or how the last run ended).
+    /// The progress bar's text: runs done and the time left, or how the last run ended.
     QString statusText() const;
 
   Q_SIGNALS:
@@ -60,6 +60,7 @@ class ExplorationRunForm : public QWidget {
     void readSettings();
     void writeSettings() const;
     void setRunning(bool running);
+    void setStatus(const QString& text, const QString& tip = {});
 
     std::function<DatasetPtr()> m_data;
     std::function<QString()> m_source;
@@ -73,7 +74,6 @@ class ExplorationRunForm : public QWidget {
     QPushButton* m_run;
     QPushButton* m_cancel;
     QProgressBar* m_progress;
-    QLabel* m_status;
     QLabel* m_error;
 };
 
