@@ -2,6 +2,7 @@
 #include "test_support.h"
 
 #include "qm7/analysis/exploration.h"
+#include "qm7/analysis/exploration_run.h"
 #include "qm7/io/dataset.h"
 #include "qm7/train/run_store.h"
 
@@ -140,4 +141,106 @@ TEST(ExploreCli, HalvingTrainsFewerEpochsThanTheGridAndFindsAGoodSetting) {
               << settingText(halvingSums[static_cast<std::size_t>(hb)].setting) << " "
               << chosenInGrid << "\n";
     EXPECT_LE(chosenInGrid, best.valMean + 2 * best.valStd + 1e-9);
+}
+
+namespace {
+// trials.csv's rows without the wall time (the one column that differs between two runs).
+std::vector<std::string> rowsWithoutSeconds(const std::string& path) {
+    std::vector<std::string> rows;
+    for (auto t : readTrialsCsv(path)) {
+        t.seconds = 0;
+        rows.push_back(trialsCsv({t}));
+    }
+    return rows;
+}
+
+class CountingObserver : public ExplorationObserver {
+  public:
+    explicit CountingObserver(TrainControl* cancelAfter = nullptr, int after = 0)
+        : m_control(cancelAfter), m_after(after) {}
+    void onTrialStarted(const std::string&) override { ++started; }
+    void onTrialFinished(const ExplorationTrial&) override {
+        if (++finished >= m_after && m_control)
+            m_control->cancel = true;
+    }
+    void onProgress(const ExplorationProgress& p) override { last = p; }
+    void onRungFinished(int, const std::vector<int>&) override { ++rungs; }
+    int started = 0, finished = 0, rungs = 0;
+    ExplorationProgress last;
+
+  private:
+    TrainControl* m_control;
+    int m_after;
+};
+} // namespace
+
+// The CLI and the workbench run one loop: core's runExploration writes the CLI's trials.csv,
+// number for number (grid and successive halving), and reports every trial to its observer.
+TEST(ExploreCli, CoreLoopWritesTheCliTrialsCsv) {
+    const std::string data = test::demoDatasetPt();
+    const Dataset d = loadDataset(data);
+    for (const bool halving : {false, true}) {
+        const std::string cli = test::freshDir(halving ? "explore_cli_h" : "explore_cli_g");
+        const std::string core = test::freshDir(halving ? "explore_core_h" : "explore_core_g");
+        std::string out;
+        ASSERT_EQ(runQm7("sweep --data " + data +
+                             " --grid \"lr=1e-3,1e-2; hidden=8,16\" --seeds 2 --epochs 6 "
+                             "--eval-every 2 --threads 2 " +
+                             (halving ? "--halving --eta 2 --rungs 2 " : "") + "--out " + cli,
+                         &out),
+                  0)
+            << out;
+        ExplorationPlan plan;
+        plan.settings = explorationSettings("lr=1e-3,1e-2; hidden=8,16", 0, 0);
+        plan.base.epochs = 6;
+        plan.base.evalEvery = 2;
+        plan.seeds = 2;
+        plan.halving = halving;
+        plan.eta = 2;
+        plan.rungs = 2;
+        CountingObserver seen;
+        ExplorationRunOptions options;
+        options.observer = &seen;
+        options.threads = 2;
+        const ExplorationOutcome o = runExploration(d, plan, core, options);
+        ASSERT_EQ(o.status, ExplorationOutcome::Status::Done);
+        EXPECT_EQ(rowsWithoutSeconds(core + "/trials.csv"),
+                  rowsWithoutSeconds(cli + "/trials.csv"));
+        EXPECT_EQ(o.epochsTrained, epochsTrained(out));
+        // grid: 8 runs; halving 3 then 6 epochs: 8 runs, then the best 2 settings x 2 seeds.
+        EXPECT_EQ(seen.finished, halving ? 12 : 8);
+        EXPECT_EQ(seen.started, seen.finished);
+        EXPECT_EQ(seen.rungs, halving ? 2 : 0);
+        EXPECT_EQ(seen.last.epochsDone, seen.last.epochsTotal);
+        EXPECT_EQ(seen.last.runsDone, seen.last.runsTotal);
+    }
+}
+
+// Cancelling leaves the finished runs and no trials.csv; running again trains only the rest.
+TEST(ExploreCli, CoreLoopCancelsAndResumes) {
+    const Dataset d = loadDataset(test::demoDatasetPt());
+    const std::string dir = test::freshDir("explore_core_cancel");
+    ExplorationPlan plan;
+    plan.settings = explorationSettings("hidden=8,16,32", 0, 0);
+    plan.base.epochs = 300; // long enough for the cancel to land before the last run ends
+    plan.base.evalEvery = 50;
+    plan.seeds = 2;
+    TrainControl control;
+    CountingObserver cancelling(&control, 1);
+    ExplorationRunOptions options;
+    options.observer = &cancelling;
+    options.control = &control;
+    options.threads = 2; // runs train whole, one per thread (Queue)
+    EXPECT_EQ(runExploration(d, plan, dir, options).status, ExplorationOutcome::Status::Cancelled);
+    EXPECT_FALSE(fs::exists(dir + "/trials.csv"));
+    const int saved = cancelling.finished;
+    EXPECT_GE(saved, 1);
+    EXPECT_LT(saved, 6);
+    control.cancel = false;
+    CountingObserver rest;
+    options.observer = &rest;
+    const ExplorationOutcome o = runExploration(d, plan, dir, options);
+    ASSERT_EQ(o.status, ExplorationOutcome::Status::Done);
+    EXPECT_EQ(rest.finished, 6 - saved);
+    EXPECT_EQ(readTrialsCsv(dir + "/trials.csv").size(), 6u);
 }

@@ -20,6 +20,7 @@
 #include "qm7ui/runs_table.h"
 #include "qm7ui/session.h"
 #include "qm7ui/sweep_view.h"
+#include "qm7ui/exploration_run_form.h"
 #include "qm7ui/exploration_view.h"
 #include "qm7ui/training_controller.h"
 
@@ -195,6 +196,13 @@ MainWindow::MainWindow(const QString& projectDir, QWidget* parent) : QMainWindow
     m_runs->setProjectDir(project);
     addCrossValidationTab(m_tabs, m_data, project);           // its own thread, see cv_view.h
     ExplorationView* exploration = addExplorationTab(m_tabs); // qm7 sweep --grid / --sample
+    // Its Run form trains the loaded data into the project's exploration folder.
+    exploration->runForm()->setData([this] { return m_data->dataset(); },
+                                    [this] { return m_data->source(); });
+    exploration->runForm()->setOutputFolder(
+        [this] { return QDir(m_runs->projectDir()).filePath(QStringLiteral("exploration")); });
+    if (QFileInfo::exists(QDir(project).filePath(QStringLiteral("exploration/trials.csv"))))
+        exploration->openTrials(QDir(project).filePath(QStringLiteral("exploration")), nullptr);
     // Selected trials' curves go through the session, which the Loss curves tab draws.
     connect(exploration, &ExplorationView::lossCurvesRequested, this,
             [this](const std::vector<RunResultPtr>& runs, const QStringList& labels) {

@@ -6,9 +6,9 @@
 /// an axis's title sideways to move the axis);
 /// a heatmap of the mean validation error over two chosen settings; one setting's profile with
 /// its seed spread; the best setting chosen on validation (test error beside it, never used to
-/// choose) and one sentence per setting. Every number comes from core (exploration.h). Trials
-/// selected in the table ask for their loss curves (lossCurvesRequested: the window shows them
-/// on the Loss curves tab, through the session).
+/// choose) and one sentence per setting. A Run form starts an exploration on the loaded data. Every
+/// number comes from core (exploration.h). Trials selected in the table ask for their loss curves
+/// (lossCurvesRequested: the window shows them on the Loss curves tab, through the session).
 
 #include "qm7ui/meta_types.h"
 #include "qm7ui/plot_page.h"
@@ -20,6 +20,9 @@
 #include <vector>
 
 class QComboBox;
+class QCPItemLine;
+class QCPItemRect;
+class QCPItemText;
 class QCustomPlot;
 class QLabel;
 class QLineEdit;
@@ -30,6 +33,7 @@ class QMouseEvent;
 
 namespace qm7::ui {
 
+class ExplorationRunForm;
 class TrialFilterModel;
 
 class ExplorationView : public PlotPage {
@@ -79,6 +83,12 @@ class ExplorationView : public PlotPage {
     /// The heatmap's cells (core's settingHeatmap of the trials).
     const qm7::Heatmap& heatmap() const { return m_heatmap; }
     QString summaryText() const;
+    /// The Run form above the plots (exploration_run_form.h): its trials fill the table as they
+    /// finish, and its trials.csv is opened when the exploration ends.
+    ExplorationRunForm* runForm() const { return m_runForm; }
+    /// While an axis's title is dragged: the x coordinate (axis positions 0, 1, ...) of the
+    /// marker that follows the mouse; NaN when no axis is dragged.
+    double dragMarkerX() const;
 
   Q_SIGNALS:
     /// The finished runs of the selected trials, to be shown on the Loss curves tab.
@@ -95,6 +105,8 @@ class ExplorationView : public PlotPage {
     double axisRaw(const qm7::ExplorationTrial& t, int axis) const;
     void brushPress(QMouseEvent* e);
     void brushRelease(QMouseEvent* e);
+    void brushMove(QMouseEvent* e);
+    void addRunTrial(const qm7::ExplorationTrial& trial);
     int positionOf(int axis) const;
 
     std::vector<qm7::ExplorationTrial> m_trials;
@@ -125,6 +137,11 @@ class ExplorationView : public PlotPage {
     QComboBox* m_profileSetting;
     QLabel* m_summary;
     QLabel* m_source;
+    ExplorationRunForm* m_runForm;
+    std::vector<qm7::ExplorationTrial> m_runTrials; ///< trials of the running exploration
+    QCPItemLine* m_dragMarker = nullptr;            ///< follows the mouse while an axis moves
+    QCPItemText* m_dragLabel = nullptr;             ///< the moving axis's name, beside the marker
+    QCPItemRect* m_brushMarker = nullptr;           ///< the range being brushed
 };
 
 /// Adds the Exploration tab to tabs (opened on a sweep folder's trials.csv).
