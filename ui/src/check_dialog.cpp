@@ -35,14 +35,6 @@ struct Outcome {
     QString error;
 };
 
-QTableWidgetItem* cell(const QString& text, bool number = false) {
-    auto* it = new QTableWidgetItem(text);
-    it->setFlags(it->flags() & ~Qt::ItemIsEditable);
-    if (number)
-        it->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
-    return it;
-}
-
 CheckDialog* dialogOf(QMainWindow* window, const std::function<DatasetPtr()>& data) {
     auto* d = window->findChild<CheckDialog*>(QString(), Qt::FindDirectChildrenOnly);
     return d ? d : new CheckDialog(data, window);
@@ -103,23 +95,36 @@ CheckDialog::CheckDialog(std::function<DatasetPtr()> data, QWidget* parent)
     m_status->setWordWrap(true);
     m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
     layout->addWidget(m_status);
-    m_verdict = new QLabel(this);
-    m_verdict->setWordWrap(true);
-    layout->addWidget(m_verdict);
-
     m_pages = new QStackedWidget(this);
     auto* one = new QWidget(m_pages);
     auto* oneLayout = new QHBoxLayout(one);
     oneLayout->setContentsMargins(0, 0, 0, 0);
+    // Left: the numbers and the verdict in words; right: the plots.
+    auto* left = new QVBoxLayout;
     m_metrics = new QTableWidget(3, 2, one);
-    m_metrics->setHorizontalHeaderLabels({tr("Your model"), tr("Reference")});
+    m_metrics->setHorizontalHeaderLabels({tr("Your model"), tr("Reference: mean (range)")});
+    m_metrics->horizontalHeaderItem(1)->setToolTip(
+        tr("The workbench's runs at the same settings, one per seed: test RMSE as the mean over "
+           "the seeds (lowest-highest), MAE and R² as means. The plots show seed 0."));
     m_metrics->setVerticalHeaderLabels(
         {tr("Test RMSE (kcal/mol)"), tr("Test MAE (kcal/mol)"), tr("Test R²")});
-    m_metrics->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
-    m_metrics->setMinimumWidth(420);
-    m_metrics->setMaximumWidth(520);
+    // Every header and cell whole: columns as wide as their contents, the table as its columns.
+    m_metrics->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_metrics->verticalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_metrics->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    m_metrics->setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    m_metrics->setSizeAdjustPolicy(QAbstractScrollArea::AdjustToContents);
+    m_metrics->setSizePolicy(QSizePolicy::Fixed, QSizePolicy::Fixed);
+    m_verdict = new QLabel(one);
+    m_verdict->setObjectName(QStringLiteral("checkVerdict"));
+    m_verdict->setWordWrap(true);
+    m_verdict->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_verdict->setAlignment(Qt::AlignLeft | Qt::AlignTop);
+    left->addWidget(m_metrics);
+    left->addWidget(m_verdict);
+    left->addStretch(1);
     m_parity = new ParityView(one);
-    oneLayout->addWidget(m_metrics);
+    oneLayout->addLayout(left);
     oneLayout->addWidget(m_parity, 1);
     m_pages->addWidget(one);
     m_folder = new QTableWidget(0, 5, m_pages);
@@ -148,6 +153,7 @@ CheckDialog::CheckDialog(std::function<DatasetPtr()> data, QWidget* parent)
         if (!f.isEmpty())
             exportCsv(f);
     });
+    fitMetrics();
     resize(1200, 720);
 }
 
@@ -319,102 +325,6 @@ bool CheckDialog::start(const QStringList& files, bool folder) {
     if (!started)
         m_status->setText(tr("A check is running."));
     return started;
-}
-
-void CheckDialog::showOne() {
-    if (m_checks.empty())
-        return;
-    const qm7::ModelCheck& c = m_checks.front();
-    if (!c.ok) {
-        m_status->setText(QString::fromStdString(c.error));
-        m_verdict->clear();
-        for (int r = 0; r < 3; ++r) {
-            m_metrics->setItem(r, 0, cell("-", true));
-            m_metrics->setItem(r, 1, cell("-", true));
-        }
-        return;
-    }
-    QString scale = QString::fromStdString(qm7::outputScaleText(c.scale));
-    if (c.scaleDetected)
-        scale += tr(" (detected: validation outputs spread %1)").arg(c.rawSpread, 0, 'f', 2);
-    if (c.scale == qm7::OutputScale::Normalized)
-        scale += tr("; unnormalized with the training labels' mean %1 and std %2 kcal/mol")
-                     .arg(c.labelMean, 0, 'f', 2)
-                     .arg(c.labelStd, 0, 'f', 2);
-    m_status->setText(tr("<b>%1</b>: %2<br>Output: %3")
-                          .arg(QString::fromStdString(c.name).toHtmlEscaped(),
-                               QString::fromStdString(c.kind).toHtmlEscaped(), scale));
-    m_metrics->setItem(0, 0, cell(QString::number(c.test.rmse, 'f', 2), true));
-    m_metrics->setItem(1, 0, cell(QString::number(c.test.mae, 'f', 2), true));
-    m_metrics->setItem(2, 0, cell(QString::number(c.test.r2, 'f', 4), true));
-    const auto ref = m_references.find(c.hidden > 0 ? c.hidden : 1000);
-    if (m_reference->currentIndex() == 0 && ref != m_references.end()) {
-        const qm7::Reference& r = ref->second;
-        double mae = 0, r2 = 0;
-        for (const auto& m : r.seeds) {
-            mae += m.mae;
-            r2 += m.r2;
-        }
-        const double n = static_cast<double>(r.seeds.size());
-        m_metrics->setItem(0, 1,
-                           cell(tr("%1 (%2-%3)")
-                                    .arg(r.meanRmse(), 0, 'f', 2)
-                                    .arg(r.minRmse(), 0, 'f', 2)
-                                    .arg(r.maxRmse(), 0, 'f', 2),
-                                true));
-        m_metrics->setItem(1, 1, cell(QString::number(mae / n, 'f', 2), true));
-        m_metrics->setItem(2, 1, cell(QString::number(r2 / n, 'f', 4), true));
-        m_verdict->setText(tr("<b>Reference:</b> %1<br><b>Verdict:</b> %2")
-                               .arg(QString::fromStdString(r.description).toHtmlEscaped(),
-                                    QString::fromStdString(c.verdict).toHtmlEscaped()));
-    } else {
-        for (int row = 0; row < 3; ++row)
-            m_metrics->setItem(row, 1, cell("-", true));
-        m_verdict->setText(
-            tr("No reference: choose \"train the workbench's runs\" for a verdict."));
-    }
-    auto run = std::make_shared<qm7::RunResult>();
-    run->testTrue = c.testTrue;
-    run->testPred = c.testPred;
-    run->test = c.test;
-    run->config.hidden = c.hidden > 0 ? c.hidden : run->config.hidden;
-    m_parity->setRun(run, QString::fromStdString(c.name));
-}
-
-void CheckDialog::showFolder() {
-    m_folder->setRowCount(static_cast<int>(m_checks.size()));
-    int bad = 0;
-    for (int r = 0; r < static_cast<int>(m_checks.size()); ++r) {
-        const qm7::ModelCheck& c = m_checks[static_cast<std::size_t>(r)];
-        m_folder->setItem(r, 0, cell(QString::fromStdString(c.name)));
-        if (!c.ok) {
-            ++bad;
-            QString why = QString::fromStdString(c.error);
-            const QString prefix = QString::fromStdString(c.file) + ": ";
-            if (why.startsWith(prefix))
-                why = why.mid(prefix.size());
-            m_folder->setItem(r, 1, cell(tr("unreadable")));
-            m_folder->setItem(r, 2, cell("-", true));
-            m_folder->setItem(r, 3, cell("-", true));
-            m_folder->setItem(r, 4, cell(why.simplified()));
-            m_folder->item(r, 4)->setToolTip(why);
-            continue;
-        }
-        const QString kind = QString::fromStdString(c.kind.substr(0, c.kind.find(" (")));
-        m_folder->setItem(r, 1, cell(kind));
-        m_folder->setItem(r, 2, cell(QString::number(c.test.rmse, 'f', 2), true));
-        m_folder->setItem(r, 3, cell(QString::number(c.test.mae, 'f', 2), true));
-        m_folder->setItem(
-            r, 4,
-            cell(c.verdict.empty() ? QStringLiteral("-") : QString::fromStdString(c.verdict)));
-        m_folder->item(r, 4)->setToolTip(m_folder->item(r, 4)->text());
-    }
-    m_folder->resizeColumnsToContents();
-    m_folder->resizeRowsToContents();
-    m_status->setText(tr("%1 file(s): %2 checked, %3 unreadable")
-                          .arg(m_checks.size())
-                          .arg(static_cast<int>(m_checks.size()) - bad)
-                          .arg(bad));
 }
 
 bool CheckDialog::exportCsv(const QString& path) {

@@ -5,6 +5,7 @@
 #include "qm7ui/hyperparameter_panel.h"
 #include "qm7ui/learning_curve_view.h"
 #include "qm7ui/loss_plot.h"
+#include "qm7ui/notebook_session.h"
 #include "qm7ui/plot_export.h"
 #include "qm7ui/runs_table.h"
 #include "qm7ui/sweep_view.h"
@@ -73,6 +74,7 @@ QJsonObject MainWindow::sessionState() const {
     for (const auto& r : m_runs->checkedRuns())
         checked.append(r.id);
     o.insert(QStringLiteral("overlay"), checked);
+    o.insert(QStringLiteral("notebook"), notebookSessionState(*m_session));
     return o;
 }
 
@@ -124,6 +126,14 @@ void MainWindow::applySessionState(const QJsonObject& o) {
     if (!overlay.isEmpty())
         m_runs->setChecked(overlay);
     m_tabs->setCurrentIndex(o.value(QStringLiteral("tab")).toInt());
+    const QString notebook =
+        applyNotebookSessionState(*m_session, o.value(QStringLiteral("notebook")).toObject());
+    if (!notebook.isEmpty()) { // the rest of the session stays open
+        m_lastError = notebook;
+        showStatus(QString(notebook).replace(QLatin1Char('\n'), QLatin1Char(' ')));
+        if (isVisible())
+            warn(tr("Notebook numbers left out"), notebook);
+    }
 }
 
 bool MainWindow::saveSession(const QString& path, QString* error) const {

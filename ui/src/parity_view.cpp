@@ -117,10 +117,15 @@ void ParityView::rebuild() {
     if (!m_run || m_run->testTrue.empty()) {
         m_title->setText(tr("Test predictions of a finished run appear here: press Start, or "
                             "select a run in the Runs tab."));
+        m_parity->legend->setVisible(false);
+        m_residuals->legend->setVisible(false);
         m_parity->replot();
         m_residuals->replot();
         return;
     }
+    const bool withReference = showsReference();
+    m_parity->legend->setVisible(withReference);
+    m_residuals->legend->setVisible(withReference);
     m_title->setText(
         tr("<b>Test set, %1 molecules: %2</b>").arg(m_run->testTrue.size()).arg(m_label));
     const auto& t = m_run->testTrue;
@@ -131,23 +136,21 @@ void ParityView::rebuild() {
     g->setLineStyle(QCPGraph::lsNone);
     g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, faded(paletteColor(0), 120),
                                        faded(paletteColor(0), 90), 4));
-    const auto [lo, hi] = qm7::range<float>({&t, &p});
+    g->setName(m_label);
+    const auto [lo, hi] = withReference ? qm7::range<float>({&t, &p, &m_reference->testPred})
+                                        : qm7::range<float>({&t, &p});
     const double pad = 0.04 * (hi - lo + 1);
     m_range = QCPRange(lo - pad, hi + pad);
     auto* diagonal = new QCPItemStraightLine(m_parity);
     diagonal->point1->setCoords(lo, lo);
     diagonal->point2->setCoords(hi, hi);
     diagonal->setPen(QPen(QColor(60, 60, 60), 1.2, Qt::DashLine));
-    const qm7::Metrics m = qm7::computeMetrics(t, p);
     auto* box = new QCPItemText(m_parity);
     box->setPositionAlignment(Qt::AlignTop | Qt::AlignLeft);
     box->position->setType(QCPItemPosition::ptAxisRectRatio);
     box->position->setCoords(0.03, 0.03);
     box->setTextAlignment(Qt::AlignLeft);
-    box->setText(tr("RMSE  %1 kcal/mol\nMAE   %2 kcal/mol\nR²    %3\nmax |error| %4 kcal/mol\n"
-                    "dashed: y = x")
-                     .arg(fixedNumber(m.rmse, 2), fixedNumber(m.mae, 2), fixedNumber(m.r2, 4),
-                          fixedNumber(m.maxError, 1)));
+    box->setText(metricsText());
     box->setPadding(QMargins(6, 4, 6, 4));
     box->setBrush(QColor(255, 255, 255, 230));
     box->setPen(QPen(QColor(160, 160, 160)));
@@ -162,8 +165,11 @@ void ParityView::rebuild() {
     for (std::size_t i = 0; i < t.size(); ++i) {
         residuals[i] = double(p[i]) - double(t[i]);
         extent = std::max(extent, std::abs(residuals[i]));
+        if (withReference) // one range and one set of bins for both
+            extent = std::max(extent, std::abs(double(m_reference->testPred[i]) - double(t[i])));
     }
-    const qm7::Histogram h = qm7::histogram(residuals, 41, -extent, extent);
+    const int bins = 41;
+    const qm7::Histogram h = qm7::histogram(residuals, bins, -extent, extent);
     auto* bars = new QCPBars(m_residuals->xAxis, m_residuals->yAxis);
     QVector<double> keys, counts;
     int maxCount = 1;
@@ -174,14 +180,20 @@ void ParityView::rebuild() {
     }
     bars->setData(keys, counts, true);
     bars->setWidth(h.binWidth());
-    bars->setBrush(faded(paletteColor(1), 140));
-    bars->setPen(QPen(paletteColor(1), 0.8));
+    // Beside a reference (drawn in the second colour) the run keeps the first colour.
+    const QColor barColor = paletteColor(withReference ? 0 : 1);
+    bars->setBrush(faded(barColor, withReference ? 110 : 140));
+    bars->setPen(QPen(barColor, 0.8));
+    bars->setName(m_label);
     m_residuals->xAxis->setRange(-extent, extent);
-    m_residuals->yAxis->setRange(0, maxCount * 1.1);
     auto* zero = new QCPItemStraightLine(m_residuals);
     zero->point1->setCoords(0, 0);
     zero->point2->setCoords(0, 1);
     zero->setPen(QPen(QColor(60, 60, 60), 1, Qt::DashLine));
+    if (withReference)
+        drawReference(extent, bins, maxCount);
+    else
+        m_residuals->yAxis->setRange(0, maxCount * 1.1);
     m_parity->replot();
     m_residuals->replot();
 }
@@ -225,13 +237,23 @@ QString ParityView::title() const {
 QString ParityView::csv() const {
     if (!m_run)
         return {};
-    QString out = QStringLiteral("index,true_kcal_mol,predicted_kcal_mol,error_kcal_mol\n");
+    const bool withReference = showsReference();
+    QString out = QStringLiteral("index,true_kcal_mol,predicted_kcal_mol,error_kcal_mol");
+    out += withReference
+               ? QStringLiteral(",reference_predicted_kcal_mol,reference_error_kcal_mol\n")
+               : QStringLiteral("\n");
     for (std::size_t i = 0; i < m_run->testTrue.size(); ++i) {
-        out += QStringLiteral("%1,%2,%3,%4\n")
+        out += QStringLiteral("%1,%2,%3,%4")
                    .arg(i)
                    .arg(m_run->testTrue[i], 0, 'g', 9)
                    .arg(m_run->testPred[i], 0, 'g', 9)
                    .arg(double(m_run->testPred[i]) - double(m_run->testTrue[i]), 0, 'g', 9);
+        if (withReference)
+            out +=
+                QStringLiteral(",%1,%2")
+                    .arg(m_reference->testPred[i], 0, 'g', 9)
+                    .arg(double(m_reference->testPred[i]) - double(m_run->testTrue[i]), 0, 'g', 9);
+        out += QLatin1Char('\n');
     }
     return out;
 }

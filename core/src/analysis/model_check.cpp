@@ -100,8 +100,10 @@ Reference trainReference(const Dataset& data, const TrainConfig& config, int see
             throw std::runtime_error("the reference training was cancelled");
         r.seeds.push_back(run.test);
     }
-    if (!runs.empty())
+    if (!runs.empty()) {
+        r.testTrue = runs.front().testTrue;
         r.testPred = runs.front().testPred;
+    }
     return r;
 }
 
@@ -123,6 +125,7 @@ Reference loadReference(const std::string& dir) {
     for (const auto& d : dirs) {
         const RunResult run = loadRun(d);
         if (r.seeds.empty()) {
+            r.testTrue = run.testTrue;
             r.testPred = run.testPred;
             c = run.config;
         }

@@ -3,8 +3,10 @@
 /// File > Open a PyTorch model…: a student's own model (a state_dict or TorchScript saved by the
 /// notebook) checked on the workbench's data set by core (qm7/analysis/model_check.h) on a thread
 /// of the job runner: test RMSE, MAE and R² beside the reference (the workbench's own runs at
-/// the same settings, trained on demand, one per seed), the verdict in words and the parity
-/// plot; or a folder of models, one row per file, exported as CSV.
+/// the same settings, trained on demand, one per seed), the verdict in words, and the parity plot
+/// and residuals of the model with the reference's first seed drawn over them (from the same
+/// Reference the table and the verdict use); or a folder of models, one row per file, exported
+/// as CSV. The results are shown by check_dialog_results.cpp.
 
 #include "qm7/analysis/model_check.h"
 #include "qm7ui/meta_types.h"
@@ -56,7 +58,11 @@ class CheckDialog : public QDialog {
     QTableWidget* metricsTable() const { return m_metrics; }
     /// The folder's rows: file, kind, test RMSE, MAE, verdict or reason.
     QTableWidget* folderTable() const { return m_folder; }
+    /// The model's parity and residuals, with the reference's first seed over them.
     ParityView* parity() const { return m_parity; }
+    /// The reference of the model shown (empty without one): the table's, the verdict's and
+    /// the plots' numbers.
+    const qm7::Reference& shownReference() const { return m_shownReference; }
     const std::vector<qm7::ModelCheck>& checks() const { return m_checks; }
     /// Writes the folder's rows as CSV (core's writer); false with a message in the status line.
     bool exportCsv(const QString& path);
@@ -72,6 +78,8 @@ class CheckDialog : public QDialog {
     bool start(const QStringList& files, bool folder);
     void showOne();
     void showFolder();
+    /// Sizes the metrics table to its contents and the verdict below it to the table's width.
+    void fitMetrics();
 
     std::function<DatasetPtr()> m_data;
     QComboBox* m_reference;

@@ -8,7 +8,8 @@
 /// (resultsCleared), so that no tab shows the previous data's numbers. A notebook's own numbers
 /// (losses, learning curve; notebook_numbers.h) are held here too, for the tabs to draw beside
 /// the workbench's; they are the student's file, not results of the loaded data, so loading
-/// other data keeps them (the tabs name their file) until they are removed or replaced.
+/// other data keeps them (the tabs name their file) until they are removed or replaced. A saved
+/// session keeps their files' paths and reads them again when opened (notebook_session.h).
 
 #include "qm7ui/meta_types.h"
 

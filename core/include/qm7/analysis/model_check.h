@@ -31,9 +31,10 @@ struct CheckOptions {
 
 /// The reference runs: one test result per seed.
 struct Reference {
-    std::string description;     ///< e.g. "workbench, p 1000, lr 1e-3, 1000 epochs, 3 seeds"
-    std::vector<Metrics> seeds;  ///< test metrics of each seed
-    std::vector<float> testPred; ///< the first seed's test predictions (kcal/mol), for plots
+    std::string description;    ///< e.g. "workbench, p 1000, lr 1e-3, 1000 epochs, 3 seeds"
+    std::vector<Metrics> seeds; ///< test metrics of each seed
+    /// The first seed's test rows (true, predicted; kcal/mol), for the parity plot and residuals.
+    std::vector<float> testTrue, testPred;
     bool empty() const { return seeds.empty(); }
     double meanRmse() const;
     double minRmse() const;
