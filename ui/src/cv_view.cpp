@@ -5,6 +5,7 @@
 #include "qm7ui/cv_compare.h"
 #include "qm7ui/message_line.h"
 #include "qm7ui/model_curves_view.h"
+#include "qm7ui/plot_style.h"
 #include "qm7ui/data_panel.h"
 
 #include "qm7/util/atomic_file.h"
@@ -37,18 +38,6 @@ namespace {
 
 const QString kFolderKey = QStringLiteral("cv/dir");
 enum Column { Fold, Train, Val, Test, Mae, ValMae, Rmse, Time, Chosen, Columns };
-
-/// "0.6 s", "3 min 05 s", "1 h 02 min"; "-" when unknown.
-QString durationText(double s) {
-    if (!std::isfinite(s) || s < 0)
-        return QStringLiteral("-");
-    if (s < 60)
-        return QStringLiteral("%1 s").arg(s, 0, 'f', 1);
-    const long long t = std::llround(s);
-    if (t < 3600)
-        return QStringLiteral("%1 min %2 s").arg(t / 60).arg(t % 60, 2, 10, QLatin1Char('0'));
-    return QStringLiteral("%1 h %2 min").arg(t / 3600).arg(t / 60 % 60, 2, 10, QLatin1Char('0'));
-}
 
 QString number(double v) {
     return v > 0 && std::isfinite(v) ? QString::number(v, 'f', 2) : QStringLiteral("-");

@@ -2,6 +2,7 @@
 #include "qm7ui/exploration_run_form.h"
 
 #include "qm7ui/job_runner.h"
+#include "qm7ui/plot_style.h"
 
 #include "qm7/analysis/exploration_run.h"
 
@@ -27,15 +28,6 @@ namespace qm7::ui {
 namespace {
 
 const QString kLane = QStringLiteral("exploration");
-
-QString durationText(double s) {
-    const auto t = static_cast<long long>(std::llround(s));
-    if (t >= 3600)
-        return QStringLiteral("%1 h %2 min").arg(t / 3600).arg((t % 3600) / 60);
-    if (t >= 60)
-        return QStringLiteral("%1 min %2 s").arg(t / 60).arg(t % 60);
-    return QStringLiteral("%1 s").arg(t);
-}
 
 // Forwards the loop's events to the GUI thread; called on the trainer's threads.
 class PostingObserver : public qm7::ExplorationObserver {

@@ -127,9 +127,11 @@ ModelCurvesView::ModelCurvesView(QWidget* parent) : JobWindow(parent) {
     m_progress = new QProgressBar(this);
     m_progress->setVisible(false);
     m_progressText = new QLabel(this);
+    m_progressText->setVisible(false);
     m_message = new QLabel(this);
     m_message->setWordWrap(true);
     m_message->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_message->setVisible(false);
     m_plot = new QCustomPlot(this);
     m_plot->setObjectName(QStringLiteral("curvesPlot"));
     m_plot->setMinimumHeight(260);
@@ -224,6 +226,7 @@ QString ModelCurvesView::message() const {
 
 void ModelCurvesView::setMessage(const QString& text, bool error) {
     setMessageLine(m_message, text, error);
+    m_message->setVisible(!text.isEmpty()); // no empty band above the plot
 }
 
 void ModelCurvesView::reload() {
@@ -322,6 +325,7 @@ bool ModelCurvesView::run(QString* error) {
     m_progress->setRange(0, static_cast<int>(c.models.size() * c.sizes.size()));
     m_progress->setValue(0);
     m_progress->setVisible(true);
+    m_progressText->setVisible(true);
     m_progressText->setText(tr("Reading the molecules…"));
     setMessage(tr("Finished points in %1 are read, not trained again.")
                    .arg(QDir::toNativeSeparators(resultsDir())));
@@ -351,6 +355,7 @@ void ModelCurvesView::onDone(bool cancelled, const QString& error) {
         box->setEnabled(true);
     m_progress->setVisible(false);
     m_progressText->clear();
+    m_progressText->setVisible(false);
     reload();
     const QString dir = QDir::toNativeSeparators(resultsDir());
     if (!error.isEmpty())

@@ -161,6 +161,17 @@ void fitLegendColumns(QCustomPlot* plot, int maxColumns) {
     legend->setWrap(columns);
 }
 
+QString durationText(double s) {
+    if (!std::isfinite(s) || s < 0)
+        return QStringLiteral("-");
+    if (s < 60)
+        return QStringLiteral("%1 s").arg(s, 0, 'f', 1);
+    const long long t = std::llround(s);
+    if (t < 3600)
+        return QStringLiteral("%1 min %2 s").arg(t / 60).arg(t % 60, 2, 10, QLatin1Char('0'));
+    return QStringLiteral("%1 h %2 min").arg(t / 3600).arg(t / 60 % 60, 2, 10, QLatin1Char('0'));
+}
+
 QString formatNumber(double value, int digits) {
     if (!std::isfinite(value))
         return QStringLiteral("—");

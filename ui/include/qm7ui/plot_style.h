@@ -43,6 +43,10 @@ QString lrText(double lr);
 /// (cm, sorted, eigen, random-sorted); an unknown name is returned as it is.
 QString representationTitle(const QString& name);
 
+/// A duration for tables and progress lines: "0.6 s", "3 min 05 s", "1 h 02 min"; "-" when not
+/// a number or negative.
+QString durationText(double seconds);
+
 /// value with a fixed number of decimals, never "-0.00".
 QString fixedNumber(double value, int decimals);
 
