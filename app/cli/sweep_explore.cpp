@@ -89,7 +89,9 @@ void printSummary(const std::vector<ExplorationTrial>& trials) {
 void addExploreOptions(CLI::App* sub, ExploreOptions& e) {
     sub->add_option("--grid", e.grid,
                     "Every combination of settings, e.g. \"lr=1e-4,1e-3; hidden=10,100,1000\" "
-                    "(lr, hidden, batch, epochs, weight_decay, representation)");
+                    "(lr, hidden, batch, epochs, weight_decay, activation, layers, representation; "
+                    "layers and activation other than one ReLU layer train the deep trainer's "
+                    "network)");
     sub->add_option("--sample", e.sample, "Draw this many settings from --space");
     sub->add_option("--space", e.space,
                     "Settings to draw from, e.g. \"lr=1e-5..1e-1 log; hidden=10..5000 log; "

@@ -85,7 +85,7 @@ TEST(ExploreCli, BadSpacesExitTwoAndTrainNothing) {
         {"--grid \"hidden=-10,100\"", "hidden width -10"},
         {"--grid \"depth=1,2\"", "unknown setting 'depth'"},
         {"--grid \"lr=0,1e-3\"", "lr 0 must be > 0"},
-        {"--grid \"lr=1e-3; layers=1,2\"", "one hidden layer"},
+        {"--grid \"lr=1e-3; layers=1,9\"", "layers 9 must be between 1 and 8"},
         {"--grid \"epochs=3,9\" --halving", "leave epochs out"},
         {"--sample 3", "--space"},
     };

@@ -6,9 +6,11 @@
 #include "qm7ui/data_panel.h"
 #include "qm7ui/exploration_run_form.h"
 #include "qm7ui/exploration_view.h"
+#include "qm7ui/hyperparameter_panel.h"
 #include "qm7ui/job_runner.h"
 #include "qm7ui/main_window.h"
 
+#include "qm7/analysis/deep_recipe.h"
 #include "qm7/analysis/exploration_run.h"
 #include "qm7/io/dataset.h"
 #include "qm7/train/resumable.h"
@@ -18,6 +20,7 @@
 #include "ui_wait.h"
 
 #include <QCheckBox>
+#include <QComboBox>
 #include <QElapsedTimer>
 #include <QLabel>
 #include <QLineEdit>
@@ -211,6 +214,64 @@ TEST(ExplorationRun, ClosingDuringARunJoinsTheWorker) {
     EXPECT_FALSE(view->runForm()->isRunning());
     EXPECT_EQ(qm7::ui::JobRunner::instance().runningJobs(), 0);
     EXPECT_LT(clock.elapsed(), 5000);
+}
+
+// What the space leaves unset is the Hyperparameters panel's, shown under the row and used:
+// two tanh layers of 16 and 8, lr 0.003 and batch 50 there give a deep run of exactly those; a
+// refused panel field stops Run with its reason and writes nothing.
+TEST(ExplorationRun, SettingsNotInTheSpaceAreTheHyperparameterPanels) {
+    qm7::ui::MainWindow window(QString::fromStdString(qm7::test::freshDir("exploration_run_base")));
+    window.dataPanel()->setDataset(demo(), QStringLiteral("demo"));
+    window.resize(1280, 800);
+    window.show();
+    auto* panel = window.findChild<qm7::ui::HyperparameterPanel*>();
+    auto* view = window.findChild<ExplorationView*>();
+    ASSERT_TRUE(panel && view);
+    auto field = [&](const char* name) {
+        return panel->findChild<QLineEdit*>(QString::fromLatin1(name));
+    };
+    field("hidden")->setText(QStringLiteral("16,8"));
+    field("lr")->setText(QStringLiteral("0.003"));
+    field("batch")->setText(QStringLiteral("50"));
+    auto* activation = panel->findChild<QComboBox*>(QStringLiteral("activation"));
+    activation->setCurrentIndex(activation->findData(QStringLiteral("tanh")));
+    ASSERT_EQ(panel->network().activation, qm7::Activation::Tanh);
+    ExplorationRunForm* form = view->runForm();
+    const QString base = form->baseText();
+    for (const char* part : {"lr 0.003", "layers 16,8", "batch 50", "tanh adam"})
+        EXPECT_TRUE(base.contains(QLatin1String(part))) << base.toStdString() << " / " << part;
+
+    const std::string out = qm7::test::freshDir("exploration_run_base_out");
+    fill(form, QStringLiteral("weight_decay=0,0.01"), 1, 2, QString::fromStdString(out));
+    bool ended = false, finished = false;
+    QObject::connect(form, &ExplorationRunForm::ended, form, [&](bool f, const QString&) {
+        ended = true;
+        finished = f;
+    });
+    ASSERT_TRUE(form->run());
+    ASSERT_TRUE(qm7::test::waitUntil([&] { return ended; }, 120000));
+    ASSERT_TRUE(finished) << form->statusText().toStdString();
+    const auto trials = qm7::readTrialsCsv(out + "/trials.csv");
+    ASSERT_EQ(trials.size(), 2u);
+    for (const auto& t : trials) {
+        const std::string dir = out + "/runs/" + t.run;
+        ASSERT_TRUE(qm7::isDeepRun(dir)) << dir;
+        const qm7::DeepConfig c = qm7::loadDeepRun(dir).result.config;
+        EXPECT_EQ(c.layers, (std::vector<int>{16, 8}));
+        EXPECT_EQ(c.activation, qm7::Activation::Tanh);
+        EXPECT_EQ(c.lr, 0.003);
+        EXPECT_EQ(c.batchSize, 50);
+        EXPECT_EQ(c.weightDecay, std::stod(qm7::settingValue(t.setting, "weight_decay")));
+    }
+
+    field("batch")->setText(QStringLiteral("-3"));
+    const std::string refused = qm7::test::freshDir("exploration_run_base_refused");
+    fill(form, QStringLiteral("lr=1e-3"), 1, 2, QString::fromStdString(refused + "/o"));
+    EXPECT_FALSE(form->run());
+    EXPECT_TRUE(form->spaceError().contains(QStringLiteral("Hyperparameters panel")))
+        << form->spaceError().toStdString();
+    EXPECT_TRUE(form->baseText().contains(QStringLiteral("cannot train")));
+    EXPECT_FALSE(fs::exists(refused + "/o"));
 }
 
 TEST(ExplorationRun, ABadSpaceShowsTheParsersMessageAndTrainsNothing) {

@@ -335,6 +335,45 @@ TEST(ExplorationView, AxesMoveByDraggingTheirTitleAndBrushesFollowThem) {
     EXPECT_EQ(visibleRows(view), kept);
 }
 
+// Trials arriving one by one (a running exploration, then its trials.csv) keep the reader's
+// brushes, axis order and heatmap settings; a space with other settings starts afresh.
+TEST(ExplorationView, MoreTrialsOfTheSameSpaceKeepBrushesAndAxisOrder) {
+    qm7::ui::ExplorationView view;
+    view.resize(1280, 800);
+    view.show();
+    ASSERT_TRUE(QTest::qWaitForWindowExposed(&view));
+    const auto all = knownTrials();
+    std::vector<ExplorationTrial> some(all.begin(), all.begin() + 10);
+    view.setTrials(some);
+    view.setBrush(0, 0.001, 0.001); // lr = 1e-3
+    view.moveAxis(2, 0);
+    view.setHeatmapSettings(QStringLiteral("hidden"), QStringLiteral("lr"));
+    const std::vector<int> order = view.axisOrder();
+    ASSERT_EQ(order, (std::vector<int>{2, 0, 1}));
+    auto withLr = [](const std::vector<ExplorationTrial>& trials) {
+        int n = 0;
+        for (const auto& t : trials)
+            n += qm7::settingValue(t.setting, "lr") == "0.001";
+        return n;
+    };
+    ASSERT_EQ(view.visibleTrialCount(), withLr(some));
+    for (std::size_t k = 10; k < all.size(); ++k) {
+        some.push_back(all[k]);
+        view.setTrials(some);
+        ASSERT_EQ(view.axisOrder(), order) << k;
+        ASSERT_EQ(view.visibleTrialCount(), withLr(some)) << k;
+    }
+    EXPECT_EQ(view.heatmap().xValues, (std::vector<std::string>{"10", "100", "1000", "10000"}));
+    EXPECT_EQ(view.heatmap().yValues, (std::vector<std::string>{"0.0001", "0.001", "0.01"}));
+
+    std::vector<ExplorationTrial> other = all;
+    for (auto& t : other)
+        t.setting = {{"lr", qm7::settingValue(t.setting, "lr")}};
+    view.setTrials(other);
+    EXPECT_EQ(view.axisOrder(), (std::vector<int>{0, 1}));
+    EXPECT_EQ(view.visibleTrialCount(), static_cast<int>(other.size()));
+}
+
 // A homework folder holding an exploration (qm7 sweep --out DIR/exploration): the rendered
 // report gets an Exploration section whose numbers are core's (summarizeSettings, bestSetting,
 // settingEffect), the test error once beside the choice, and the exploration's figures.

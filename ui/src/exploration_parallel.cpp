@@ -261,10 +261,14 @@ void ExplorationView::brushRelease(QMouseEvent* e) {
     }
     // Normalized positions back to the axis's own values.
     const AxisScale& s = m_scales[static_cast<std::size_t>(axis)];
+    // Within a pixel of an end is the end exactly: the mouse cannot point finer, and
+    // exp(log(hi)) may fall short of hi.
+    const double pixel =
+        std::fabs(m_parallel->yAxis->pixelToCoord(0) - m_parallel->yAxis->pixelToCoord(1));
     auto raw = [&](double u) {
-        if (u <= 0)
-            return s.lo; // the ends exactly: exp(log(hi)) may fall short of hi
-        if (u >= 1)
+        if (u <= pixel)
+            return s.lo;
+        if (u >= 1 - pixel)
             return s.hi;
         return s.log ? std::exp(std::log(s.lo) + u * (std::log(s.hi) - std::log(s.lo)))
                      : s.lo + u * (s.hi - s.lo);

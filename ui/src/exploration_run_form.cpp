@@ -64,8 +64,9 @@ ExplorationRunForm::ExplorationRunForm(QWidget* parent) : QWidget(parent) {
     m_space->setPlaceholderText(QStringLiteral("lr=1e-4,1e-3,1e-2; hidden=10,100,1000"));
     m_space->setToolTip(
         tr("Settings as in qm7 sweep --grid: name=values separated by ';' (lr, hidden, batch, "
-           "epochs, weight_decay, representation). With Sample > 0, ranges such as "
-           "\"lr=1e-5..1e-1 log\" are drawn from, as in --sample N --space."));
+           "epochs, weight_decay, activation, layers, representation). With Sample > 0, ranges "
+           "such as \"lr=1e-5..1e-1 log\" are drawn from, as in --sample N --space. Settings "
+           "not in the space are the Hyperparameters panel's."));
     m_sample = spin(this, "explorationSample", 0, 10000,
                     tr("0: every combination (a grid); N: N settings drawn from the space"));
     m_sample->setSpecialValueText(tr("grid"));
@@ -98,6 +99,11 @@ ExplorationRunForm::ExplorationRunForm(QWidget* parent) : QWidget(parent) {
     m_error->setStyleSheet(QStringLiteral("color: #b00020"));
     m_error->setWordWrap(true);
     m_error->hide();
+    m_baseLine = new QLabel(this);
+    m_baseLine->setObjectName(QStringLiteral("explorationBase"));
+    m_baseLine->setStyleSheet(QStringLiteral("color: #555"));
+    m_baseLine->setToolTip(tr("Settings the space leaves unset come from the Hyperparameters "
+                              "panel; epochs and seeds from this row"));
 
     auto* row = new QHBoxLayout;
     row->setContentsMargins(0, 0, 0, 0);
@@ -118,6 +124,7 @@ ExplorationRunForm::ExplorationRunForm(QWidget* parent) : QWidget(parent) {
     layout->setSpacing(2);
     layout->addLayout(row);
     layout->addWidget(m_error);
+    layout->addWidget(m_baseLine);
 
     connect(m_run, &QPushButton::clicked, this, [this] { run(); });
     connect(m_cancel, &QPushButton::clicked, this, [this] { cancel(); });
@@ -126,6 +133,7 @@ ExplorationRunForm::ExplorationRunForm(QWidget* parent) : QWidget(parent) {
             run();
     });
     readSettings();
+    refreshBase();
 }
 
 ExplorationRunForm::~ExplorationRunForm() {
@@ -136,6 +144,47 @@ void ExplorationRunForm::setData(std::function<DatasetPtr()> data,
                                  std::function<QString()> source) {
     m_data = std::move(data);
     m_source = std::move(source);
+}
+
+void ExplorationRunForm::setBase(std::function<ExplorationBase()> base) {
+    m_base = std::move(base);
+    refreshBase();
+}
+
+void ExplorationRunForm::refreshBase() {
+    const ExplorationBase base = m_base ? m_base() : ExplorationBase{};
+    m_baseLine->setText(base.error.isEmpty()
+                            ? tr("Other settings: %1").arg(explorationBaseText(base))
+                            : tr("The Hyperparameters panel cannot train: %1").arg(base.error));
+}
+
+QString ExplorationRunForm::baseText() const {
+    return m_baseLine->text();
+}
+
+QString explorationBaseText(const ExplorationBase& base) {
+    const qm7::TrainConfig& c = base.config;
+    const qm7::NetworkChoice& n = base.network;
+    QStringList parts;
+    parts << ExplorationRunForm::tr("lr %1").arg(c.lr, 0, 'g', 4);
+    if (n.layers.size() <= 1)
+        parts << ExplorationRunForm::tr("hidden %1").arg(c.hidden);
+    else {
+        QStringList widths;
+        for (int w : n.layers)
+            widths << QString::number(w);
+        parts << ExplorationRunForm::tr("layers %1").arg(widths.join(QLatin1Char(',')));
+    }
+    parts << ExplorationRunForm::tr("batch %1").arg(c.batchSize);
+    parts << QString::fromStdString(qm7::activationName(n.activation)) + QLatin1Char(' ') +
+                 QString::fromStdString(qm7::optimizerName(n.optimizer));
+    if (c.weightDecay > 0)
+        parts << ExplorationRunForm::tr("weight decay %1").arg(c.weightDecay, 0, 'g', 3);
+    parts << (c.trainSize > 0 ? ExplorationRunForm::tr("n %1").arg(c.trainSize)
+                              : ExplorationRunForm::tr("all training molecules"));
+    parts << (base.threads > 0 ? ExplorationRunForm::tr("%n thread(s)", "", base.threads)
+                               : ExplorationRunForm::tr("all cores"));
+    return parts.join(QStringLiteral(", "));
 }
 
 bool ExplorationRunForm::isRunning() const {
@@ -172,6 +221,14 @@ bool ExplorationRunForm::run() {
     } catch (const std::invalid_argument& e) {
         return refuse(QString::fromUtf8(e.what()));
     }
+    const ExplorationBase base = m_base ? m_base() : ExplorationBase{};
+    refreshBase();
+    if (!base.error.isEmpty())
+        return refuse(tr("The Hyperparameters panel cannot train: %1").arg(base.error));
+    plan.base = base.config;
+    plan.base.representation = qm7::TrainConfig().representation; // the loaded data's
+    plan.base.seed = 0;
+    plan.network = base.network;
     plan.seeds = m_seeds->value();
     plan.base.epochs = m_epochs->value();
     plan.base.evalEvery = std::max(1, std::min(plan.base.evalEvery, plan.base.epochs));
@@ -220,9 +277,11 @@ bool ExplorationRunForm::run() {
     Q_EMIT started(m_out);
     const bool ok = JobRunner::instance().start(
         this, kLane,
-        [data, plan, out, source, outcome, error, onTrial, onProgress](JobContext& job) {
+        [data, plan, out, source, outcome, error, onTrial, onProgress,
+         threads = base.threads](JobContext& job) {
             PostingObserver observer(job, onTrial, onProgress);
             qm7::ExplorationRunOptions options;
+            options.threads = threads;
             options.observer = &observer;
             options.control = &job.control();
             options.dataSource = source;

@@ -8,7 +8,7 @@
 #include "qm7ui/plot_export.h"
 #include "qm7ui/plot_style.h"
 
-#include "qm7/train/run_store.h"
+#include "qm7/analysis/deep_recipe.h"
 
 #include <QComboBox>
 #include <QFileDialog>
@@ -66,7 +66,7 @@ bool ExplorationView::showSelectedLossCurves(QString* error) {
         if (dir.empty())
             return fail(tr("No run folder %1 in %2").arg(name, m_folder));
         try {
-            runs.push_back(std::make_shared<const qm7::RunResult>(qm7::loadRun(dir)));
+            runs.push_back(std::make_shared<const qm7::RunResult>(qm7::loadAnyRun(dir)));
         } catch (const std::exception& e) {
             return fail(tr("Could not read the run %1: %2").arg(name, QString::fromUtf8(e.what())));
         }

@@ -247,13 +247,21 @@ bool ExplorationView::openTrials(const QString& path, QString* error) {
 }
 
 void ExplorationView::setTrials(std::vector<qm7::ExplorationTrial> trials) {
+    const std::vector<std::string> before = m_names;
     m_trials = std::move(trials);
     m_names = qm7::explorationSettingNames(m_trials);
-    m_brushes.clear();
+    // More trials of the same space (a running exploration, then its trials.csv) keep what the
+    // reader chose: brushes, axis order, the heatmap's and the profile's settings.
+    const bool sameSpace = !before.empty() && m_names == before;
+    const QStringList chosen = {m_heatX->currentText(), m_heatY->currentText(),
+                                m_profileSetting->currentText()};
+    if (!sameSpace) {
+        m_brushes.clear();
+        m_axisOrder.clear();
+        for (int a = 0; a <= static_cast<int>(m_names.size()); ++a)
+            m_axisOrder.push_back(a);
+    }
     m_scales.clear();
-    m_axisOrder.clear();
-    for (int a = 0; a <= static_cast<int>(m_names.size()); ++a)
-        m_axisOrder.push_back(a);
     for (std::size_t a = 0; a <= m_names.size(); ++a) {
         AxisScale s;
         std::vector<double> values;
@@ -291,6 +299,13 @@ void ExplorationView::setTrials(std::vector<qm7::ExplorationTrial> trials) {
             box->addItem(QString::fromStdString(n));
     }
     m_heatY->setCurrentIndex(m_names.size() > 1 ? 1 : 0);
+    if (sameSpace) {
+        QComboBox* boxes[] = {m_heatX, m_heatY, m_profileSetting};
+        for (int k = 0; k < 3; ++k) {
+            const QSignalBlocker block(boxes[k]);
+            boxes[k]->setCurrentText(chosen[k]);
+        }
+    }
     rebuildTable();
     drawParallel();
     drawHeatmap();

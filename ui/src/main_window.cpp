@@ -199,6 +199,17 @@ MainWindow::MainWindow(const QString& projectDir, QWidget* parent) : QMainWindow
     // Its Run form trains the loaded data into the project's exploration folder.
     exploration->runForm()->setData([this] { return m_data->dataset(); },
                                     [this] { return m_data->source(); });
+    // Settings its space leaves unset are the Hyperparameters panel's.
+    exploration->runForm()->setBase([this] {
+        ExplorationBase base;
+        base.config = m_hyper->baseConfig();
+        base.network = m_hyper->network();
+        base.threads = m_hyper->trainingThreads();
+        base.error = m_hyper->firstError();
+        return base;
+    });
+    connect(m_hyper, &HyperparameterPanel::changed, exploration->runForm(),
+            &ExplorationRunForm::refreshBase);
     exploration->runForm()->setOutputFolder(
         [this] { return QDir(m_runs->projectDir()).filePath(QStringLiteral("exploration")); });
     if (QFileInfo::exists(QDir(project).filePath(QStringLiteral("exploration/trials.csv"))))

@@ -41,7 +41,8 @@ json configJson(const DeepConfig& c, const std::string& source, int d) {
                 {"eval_every", c.evalEvery},
                 {"eval_draws", c.evalDraws},
                 {"train_size", c.trainSize},
-                {"representation", c.representation}};
+                {"representation", c.representation},
+                {"weight_decay", c.weightDecay}};
 }
 
 DeepConfig configOf(const json& j) {
@@ -60,6 +61,7 @@ DeepConfig configOf(const json& j) {
     c.evalDraws = j.at("eval_draws").get<int>();
     c.trainSize = j.value("train_size", 0);
     c.representation = j.value("representation", c.representation);
+    c.weightDecay = j.value("weight_decay", 0.0);
     return c;
 }
 
@@ -116,13 +118,13 @@ void saveDeepRun(const DeepRun& run, const std::string& dir, const std::string& 
         config["representation"] = "expanded-random-sorted";
     writeFileAtomically((base / "config.json").string(), config.dump(2) + "\n");
     std::ostringstream h;
-    h << "step,batch_loss,val_loss,val_rmse_kcal,val_mae_kcal,seconds\n" << std::setprecision(8);
+    h << "step,batch_loss,val_loss,val_rmse_kcal,val_mae_kcal,seconds\n" << std::setprecision(17);
     for (const DeepStats& s : r.history)
         h << s.step << "," << s.batchLoss << "," << s.valLoss << "," << s.valRmse << "," << s.valMae
           << "," << s.seconds << "\n";
     writeFileAtomically((base / "history.csv").string(), h.str());
     std::ostringstream p;
-    p << "true_kcal,pred_kcal,spread_kcal\n" << std::setprecision(8);
+    p << "true_kcal,pred_kcal,spread_kcal\n" << std::setprecision(9);
     for (std::size_t i = 0; i < r.testPred.size(); ++i)
         p << r.testTrue[i] << "," << r.testPred[i] << ","
           << (i < r.testSpread.size() ? r.testSpread[i] : 0.0f) << "\n";
@@ -237,6 +239,7 @@ RunResult loadDeepRunAsRun(const std::string& dir) {
     c.seed = d.seed;
     c.trainSize = d.trainSize;
     c.representation = d.representation;
+    c.weightDecay = d.weightDecay;
     return runResultOf(r, c, rows);
 }
 

@@ -2,15 +2,18 @@
 // (exploration_run.h).
 #include "qm7/analysis/exploration_run.h"
 
+#include "qm7/analysis/network_resumable.h"
 #include "qm7/analysis/successive_halving.h"
 #include "qm7/chem/dataset_representation.h"
 #include "qm7/chem/representation.h"
+#include "qm7/train/project.h"
 #include "qm7/train/resumable.h"
 
 #include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <map>
+#include <sstream>
 #include <stdexcept>
 
 namespace fs = std::filesystem;
@@ -83,15 +86,16 @@ class Loop {
         m_observer = o.observer ? o.observer : &m_silent;
     }
 
-    // Trains configs into dirs, grouped by representation; results in configs' order.
-    // False when cancelled.
-    bool train(const std::vector<TrainConfig>& configs, const std::vector<std::string>& dirs,
-               const std::vector<TrialSetting>& settings, std::vector<RunResult>& runs) {
+    // Trains configs into dirs, grouped by representation and network (runs of one group train
+    // side by side); results in configs' order. False when cancelled.
+    bool train(const std::vector<TrainConfig>& configs, const std::vector<NetworkChoice>& networks,
+               const std::vector<std::string>& dirs, const std::vector<TrialSetting>& settings,
+               std::vector<RunResult>& runs) {
         runs.assign(configs.size(), RunResult{});
         std::map<std::string, std::vector<std::size_t>> groups;
         for (std::size_t i = 0; i < configs.size(); ++i)
-            groups[configs[i].representation].push_back(i);
-        for (const auto& [rep, index] : groups) {
+            groups[groupKey(configs[i], networks[i])].push_back(i);
+        for (const auto& [key, index] : groups) {
             std::vector<TrainConfig> c;
             std::vector<std::string> d, names;
             std::vector<TrialSetting> s;
@@ -103,6 +107,8 @@ class Loop {
                 s.push_back(settings[i]);
                 epochs += configs[i].epochs;
             }
+            const NetworkChoice& network = networks[index.front()];
+            const Dataset& data = m_data.get(c.front().representation);
             const long long epochsBefore = progress.epochsDone;
             const int runsBefore = progress.runsDone;
             progress.threads = 0; // a batch of reused runs trains on no thread
@@ -114,7 +120,10 @@ class Loop {
             options.threads = m_options.threads;
             int reused = 0;
             std::vector<RunResult> got =
-                trainResumable(m_data.get(rep), c, d, m_options.dataSource, options, 0, &reused);
+                network.homework()
+                    ? trainResumable(data, c, d, m_options.dataSource, options, 0, &reused)
+                    : trainNetworkResumable(data, c, network, d, m_options.dataSource, options,
+                                            &reused);
             m_observer->onBatchFinished(reused, progress.threads);
             if (cancelled())
                 return false;
@@ -135,6 +144,18 @@ class Loop {
     ExplorationProgress progress;
 
   private:
+    // The homework's network trains every width in one group; another network per its widths.
+    static std::string groupKey(const TrainConfig& c, const NetworkChoice& n) {
+        std::ostringstream k;
+        k << c.representation;
+        if (!n.homework()) {
+            k << " " << activationName(n.activation) << " " << optimizerName(n.optimizer);
+            for (int w : n.layers)
+                k << " " << w;
+        }
+        return k.str();
+    }
+
     DataByRepresentation m_data;
     const ExplorationRunOptions& m_options;
     Clock::time_point m_start;
@@ -162,11 +183,25 @@ std::vector<TrainConfig> explorationConfigs(const ExplorationPlan& plan) {
     return configs;
 }
 
+std::vector<NetworkChoice> explorationNetworks(const ExplorationPlan& plan) {
+    std::vector<NetworkChoice> networks;
+    for (const auto& s : plan.settings)
+        networks.push_back(networkForSetting(plan.network, configForSetting(plan.base, s), s));
+    return networks;
+}
+
 std::string explorationPlanProblem(const ExplorationPlan& plan) {
     if (plan.settings.empty())
         return "the space has no settings to train";
-    if (std::string why = homeworkNetworkProblem(plan.settings); !why.empty())
-        return why;
+    const std::vector<NetworkChoice> networks = explorationNetworks(plan);
+    for (std::size_t i = 0; i < networks.size(); ++i) {
+        if (const std::string why = networks[i].validate(); !why.empty())
+            return settingText(plan.settings[i]) + ": " + why;
+        if (!networks[i].homework() && currentProject())
+            return settingText(plan.settings[i]) +
+                   ": networks other than one ReLU layer are not sliced over Slurm tasks; run "
+                   "this exploration without --task";
+    }
     for (const auto& s : plan.settings)
         if (settingValue(s, "representation") == "random-sorted")
             return "representation random-sorted draws new sortings while training: "
@@ -194,6 +229,7 @@ ExplorationOutcome runExploration(const Dataset& data, const ExplorationPlan& pl
         throw std::invalid_argument(why);
     fs::create_directories(outDir);
     const std::vector<TrainConfig> configs = explorationConfigs(plan);
+    const std::vector<NetworkChoice> networks = explorationNetworks(plan);
     const auto& settings = plan.settings;
     const auto seeds = static_cast<std::size_t>(plan.seeds);
     Loop loop(data, options);
@@ -201,7 +237,9 @@ ExplorationOutcome runExploration(const Dataset& data, const ExplorationPlan& pl
     if (!plan.halving) {
         std::vector<std::string> dirs;
         std::vector<TrialSetting> runSettings;
+        std::vector<NetworkChoice> runNetworks;
         for (const auto& c : configs) {
+            runNetworks.push_back(networks[dirs.size() / seeds]);
             runSettings.push_back(settings[dirs.size() / seeds]);
             dirs.push_back(
                 (fs::path(outDir) / "runs" / trialRunName(runSettings.back(), c.seed)).string());
@@ -209,7 +247,7 @@ ExplorationOutcome runExploration(const Dataset& data, const ExplorationPlan& pl
         }
         loop.progress.runsTotal = static_cast<int>(configs.size());
         std::vector<RunResult> runs;
-        if (!loop.train(configs, dirs, runSettings, runs)) {
+        if (!loop.train(configs, runNetworks, dirs, runSettings, runs)) {
             out.status = ExplorationOutcome::Status::Cancelled;
             out.seconds = loop.seconds();
             return out;
@@ -239,6 +277,7 @@ ExplorationOutcome runExploration(const Dataset& data, const ExplorationPlan& pl
         bool stopped = false;
         auto train = [&](const std::vector<int>& alive, int budget) {
             std::vector<TrainConfig> c;
+            std::vector<NetworkChoice> nets;
             std::vector<std::string> d;
             std::vector<TrialSetting> s;
             for (int t : alive)
@@ -246,6 +285,7 @@ ExplorationOutcome runExploration(const Dataset& data, const ExplorationPlan& pl
                     TrainConfig cfg = configs[static_cast<std::size_t>(t) * seeds + k];
                     cfg.epochs = budget;
                     c.push_back(cfg);
+                    nets.push_back(networks[static_cast<std::size_t>(t)]);
                     s.push_back(settings[static_cast<std::size_t>(t)]);
                     d.push_back((fs::path(outDir) / ("halving-" + std::to_string(budget)) /
                                  trialRunName(s.back(), cfg.seed))
@@ -253,7 +293,7 @@ ExplorationOutcome runExploration(const Dataset& data, const ExplorationPlan& pl
                 }
             std::vector<RunResult> runs;
             std::vector<double> losses(alive.size(), NAN);
-            if (stopped || !loop.train(c, d, s, runs)) {
+            if (stopped || !loop.train(c, nets, d, s, runs)) {
                 stopped = true;
                 return losses;
             }

@@ -258,17 +258,18 @@ TrainConfig configForSetting(const TrainConfig& base, const TrialSetting& settin
     return c;
 }
 
-std::string homeworkNetworkProblem(const std::vector<TrialSetting>& settings) {
-    for (const auto& s : settings) {
-        const std::string a = settingValue(s, "activation");
-        const std::string l = settingValue(s, "layers");
-        if ((!a.empty() && a != "relu") || (!l.empty() && l != "1"))
-            return "qm7 sweep trains the homework's network (one hidden layer, ReLU); the "
-                   "setting '" +
-                   settingText(s) +
-                   "' needs another network: train it with qm7 train --layers/--activation";
+NetworkChoice networkForSetting(const NetworkChoice& base, const TrainConfig& config,
+                                const TrialSetting& setting) {
+    NetworkChoice n = base;
+    const std::string layers = settingValue(setting, "layers");
+    if (!layers.empty() || !settingValue(setting, "hidden").empty() || base.layers.size() <= 1) {
+        const int count = layers.empty() ? std::max<int>(1, static_cast<int>(base.layers.size()))
+                                         : std::stoi(layers);
+        n.layers.assign(static_cast<std::size_t>(count), config.hidden);
     }
-    return "";
+    if (const std::string a = settingValue(setting, "activation"); !a.empty())
+        n.activation = parseActivation(a);
+    return n;
 }
 
 std::string trialRunName(const TrialSetting& setting, std::uint64_t seed) {

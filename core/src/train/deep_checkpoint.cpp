@@ -80,6 +80,8 @@ std::string checkpointKey(const DeepConfig& c, const DeepShape& s) {
       << " every=" << c.evalEvery << " draws=" << c.evalDraws;
     if (c.centerInputs) // only when on: the keys of runs without it stay as they were
         k << " center=1";
+    if (c.weightDecay != 0.0) // likewise
+        k << " wd=" << c.weightDecay;
     return k.str();
 }
 

@@ -239,6 +239,7 @@ double deepTrainStep(const DeepShape& s, float* params, const DeepUpdate& u, con
     adam.step = u.step;
     if (u.optimizer == Optimizer::Adam)
         adam.lr = u.rates.empty() ? 1e-3 : u.rates[0];
+    adam.weightDecay = u.weightDecay;
     std::vector<float> biasGrad;
     backwardPass(s, params, X, rows, scratch,
                  [&](std::size_t at, const float* g, std::size_t n, std::size_t l, Part part,

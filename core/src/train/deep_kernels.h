@@ -66,6 +66,7 @@ struct DeepUpdate {
     double averageFactor = 0; ///< a in avg += a (w - avg)
     /// dL/dout of a row: Adam = 2 err / rows (MSE), SGD = err (1/2 sum of squares).
     bool meanLoss = false;
+    double weightDecay = 0; ///< Adam's L2 penalty (adamUpdate)
 };
 
 /// Standardized outputs of rows x d inputs.

@@ -113,6 +113,7 @@ DeepConfig deepConfigFor(const TrainConfig& c, const NetworkChoice& n, int train
     d.seed = c.seed;
     d.trainSize = c.trainSize;
     d.representation = c.representation;
+    d.weightDecay = c.weightDecay;
     return d;
 }
 

@@ -109,6 +109,10 @@ std::string DeepConfig::validate() const {
         why << "training size " << trainSize << " must be 0 (all) or positive";
     else if (centerInputs && optimizer != Optimizer::Sgd)
         why << "centering is part of the paper's SGD: use it with the sgd optimizer";
+    else if (!(weightDecay >= 0.0) || !(weightDecay <= 1.0))
+        why << "weight decay " << weightDecay << " must be between 0 and 1";
+    else if (weightDecay != 0.0 && optimizer != Optimizer::Adam)
+        why << "weight decay is Adam's L2 penalty: use it with the adam optimizer";
     return why.str();
 }
 
@@ -289,6 +293,7 @@ DeepResult trainDeep(const DeepInputs& inputs, const DeepConfig& config,
     detail::DeepUpdate update;
     update.optimizer = config.optimizer;
     update.meanLoss = !sgd;
+    update.weightDecay = config.weightDecay;
     update.m = st.m.empty() ? nullptr : st.m.data();
     update.v = st.v.empty() ? nullptr : st.v.data();
     update.average = st.average.empty() ? nullptr : st.average.data();

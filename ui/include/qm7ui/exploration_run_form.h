@@ -6,10 +6,13 @@
 /// worker into the project's exploration folder. A progress bar with an ETA; Cancel stops
 /// between steps and keeps the finished runs (Run again trains only the rest); a bad space shows
 /// the parser's sentence under the field and trains nothing. The fields persist in QSettings.
+/// Every setting the space leaves unset but epochs and seeds (the form's own) is the
+/// Hyperparameters panel's (setBase), shown on a line under the row.
 
 #include "qm7ui/meta_types.h"
 
 #include "qm7/analysis/exploration.h"
+#include "qm7/train/deep_runs.h"
 
 #include <QString>
 #include <QWidget>
@@ -25,6 +28,17 @@ class QSpinBox;
 
 namespace qm7::ui {
 
+/// The settings a space leaves unset, and the training threads.
+struct ExplorationBase {
+    qm7::TrainConfig config; ///< its epochs and seed are replaced by the form's
+    qm7::NetworkChoice network;
+    int threads = 0; ///< 0 = all cores
+    QString error;   ///< why these settings cannot train ("" when they can)
+};
+
+/// "lr 0.001, hidden 1000, batch 100, one ReLU layer, Adam, all n, all cores".
+QString explorationBaseText(const ExplorationBase& base);
+
 class ExplorationRunForm : public QWidget {
     Q_OBJECT
   public:
@@ -36,6 +50,13 @@ class ExplorationRunForm : public QWidget {
     void setData(std::function<DatasetPtr()> data, std::function<QString()> source);
     /// The folder the trials are written to (asked at Run: the project's exploration folder).
     void setOutputFolder(std::function<QString()> dir) { m_outFolder = std::move(dir); }
+    /// The settings the space leaves unset (asked at Run and by refreshBase); without it the
+    /// homework's defaults.
+    void setBase(std::function<ExplorationBase()> base);
+    /// Shows the base settings on the line under the row (call when they change).
+    void refreshBase();
+    /// That line's text.
+    QString baseText() const;
 
     /// Checks the form and starts the exploration; false (with the reason under the field or
     /// in the status) when nothing started.
@@ -65,6 +86,7 @@ class ExplorationRunForm : public QWidget {
     std::function<DatasetPtr()> m_data;
     std::function<QString()> m_source;
     std::function<QString()> m_outFolder;
+    std::function<ExplorationBase()> m_base;
     QString m_out; ///< the folder of the running or last exploration
     QLineEdit* m_space;
     QSpinBox* m_sample;
@@ -75,6 +97,7 @@ class ExplorationRunForm : public QWidget {
     QPushButton* m_cancel;
     QProgressBar* m_progress;
     QLabel* m_error;
+    QLabel* m_baseLine;
 };
 
 } // namespace qm7::ui

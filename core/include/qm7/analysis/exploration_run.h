@@ -20,7 +20,11 @@ namespace qm7 {
 struct ExplorationPlan {
     std::vector<TrialSetting> settings;
     TrainConfig base; ///< everything the settings leave unset; epochs = the full budget
-    int seeds = 3;    ///< seeds 0 .. seeds-1 per setting
+    /// The network the settings leave unset (networkForSetting): the homework's by default.
+    /// Trials of the homework's network train through trainMany, others through the deep
+    /// trainer (network_resumable.h).
+    NetworkChoice network;
+    int seeds = 3; ///< seeds 0 .. seeds-1 per setting
     bool halving = false;
     int eta = 3;   ///< successive halving: 1/eta of the settings continue each rung
     int rungs = 3; ///< successive halving: number of budgets
@@ -32,13 +36,17 @@ struct ExplorationPlan {
 std::vector<TrialSetting> explorationSettings(const std::string& space, int sample,
                                               unsigned long long spaceSeed);
 
-/// "" when the plan can train, else one sentence on what is wrong (a network the trainer
-/// cannot train, random-sorted features, seeds < 1, a bad config, halving with epochs in the
-/// space or eta < 2 / rungs < 1). Nothing is loaded or trained to find out.
+/// "" when the plan can train, else one sentence on what is wrong (an invalid network,
+/// random-sorted features, seeds < 1, a bad config, halving with epochs in the space or
+/// eta < 2 / rungs < 1, another network than the homework's in a project sliced over Slurm
+/// tasks). Nothing is loaded or trained to find out.
 std::string explorationPlanProblem(const ExplorationPlan& plan);
 
 /// Every run's config (settings in order, seeds innermost), at the plan's full budget.
 std::vector<TrainConfig> explorationConfigs(const ExplorationPlan& plan);
+
+/// The network of each setting of the plan (networkForSetting of the plan's network).
+std::vector<NetworkChoice> explorationNetworks(const ExplorationPlan& plan);
 
 /// Progress over the whole exploration (successive halving: the epochs its rungs will train if
 /// every survivor count is as planned). Epochs of reused runs count when their batch ends.

@@ -5,6 +5,7 @@
 /// "lr=1e-5..1e-1 log; hidden=10..5000 log; batch=25,50" (a space to draw trials from, with a
 /// seed), and turned into training configs.
 
+#include "qm7/train/deep_runs.h"
 #include "qm7/train/trainer.h"
 
 #include <cstdint>
@@ -52,11 +53,14 @@ std::vector<TrialSetting> gridSettings(const SearchSpace& grid);
 std::vector<TrialSetting> sampleSettings(const SearchSpace& space, int n, std::uint64_t seed);
 
 /// base with the trial's lr, hidden, batch, epochs, weight_decay and representation applied.
-/// activation and layers are not TrainConfig fields: see homeworkNetworkProblem().
+/// activation and layers are not TrainConfig fields: see networkForSetting().
 TrainConfig configForSetting(const TrainConfig& base, const TrialSetting& setting);
 
-/// "" when every trial trains the homework's network (one hidden layer, ReLU), else why not.
-std::string homeworkNetworkProblem(const std::vector<TrialSetting>& settings);
+/// The network a trial trains: the setting's number of hidden layers (else base's), each as
+/// wide as config.hidden (configForSetting's), with the setting's activation (else base's) and
+/// base's optimizer. A setting with neither hidden nor layers keeps base's widths.
+NetworkChoice networkForSetting(const NetworkChoice& base, const TrainConfig& config,
+                                const TrialSetting& setting);
 
 /// A folder-safe name: "lr1e-03_hidden100_seed0".
 std::string trialRunName(const TrialSetting& setting, std::uint64_t seed);

@@ -62,6 +62,9 @@ struct DeepConfig {
     /// mean of its inputs with the layer's rate (b compensates, so the step of A does not change
     /// the function). model.pt holds the equivalent plain biases b - W A.
     bool centerInputs = false;
+    /// Adam: its L2 penalty, weightDecay x w added to every parameter's gradient (as
+    /// torch.optim.Adam's weight_decay and the homework trainer's); 0 = none.
+    double weightDecay = 0;
     std::uint64_t seed = 0;     ///< initialization, example order, draws
     long long evalEvery = 5000; ///< validation every k steps (and at the end); best kept
     int evalDraws = 10;         ///< predictions averaged over this many draws (random inputs)
