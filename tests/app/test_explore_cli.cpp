@@ -5,6 +5,7 @@
 #include "qm7/analysis/exploration_run.h"
 #include "qm7/io/dataset.h"
 #include "qm7/train/run_store.h"
+#include "qm7/util/atomic_file.h"
 
 #include <gtest/gtest.h>
 
@@ -75,6 +76,34 @@ TEST(ExploreCli, GridRunsEqualTrainingEachAlone) {
               0)
         << out;
     EXPECT_NE(out.find("12 finished runs reused"), std::string::npos) << out;
+}
+
+// The network itself as a setting: the tanh and two-layer trials are the deep trainer's run
+// folders, the ReLU one-layer trial the homework trainer's; trials.csv has a row for each.
+TEST(ExploreCli, ActivationAndLayersAreSettingsLikeAnyOther) {
+    const std::string dir = test::freshDir("explore_networks_cli");
+    std::string out;
+    ASSERT_EQ(runQm7("sweep --data " + test::demoDatasetPt() +
+                         " --grid \"activation=relu,tanh; layers=1,2\" --hidden 12 --seeds 1 "
+                         "--epochs 2 --threads 2 --out " +
+                         dir,
+                     &out),
+              0)
+        << out;
+    const auto trials = readTrialsCsv(dir + "/trials.csv");
+    ASSERT_EQ(trials.size(), 4u) << out;
+    int deep = 0;
+    for (const auto& t : trials) {
+        EXPECT_EQ(t.status, "finished");
+        EXPECT_EQ(t.epochs, 2);
+        EXPECT_GT(t.testRmse, 0);
+        const bool homework = settingValue(t.setting, "activation") == "relu" &&
+                              settingValue(t.setting, "layers") == "1";
+        const std::string config = readFile(dir + "/runs/" + t.run + "/config.json");
+        EXPECT_EQ(config.find("\"kind\": \"deep\"") != std::string::npos, !homework) << t.run;
+        deep += !homework;
+    }
+    EXPECT_EQ(deep, 3);
 }
 
 // Bad spaces: one clear message, exit 2, nothing trained.

@@ -197,7 +197,9 @@ std::string explorationPlanProblem(const ExplorationPlan& plan) {
     for (std::size_t i = 0; i < networks.size(); ++i) {
         if (const std::string why = networks[i].validate(); !why.empty())
             return settingText(plan.settings[i]) + ": " + why;
-        if (!networks[i].homework() && currentProject())
+        const ProjectContext* project = currentProject();
+        if (!networks[i].homework() && project &&
+            (project->slice.tasks > 1 || project->trainNothing || project->finishAll))
             return settingText(plan.settings[i]) +
                    ": networks other than one ReLU layer are not sliced over Slurm tasks; run "
                    "this exploration without --task";
