@@ -13,7 +13,6 @@
 #include <cmath>
 #include <filesystem>
 #include <map>
-#include <sstream>
 #include <stdexcept>
 
 namespace fs = std::filesystem;
@@ -86,7 +85,7 @@ class Loop {
         m_observer = o.observer ? o.observer : &m_silent;
     }
 
-    // Trains configs into dirs, grouped by representation and network (runs of one group train
+    // Trains configs into dirs, grouped by representation and trainer (runs of one group train
     // side by side); results in configs' order. False when cancelled.
     bool train(const std::vector<TrainConfig>& configs, const std::vector<NetworkChoice>& networks,
                const std::vector<std::string>& dirs, const std::vector<TrialSetting>& settings,
@@ -107,7 +106,9 @@ class Loop {
                 s.push_back(settings[i]);
                 epochs += configs[i].epochs;
             }
-            const NetworkChoice& network = networks[index.front()];
+            std::vector<NetworkChoice> nets;
+            for (std::size_t i : index)
+                nets.push_back(networks[i]);
             const Dataset& data = m_data.get(c.front().representation);
             const long long epochsBefore = progress.epochsDone;
             const int runsBefore = progress.runsDone;
@@ -120,9 +121,9 @@ class Loop {
             options.threads = m_options.threads;
             int reused = 0;
             std::vector<RunResult> got =
-                network.homework()
+                nets.front().homework()
                     ? trainResumable(data, c, d, m_options.dataSource, options, 0, &reused)
-                    : trainNetworkResumable(data, c, network, d, m_options.dataSource, options,
+                    : trainNetworkResumable(data, c, nets, d, m_options.dataSource, options,
                                             &reused);
             m_observer->onBatchFinished(reused, progress.threads);
             if (cancelled())
@@ -144,16 +145,9 @@ class Loop {
     ExplorationProgress progress;
 
   private:
-    // The homework's network trains every width in one group; another network per its widths.
+    // Per representation, the homework's network (trainMany) and the others (the deep trainer).
     static std::string groupKey(const TrainConfig& c, const NetworkChoice& n) {
-        std::ostringstream k;
-        k << c.representation;
-        if (!n.homework()) {
-            k << " " << activationName(n.activation) << " " << optimizerName(n.optimizer);
-            for (int w : n.layers)
-                k << " " << w;
-        }
-        return k.str();
+        return c.representation + (n.homework() ? " homework" : " deep");
     }
 
     DataByRepresentation m_data;

@@ -3,6 +3,7 @@
 
 #include "qm7/analysis/deep_recipe.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <stdexcept>
 
@@ -70,35 +71,55 @@ bool loadFinishedNetworkRun(const std::string& dir, const TrainConfig& config,
     }
 }
 
-std::vector<RunResult>
-trainNetworkResumable(const Dataset& data, const std::vector<TrainConfig>& configs,
-                      const NetworkChoice& n, const std::vector<std::string>& dirs,
-                      const std::string& dataSource, const TrainOptions& options, int* reused) {
-    if (configs.size() != dirs.size())
-        throw std::invalid_argument("trainNetworkResumable: one folder per run is needed");
+std::vector<RunResult> trainNetworkResumable(const Dataset& data,
+                                             const std::vector<TrainConfig>& configs,
+                                             const std::vector<NetworkChoice>& networks,
+                                             const std::vector<std::string>& dirs,
+                                             const std::string& dataSource,
+                                             const TrainOptions& options, int* reused) {
+    if (configs.size() != dirs.size() || configs.size() != networks.size())
+        throw std::invalid_argument(
+            "trainNetworkResumable: one folder and one network per run are needed");
     std::vector<RunResult> results(configs.size());
     std::vector<int> todo;
-    std::vector<TrainConfig> rest;
-    std::vector<std::string> checkpoints;
+    std::vector<double> cost(configs.size(), 0);
     for (std::size_t i = 0; i < configs.size(); ++i) {
-        if (loadFinishedNetworkRun(dirs[i], configs[i], n, data, &results[i]))
+        if (loadFinishedNetworkRun(dirs[i], configs[i], networks[i], data, &results[i]))
             continue;
         todo.push_back(static_cast<int>(i));
-        rest.push_back(configs[i]);
-        fs::create_directories(dirs[i]);
-        checkpoints.push_back((fs::path(dirs[i]) / "checkpoint.bin").string());
+        const DeepConfig d = deepConfigOn(data, configs[i], networks[i]);
+        double weights = 0;
+        double in = static_cast<double>(data.d);
+        for (int w : d.layers) {
+            weights += in * w;
+            in = w;
+        }
+        cost[i] = (weights + in) * static_cast<double>(d.steps);
     }
     if (reused)
         *reused = static_cast<int>(configs.size() - todo.size());
     if (todo.empty())
         return results;
+    std::stable_sort(todo.begin(), todo.end(), [&](int a, int b) {
+        return cost[static_cast<std::size_t>(a)] > cost[static_cast<std::size_t>(b)];
+    });
+    std::vector<TrainConfig> rest;
+    std::vector<NetworkChoice> restNetworks;
+    std::vector<std::string> checkpoints;
+    for (int i : todo) {
+        const auto k = static_cast<std::size_t>(i);
+        rest.push_back(configs[k]);
+        restNetworks.push_back(networks[k]);
+        fs::create_directories(dirs[k]);
+        checkpoints.push_back((fs::path(dirs[k]) / "checkpoint.bin").string());
+    }
     TrainObserver none;
     Remap remap(options.observer ? options.observer : &none, todo);
     TrainOptions o = options;
     o.observer = &remap;
     std::string failed;
     std::vector<RunResult> trained = trainNetworkRuns(
-        data, rest, n, o,
+        data, rest, restNetworks, o,
         [&](int run, const DeepResult& deep) {
             if (deep.stepsDone == 0)
                 return;

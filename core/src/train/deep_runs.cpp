@@ -151,9 +151,22 @@ trainNetworkRuns(const Dataset& data, const std::vector<TrainConfig>& configs,
                  const NetworkChoice& n, const TrainOptions& options,
                  const std::function<void(int run, const DeepResult& deep)>& finished,
                  const std::vector<std::string>& checkpoints) {
-    const std::string refused = n.validate(options.augmentation != nullptr);
-    if (!refused.empty())
-        throw std::invalid_argument(refused);
+    return trainNetworkRuns(data, configs, std::vector<NetworkChoice>(configs.size(), n), options,
+                            finished, checkpoints);
+}
+
+std::vector<RunResult>
+trainNetworkRuns(const Dataset& data, const std::vector<TrainConfig>& configs,
+                 const std::vector<NetworkChoice>& networks, const TrainOptions& options,
+                 const std::function<void(int run, const DeepResult& deep)>& finished,
+                 const std::vector<std::string>& checkpoints) {
+    if (networks.size() != configs.size())
+        throw std::invalid_argument("one network per run");
+    for (const NetworkChoice& n : networks) {
+        const std::string refused = n.validate(options.augmentation != nullptr);
+        if (!refused.empty())
+            throw std::invalid_argument(refused);
+    }
     if (!checkpoints.empty() && checkpoints.size() != configs.size())
         throw std::invalid_argument("one checkpoint file per run, or none");
     const DatasetInputs inputs(data);
@@ -170,7 +183,7 @@ trainNetworkRuns(const Dataset& data, const std::vector<TrainConfig>& configs,
             throw std::invalid_argument("run " + std::to_string(i) + ": training size " +
                                         std::to_string(c.trainSize) + " exceeds the " +
                                         std::to_string(rows) + " training rows");
-        deep.push_back(deepConfigFor(c, n, rows));
+        deep.push_back(deepConfigFor(c, networks[i], rows));
         if (!data.representation.empty())
             deep.back().representation = data.representation;
         progress.stepsTotal += deep.back().steps;

@@ -20,13 +20,14 @@ namespace qm7 {
 bool loadFinishedNetworkRun(const std::string& dir, const TrainConfig& config,
                             const NetworkChoice& n, const Dataset& data, RunResult* out);
 
-/// Trains configs[i] with network n into dirs[i] unless dirs[i] already holds that finished run.
-/// The observer sees run indices of configs and progress over the runs still to train.
-/// Throws std::invalid_argument for an invalid network or config, std::runtime_error when a run
-/// cannot be saved (after training, naming the folder).
+/// Trains configs[i] with networks[i] into dirs[i] unless dirs[i] already holds that finished
+/// run. The runs to train go side by side, the costliest (weights x steps) first so that the
+/// threads end together. The observer sees run indices of configs and progress over the runs
+/// still to train. Throws std::invalid_argument for an invalid network or config,
+/// std::runtime_error when a run cannot be saved (after training, naming the folder).
 std::vector<RunResult> trainNetworkResumable(const Dataset& data,
                                              const std::vector<TrainConfig>& configs,
-                                             const NetworkChoice& n,
+                                             const std::vector<NetworkChoice>& networks,
                                              const std::vector<std::string>& dirs,
                                              const std::string& dataSource,
                                              const TrainOptions& options, int* reused = nullptr);

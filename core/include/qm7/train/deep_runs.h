@@ -57,4 +57,12 @@ trainNetworkRuns(const Dataset& data, const std::vector<TrainConfig>& configs,
                  const std::function<void(int run, const DeepResult& deep)>& finished = {},
                  const std::vector<std::string>& checkpoints = {});
 
+/// The same with a network per config (networks.size() == configs.size()): runs of different
+/// networks train side by side.
+std::vector<RunResult>
+trainNetworkRuns(const Dataset& data, const std::vector<TrainConfig>& configs,
+                 const std::vector<NetworkChoice>& networks, const TrainOptions& options = {},
+                 const std::function<void(int run, const DeepResult& deep)>& finished = {},
+                 const std::vector<std::string>& checkpoints = {});
+
 } // namespace qm7
