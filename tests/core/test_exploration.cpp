@@ -193,6 +193,23 @@ TEST(Exploration, ChoosesOnValidationAndDescribesEachSetting) {
     EXPECT_NE(effect.find("falls with hidden from 10 to 1000"), std::string::npos) << effect;
     const std::string lr = settingEffect(t, "lr");
     EXPECT_NE(lr.find("lowest at lr=0.001"), std::string::npos) << lr;
+
+    // A choice without an order: its values from best to worst.
+    std::vector<ExplorationTrial> a;
+    const char* activations[3] = {"relu", "tanh", "stanh"};
+    const double mean[3] = {9, 5, 7};
+    for (int k = 0; k < 3; ++k)
+        for (int s = 0; s < 2; ++s) {
+            ExplorationTrial x = trial("0.001", "100", s, mean[k] + 0.1 * s, 1.0);
+            x.setting = {{"activation", activations[k]}};
+            a.push_back(x);
+        }
+    const std::string act = settingEffect(a, "activation");
+    EXPECT_NE(act.find("lowest with activation=tanh (5.05 kcal/mol), then stanh (7.05), relu "
+                       "(9.05)"),
+              std::string::npos)
+        << act;
+    EXPECT_EQ(act.find("within the seed spread"), std::string::npos) << act;
 }
 
 // weight_decay is Adam's L2: it pulls the weights toward zero, and 0 leaves training unchanged.

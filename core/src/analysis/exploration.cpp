@@ -327,6 +327,25 @@ std::string settingEffect(const std::vector<ExplorationTrial>& trials, const std
         s << fmt(worst) << " kcal/mol): within the seed spread";
         return s.str();
     }
+    // Choices without an order (activation, representation): from best to worst.
+    const bool numeric = std::all_of(p.begin(), p.end(), [](const ProfilePoint& q) {
+        char* end = nullptr;
+        std::strtod(q.value.c_str(), &end);
+        return !q.value.empty() && end && *end == '\0';
+    });
+    if (!numeric) {
+        std::vector<ProfilePoint> byMean = p;
+        std::stable_sort(byMean.begin(), byMean.end(),
+                         [](const auto& x, const auto& y) { return x.mean < y.mean; });
+        s << "validation error is lowest with " << name << "=" << byMean[0].value << " ("
+          << fmt(byMean[0].mean) << " kcal/mol), then";
+        for (std::size_t i = 1; i < byMean.size(); ++i)
+            s << (i > 1 ? ", " : " ") << byMean[i].value << " (" << fmt(byMean[i].mean) << ")";
+        if (within(byMean[1].mean, byMean[0].mean))
+            s << "; " << byMean[0].value << " and " << byMean[1].value
+              << " are within the seed spread";
+        return s.str();
+    }
     s << "validation error ";
     if (b == 0) {
         s << "is lowest at " << name << "=" << first.value << " (" << fmt(first.mean);
