@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 
 namespace fs = std::filesystem;
@@ -26,11 +27,23 @@ ExplorationPlan networkPlan(const std::string& grid) {
     return plan;
 }
 
-/// Counts the runs reused from disk and the trials finished.
+/// Counts the runs reused from disk and the trials finished, and the epochs the progress
+/// counted while a batch trained.
 struct Watcher : ExplorationObserver {
     int reused = 0, finished = 0;
-    void onBatchFinished(int r, int) override { reused += r; }
+    long long epochsSeen = 0, epochsTotal = 0;
+    bool inBatch = false;
+    void onBatchStarted(int) override { inBatch = true; }
+    void onBatchFinished(int r, int) override {
+        reused += r;
+        inBatch = false;
+    }
     void onTrialFinished(const ExplorationTrial&) override { ++finished; }
+    void onProgress(const ExplorationProgress& p) override {
+        if (inBatch)
+            epochsSeen = std::max(epochsSeen, p.epochsDone);
+        epochsTotal = p.epochsTotal;
+    }
 };
 
 /// Cancels when the `after`-th run starts.
@@ -123,6 +136,22 @@ TEST(ExplorationNetworks, ActivationAndLayersTrialsEqualTrainingEachAlone) {
         EXPECT_EQ(rerun.trials[i].valLoss, out.trials[i].valLoss) << out.trials[i].run;
         EXPECT_EQ(rerun.trials[i].testRmse, out.trials[i].testRmse) << out.trials[i].run;
     }
+}
+
+// The progress counts every epoch of a deep run, also when it evaluates only every third.
+TEST(ExplorationNetworks, ProgressCountsEveryEpochOfADeepRun) {
+    ExplorationPlan plan = networkPlan("layers=2,3");
+    plan.base.epochs = 6;
+    plan.base.evalEvery = 3;
+    ExplorationRunOptions options;
+    options.threads = 2;
+    Watcher watch;
+    options.observer = &watch;
+    const ExplorationOutcome out = runExploration(
+        test::demoDataset(), plan, test::freshDir("explore_networks_progress"), options);
+    ASSERT_EQ(out.status, ExplorationOutcome::Status::Done);
+    EXPECT_EQ(watch.epochsTotal, 4 * 6);
+    EXPECT_EQ(watch.epochsSeen, 4 * 6);
 }
 
 // Cancelled in the middle, no trials.csv; run again, the deep runs resume from their

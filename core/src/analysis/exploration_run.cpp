@@ -47,11 +47,15 @@ class BatchObserver : public TrainObserver {
     BatchObserver(ExplorationObserver* to, ExplorationProgress& progress, Clock::time_point start,
                   const std::vector<TrialSetting>& settings, std::vector<std::string> runs)
         : m_to(to), m_progress(progress), m_start(start), m_settings(settings),
-          m_runs(std::move(runs)), m_started(m_runs.size(), false) {}
+          m_runs(std::move(runs)), m_started(m_runs.size(), false), m_epoch(m_runs.size(), 0) {}
     void onEpoch(const EpochStats& s) override {
-        ++m_progress.epochsDone;
         const auto i = static_cast<std::size_t>(s.run);
-        if (i < m_started.size() && !m_started[i]) {
+        if (i >= m_started.size())
+            return;
+        // The deep trainer reports evaluated epochs only: count the epochs since the last one.
+        m_progress.epochsDone += std::max(0, s.epoch - m_epoch[i]);
+        m_epoch[i] = std::max(m_epoch[i], s.epoch);
+        if (!m_started[i]) {
             m_started[i] = true;
             m_to->onTrialStarted(m_runs[i]);
         }
@@ -76,6 +80,7 @@ class BatchObserver : public TrainObserver {
     const std::vector<TrialSetting>& m_settings; // per run of the batch
     std::vector<std::string> m_runs;
     std::vector<bool> m_started;
+    std::vector<int> m_epoch; // per run, the last epoch reported
 };
 
 class Loop {
