@@ -142,6 +142,8 @@ void ExplorationView::drawProfile() {
     line->setPen(QPen(paletteColor(0), 2));
     line->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, 6));
     line->setName(tr("mean ± std over the other settings and seeds"));
+    if (!numeric) // choices without an order: no line between them
+        line->setLineStyle(QCPGraph::lsNone);
     auto* bars = new QCPErrorBars(m_profile->xAxis, m_profile->yAxis);
     bars->setDataPlottable(line);
     bars->setData(err);
@@ -155,6 +157,7 @@ void ExplorationView::drawProfile() {
     m_profile->xAxis->setLabel(QString::fromStdString(name));
     m_profile->yAxis->setLabel(tr("validation RMSE (kcal/mol)"));
     m_profile->legend->setVisible(true);
+    fitLegendColumns(m_profile, 2);
     m_profile->rescaleAxes();
     const QCPRange xr = m_profile->xAxis->range();
     if (logX)

@@ -125,6 +125,17 @@ void ExplorationView::drawParallel() {
                                                                         : s.categories.back())
                                       : axisNumber(end == 0 ? s.lo : s.hi, s.lo));
         }
+        // A choice's values in between (tanh between relu and stanh), beside the axis.
+        for (std::size_t k = 1; !s.numeric && k + 1 < s.categories.size(); ++k) {
+            auto* label = new QCPItemText(m_parallel);
+            label->setObjectName(QStringLiteral("axisLabel"));
+            label->position->setCoords(p, (static_cast<double>(k) - s.lo) / (s.hi - s.lo));
+            label->setPositionAlignment(Qt::AlignLeft | Qt::AlignVCenter);
+            label->setPadding(QMargins(3, 0, 1, 0));
+            label->setBrush(QColor(255, 255, 255, 200));
+            label->setFont(QFont(font().family(), 8));
+            label->setText(QString::fromStdString(s.categories[k]));
+        }
         if (m_brushes.contains(a)) {
             auto* rect = new QCPItemRect(m_parallel);
             const auto r = m_brushes.value(a);

@@ -73,6 +73,7 @@ ExplorationView::ExplorationView(QWidget* parent) : PlotPage(parent) {
     m_heat = newPlot(this, QStringLiteral("explorationHeatmap"));
     m_heat->setInteractions({});
     m_profile = newPlot(this, QStringLiteral("explorationProfile"));
+    placeLegendOutside(m_profile, Qt::TopEdge); // inside, it covered the worst settings' points
     m_heatX = new QComboBox(this);
     m_heatX->setObjectName(QStringLiteral("heatmapX"));
     m_heatY = new QComboBox(this);
