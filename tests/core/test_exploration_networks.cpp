@@ -189,8 +189,9 @@ TEST(ExplorationNetworks, ACancelledExplorationResumesToTheSameTrials) {
     }
 }
 
-// Successive halving over layers: the rungs train the deep trials too, and the survivors of the
-// last rung are trained to the full budget.
+// Successive halving over layers: the rungs train the deep trials too; the survivor continues
+// from its checkpoint of the first rung (6 more epochs, not 9) and ends exactly where a run of
+// 9 epochs from scratch ends.
 TEST(ExplorationNetworks, HalvingRunsOverLayers) {
     const Dataset& data = test::demoDataset();
     ExplorationPlan plan = networkPlan("layers=1,2,3; activation=tanh");
@@ -205,11 +206,23 @@ TEST(ExplorationNetworks, HalvingRunsOverLayers) {
     const ExplorationOutcome out = runExploration(data, plan, dir, options);
     ASSERT_EQ(out.status, ExplorationOutcome::Status::Done);
     EXPECT_EQ(out.budgets, (std::vector<int>{3, 9}));
-    EXPECT_EQ(out.epochsTrained, 3 * 3 + 9);
+    EXPECT_EQ(out.epochsTrained, 3 * 3 + (9 - 3));
     int finished = 0;
-    for (const auto& t : out.trials) {
+    TrainOptions one;
+    one.threads = 1;
+    const std::vector<NetworkChoice> networks = explorationNetworks(plan);
+    for (std::size_t i = 0; i < out.trials.size(); ++i) {
+        const ExplorationTrial& t = out.trials[i];
         EXPECT_TRUE(isDeepRun(trialRunDir(dir, t.run))) << t.run;
-        finished += t.status == "finished";
+        if (t.status != "finished")
+            continue;
+        ++finished;
+        EXPECT_EQ(t.epochs, 9);
+        TrainConfig c = configForSetting(plan.base, t.setting);
+        c.seed = t.seed;
+        const RunResult scratch = trainNetworkRuns(data, {c}, networks[i], one).front();
+        EXPECT_EQ(t.valLoss, scratch.bestValLoss) << t.run;
+        EXPECT_EQ(t.testRmse, scratch.test.rmse) << t.run;
     }
     EXPECT_EQ(finished, 1);
 }

@@ -83,6 +83,25 @@ class BatchObserver : public TrainObserver {
     std::vector<int> m_epoch; // per run, the last epoch reported
 };
 
+// Successive halving: a deep survivor continues from its checkpoint of the previous rung. The
+// deep trainer draws its batches from (seed, step) alone, so that is the run it would train
+// from scratch, when the previous budget ended on an evaluation. The checkpoint is copied into
+// the run's folder of this rung (atomically) unless the folder has its own; true when the run
+// continues from one.
+bool continueDeepRun(const std::string& previousDir, const std::string& dir) {
+    const fs::path to = fs::path(dir) / "checkpoint.bin";
+    if (fs::exists(to))
+        return true;
+    const fs::path from = fs::path(previousDir) / "checkpoint.bin";
+    if (!fs::exists(from))
+        return false;
+    fs::create_directories(dir);
+    const fs::path part = to.string() + ".part";
+    fs::copy_file(from, part, fs::copy_options::overwrite_existing);
+    fs::rename(part, to);
+    return true;
+}
+
 class Loop {
   public:
     Loop(const Dataset& data, const ExplorationRunOptions& o)
@@ -276,7 +295,10 @@ ExplorationOutcome runExploration(const Dataset& data, const ExplorationPlan& pl
         }
         std::map<std::pair<int, int>, RunResult> byTrialSeed; // last rung's run of each trial
         bool stopped = false;
+        long long continued = 0; // epochs deep survivors did not train again
         auto train = [&](const std::vector<int>& alive, int budget) {
+            const auto rung = std::find(out.budgets.begin(), out.budgets.end(), budget);
+            const int previous = rung == out.budgets.begin() ? 0 : *(rung - 1);
             std::vector<TrainConfig> c;
             std::vector<NetworkChoice> nets;
             std::vector<std::string> d;
@@ -291,6 +313,14 @@ ExplorationOutcome runExploration(const Dataset& data, const ExplorationPlan& pl
                     d.push_back((fs::path(outDir) / ("halving-" + std::to_string(budget)) /
                                  trialRunName(s.back(), cfg.seed))
                                     .string());
+                    const std::string before =
+                        (fs::path(outDir) / ("halving-" + std::to_string(previous)) /
+                         trialRunName(s.back(), cfg.seed))
+                            .string();
+                    if (previous > 0 && !nets.back().homework() &&
+                        previous % std::max(1, cfg.evalEvery) == 0 &&
+                        continueDeepRun(before, d.back()))
+                        continued += previous;
                 }
             std::vector<RunResult> runs;
             std::vector<double> losses(alive.size(), NAN);
@@ -322,7 +352,7 @@ ExplorationOutcome runExploration(const Dataset& data, const ExplorationPlan& pl
                 out.trials.push_back(explorationTrialOf(
                     settings[t], byTrialSeed[{static_cast<int>(t), static_cast<int>(k)}],
                     outcome.stopped[t] ? "stopped" : "finished"));
-        out.epochsTrained = outcome.epochsTrained;
+        out.epochsTrained = outcome.epochsTrained - continued;
     }
     out.seconds = loop.seconds();
     writeTrialsCsv((fs::path(outDir) / "trials.csv").string(), out.trials);

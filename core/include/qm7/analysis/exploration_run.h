@@ -91,8 +91,11 @@ struct ExplorationOutcome {
         Unfinished ///< another task of a sliced project owns some runs: no trials.csv
     } status = Status::Done;
     std::vector<ExplorationTrial> trials; ///< settings in order, seeds innermost (when Done)
-    long long epochsTrained = 0;          ///< the grid: every run's epochs; halving: its rungs'
-    std::vector<int> budgets;             ///< successive halving's budgets
+    /// The grid: every run's epochs. Halving: its rungs', less the epochs of the previous rung
+    /// that a survivor of another network than the homework's continues from (the deep
+    /// trainer resumes its checkpoint; the homework's trainer trains the rung from scratch).
+    long long epochsTrained = 0;
+    std::vector<int> budgets; ///< successive halving's budgets
     double seconds = 0;
 };
 
