@@ -225,6 +225,35 @@ TEST(ExplorationNetworks, HalvingRunsOverLayers) {
         EXPECT_EQ(t.testRmse, scratch.test.rmse) << t.run;
     }
     EXPECT_EQ(finished, 1);
+
+    // Evaluations every 2 epochs: the rung of 3 epochs ends between two. The continued run keeps
+    // that evaluation and otherwise follows the run from scratch exactly.
+    plan.base.evalEvery = 2;
+    const std::string odd = test::freshDir("explore_networks_halving_odd");
+    const ExplorationOutcome again = runExploration(data, plan, odd, options);
+    ASSERT_EQ(again.status, ExplorationOutcome::Status::Done);
+    EXPECT_EQ(again.epochsTrained, 3 * 3 + (9 - 3));
+    for (std::size_t i = 0; i < again.trials.size(); ++i) {
+        const ExplorationTrial& t = again.trials[i];
+        if (t.status != "finished")
+            continue;
+        TrainConfig c = configForSetting(plan.base, t.setting);
+        c.seed = t.seed;
+        const RunResult scratch = trainNetworkRuns(data, {c}, networks[i], one).front();
+        const RunResult continued = loadAnyRun(trialRunDir(odd, t.run));
+        std::vector<int> epochs;
+        for (const auto& h : continued.history)
+            epochs.push_back(h.epoch);
+        EXPECT_EQ(epochs, (std::vector<int>{2, 3, 4, 6, 8, 9})) << t.run;
+        int compared = 0;
+        for (const auto& h : scratch.history)
+            for (const auto& k : continued.history)
+                if (k.epoch == h.epoch) {
+                    EXPECT_EQ(k.valLoss, h.valLoss) << t.run << " epoch " << h.epoch;
+                    ++compared;
+                }
+        EXPECT_EQ(compared, 5) << t.run; // 2, 4, 6, 8, 9
+    }
 }
 
 // Bad networks are refused before anything trains.

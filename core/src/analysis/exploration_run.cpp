@@ -84,10 +84,11 @@ class BatchObserver : public TrainObserver {
 };
 
 // Successive halving: a deep survivor continues from its checkpoint of the previous rung. The
-// deep trainer draws its batches from (seed, step) alone, so that is the run it would train
-// from scratch, when the previous budget ended on an evaluation. The checkpoint is copied into
-// the run's folder of this rung (atomically) unless the folder has its own; true when the run
-// continues from one.
+// deep trainer draws its batches from (seed, step) alone, so it follows the trajectory it would
+// follow from scratch; it only keeps the evaluation that ended the previous rung (bit for bit the
+// run from scratch when that rung ended on an evaluation step anyway). The checkpoint is copied
+// into the run's folder of this rung (atomically) unless the folder has its own; true when the
+// run continues from one.
 bool continueDeepRun(const std::string& previousDir, const std::string& dir) {
     const fs::path to = fs::path(dir) / "checkpoint.bin";
     if (fs::exists(to))
@@ -318,7 +319,6 @@ ExplorationOutcome runExploration(const Dataset& data, const ExplorationPlan& pl
                          trialRunName(s.back(), cfg.seed))
                             .string();
                     if (previous > 0 && !nets.back().homework() &&
-                        previous % std::max(1, cfg.evalEvery) == 0 &&
                         continueDeepRun(before, d.back()))
                         continued += previous;
                 }
