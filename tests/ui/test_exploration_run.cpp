@@ -26,6 +26,7 @@
 #include <QLineEdit>
 #include <QPushButton>
 #include <QSpinBox>
+#include <QTableView>
 #include <QStandardItemModel>
 #include <QTest>
 #include <gtest/gtest.h>
@@ -263,6 +264,22 @@ TEST(ExplorationRun, SettingsNotInTheSpaceAreTheHyperparameterPanels) {
         EXPECT_EQ(c.batchSize, 50);
         EXPECT_EQ(c.weightDecay, std::stod(qm7::settingValue(t.setting, "weight_decay")));
     }
+    // Their loss curves open from the table like the homework network's.
+    ASSERT_TRUE(qm7::test::waitUntil([&] { return view->model()->rowCount() == 2; }, 5000));
+    view->findChild<QTableView*>(QStringLiteral("explorationTable"))->selectAll();
+    std::size_t shown = 0;
+    QObject::connect(view, &ExplorationView::lossCurvesRequested,
+                     [&](const std::vector<qm7::ui::RunResultPtr>& runs, const QStringList&) {
+                         shown = runs.size();
+                         for (const auto& r : runs) // evaluated at its last epoch
+                             EXPECT_TRUE(!r->history.empty() && r->history.back().epoch == 2);
+                     });
+    QString why;
+    EXPECT_TRUE(view->showSelectedLossCurves(&why)) << why.toStdString();
+    EXPECT_EQ(shown, 2u);
+    field("lr")->setText(QStringLiteral("0.003, 0.01"));
+    EXPECT_TRUE(form->baseText().contains(QStringLiteral("lr 0.003 (the first of 2)")))
+        << form->baseText().toStdString();
 
     field("batch")->setText(QStringLiteral("-3"));
     const std::string refused = qm7::test::freshDir("exploration_run_base_refused");

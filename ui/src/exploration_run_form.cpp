@@ -166,7 +166,10 @@ QString explorationBaseText(const ExplorationBase& base) {
     const qm7::TrainConfig& c = base.config;
     const qm7::NetworkChoice& n = base.network;
     QStringList parts;
-    parts << ExplorationRunForm::tr("lr %1").arg(c.lr, 0, 'g', 4);
+    parts << (base.learningRates > 1 ? ExplorationRunForm::tr("lr %1 (the first of %2)")
+                                           .arg(c.lr, 0, 'g', 4)
+                                           .arg(base.learningRates)
+                                     : ExplorationRunForm::tr("lr %1").arg(c.lr, 0, 'g', 4));
     if (n.layers.size() <= 1)
         parts << ExplorationRunForm::tr("hidden %1").arg(c.hidden);
     else {

@@ -205,6 +205,7 @@ MainWindow::MainWindow(const QString& projectDir, QWidget* parent) : QMainWindow
         base.config = m_hyper->baseConfig();
         base.network = m_hyper->network();
         base.threads = m_hyper->trainingThreads();
+        base.learningRates = static_cast<int>(m_hyper->learningRates().size());
         base.error = m_hyper->firstError();
         return base;
     });

@@ -32,8 +32,9 @@ namespace qm7::ui {
 struct ExplorationBase {
     qm7::TrainConfig config; ///< its epochs and seed are replaced by the form's
     qm7::NetworkChoice network;
-    int threads = 0; ///< 0 = all cores
-    QString error;   ///< why these settings cannot train ("" when they can)
+    int threads = 0;       ///< 0 = all cores
+    int learningRates = 1; ///< how many the panel lists (config.lr is the first)
+    QString error;         ///< why these settings cannot train ("" when they can)
 };
 
 /// "lr 0.001, hidden 1000, batch 100, one ReLU layer, Adam, all n, all cores".
