@@ -256,6 +256,30 @@ TEST(ExplorationNetworks, HalvingRunsOverLayers) {
     }
 }
 
+// One folder, the same space, another network: the homework's run is not taken for the deep
+// one nor the deep one for the homework's; each trains again and leaves its own kind of folder.
+TEST(ExplorationNetworks, AFolderOfAnotherNetworkIsNotReused) {
+    const Dataset& data = test::demoDataset();
+    const std::string dir = test::freshDir("explore_networks_switch");
+    ExplorationPlan plan = networkPlan("lr=1e-3");
+    plan.seeds = 1;
+    ExplorationRunOptions options;
+    options.threads = 1;
+    for (const bool deep : {false, true, false}) {
+        plan.network.activation = deep ? Activation::Tanh : Activation::Relu;
+        Watcher watch;
+        options.observer = &watch;
+        const ExplorationOutcome out = runExploration(data, plan, dir, options);
+        ASSERT_EQ(out.status, ExplorationOutcome::Status::Done);
+        EXPECT_EQ(watch.reused, 0) << deep;
+        EXPECT_EQ(isDeepRun(dir + "/runs/" + out.trials.front().run), deep);
+    }
+    Watcher again;
+    options.observer = &again;
+    runExploration(data, plan, dir, options);
+    EXPECT_EQ(again.reused, 1);
+}
+
 // Bad networks are refused before anything trains.
 TEST(ExplorationNetworks, BadNetworksAreRefusedBeforeTraining) {
     ExplorationPlan plan = networkPlan("layers=2");

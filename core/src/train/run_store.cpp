@@ -145,7 +145,11 @@ RunResult loadRun(const std::string& dir) {
     const fs::path base(dir);
     RunResult r;
     try {
-        r.config = configOf(json::parse(readFile((base / "config.json").string())));
+        const json config = json::parse(readFile((base / "config.json").string()));
+        if (config.value("kind", "") == "deep") // written by saveDeepRun
+            throw std::runtime_error(dir + " holds a run of another network than the homework's "
+                                           "(a deep run): read it with loadAnyRun");
+        r.config = configOf(config);
         const json s = json::parse(readFile((base / "summary.json").string()));
         const json& t = s.at("test");
         r.test.n = t.value("n", std::size_t{0});
