@@ -302,6 +302,12 @@ case_resubmit() {
   echo "after killing array $ARRAY, its collect job $OLD is: ${state:-gone}"
   [ "$state" = PENDING ] || fail "expected the old collect job to wait (PENDING), it is '$state'"
   # What the workbench's project window shows too: the killed tasks and the orphan's reason.
+  # slurmctld gives that reason at its next scheduling pass: a loaded machine may need seconds.
+  for _ in $(seq 240); do
+    (cd "$ROOT" && "$QM7" slurm-status --out resub 2>&1) | grep -E "^(collect|summary) " |
+      grep -qE "DependencyNeverSatisfied" && break
+    sleep 0.25
+  done
   status_is resub 0 "(running|pending|done)" "pending +DependencyNeverSatisfied"
   # The claim now looks alive on another node, fresh: only --take-over takes it at once.
   found=$(ls "$P"/*/claim.json | head -n 1)

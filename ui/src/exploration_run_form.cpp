@@ -102,6 +102,10 @@ ExplorationRunForm::ExplorationRunForm(QWidget* parent) : QWidget(parent) {
     m_baseLine = new QLabel(this);
     m_baseLine->setObjectName(QStringLiteral("explorationBase"));
     m_baseLine->setStyleSheet(QStringLiteral("color: #555"));
+    // A smaller line: at 1366x768 every plot of the tab must keep its 300 px.
+    QFont small = m_baseLine->font();
+    small.setPointSizeF(small.pointSizeF() * 0.85);
+    m_baseLine->setFont(small);
     m_baseLine->setToolTip(tr("Settings the space leaves unset come from the Hyperparameters "
                               "panel; epochs and seeds from this row"));
 
@@ -121,7 +125,7 @@ ExplorationRunForm::ExplorationRunForm(QWidget* parent) : QWidget(parent) {
     row->addWidget(m_progress);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
-    layout->setSpacing(2);
+    layout->setSpacing(0);
     layout->addLayout(row);
     layout->addWidget(m_error);
     layout->addWidget(m_baseLine);
