@@ -111,6 +111,7 @@ ExplorationRunForm::ExplorationRunForm(QWidget* parent) : QWidget(parent) {
 
     auto* row = new QHBoxLayout;
     row->setContentsMargins(0, 0, 0, 0);
+    row->setSpacing(2); // its own (it took the form's, which is now 0 between lines)
     row->addWidget(new QLabel(tr("Space:"), this));
     row->addWidget(m_space, 4);
     row->addWidget(new QLabel(tr("Sample:"), this));
