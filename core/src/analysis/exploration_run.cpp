@@ -8,6 +8,7 @@
 #include "qm7/chem/representation.h"
 #include "qm7/train/project.h"
 #include "qm7/train/resumable.h"
+#include "qm7/util/atomic_file.h"
 
 #include <chrono>
 #include <cmath>
@@ -97,9 +98,7 @@ bool continueDeepRun(const std::string& previousDir, const std::string& dir) {
     if (!fs::exists(from))
         return false;
     fs::create_directories(dir);
-    const fs::path part = to.string() + ".part";
-    fs::copy_file(from, part, fs::copy_options::overwrite_existing);
-    fs::rename(part, to);
+    writeFileAtomically(to.string(), readFile(from.string()));
     return true;
 }
 
@@ -124,16 +123,15 @@ class Loop {
             std::vector<std::string> d, names;
             std::vector<TrialSetting> s;
             long long epochs = 0;
+            std::vector<NetworkChoice> nets;
             for (std::size_t i : index) {
                 c.push_back(configs[i]);
+                nets.push_back(networks[i]);
                 d.push_back(dirs[i]);
                 names.push_back(fs::path(dirs[i]).filename().string());
                 s.push_back(settings[i]);
                 epochs += configs[i].epochs;
             }
-            std::vector<NetworkChoice> nets;
-            for (std::size_t i : index)
-                nets.push_back(networks[i]);
             const Dataset& data = m_data.get(c.front().representation);
             const long long epochsBefore = progress.epochsDone;
             const int runsBefore = progress.runsDone;
@@ -297,6 +295,11 @@ ExplorationOutcome runExploration(const Dataset& data, const ExplorationPlan& pl
         std::map<std::pair<int, int>, RunResult> byTrialSeed; // last rung's run of each trial
         bool stopped = false;
         long long continued = 0; // epochs deep survivors did not train again
+        auto runDir = [&](int budget, const TrialSetting& setting, std::uint64_t seed) {
+            return (fs::path(outDir) / ("halving-" + std::to_string(budget)) /
+                    trialRunName(setting, seed))
+                .string();
+        };
         auto train = [&](const std::vector<int>& alive, int budget) {
             const auto rung = std::find(out.budgets.begin(), out.budgets.end(), budget);
             const int previous = rung == out.budgets.begin() ? 0 : *(rung - 1);
@@ -311,15 +314,9 @@ ExplorationOutcome runExploration(const Dataset& data, const ExplorationPlan& pl
                     c.push_back(cfg);
                     nets.push_back(networks[static_cast<std::size_t>(t)]);
                     s.push_back(settings[static_cast<std::size_t>(t)]);
-                    d.push_back((fs::path(outDir) / ("halving-" + std::to_string(budget)) /
-                                 trialRunName(s.back(), cfg.seed))
-                                    .string());
-                    const std::string before =
-                        (fs::path(outDir) / ("halving-" + std::to_string(previous)) /
-                         trialRunName(s.back(), cfg.seed))
-                            .string();
+                    d.push_back(runDir(budget, s.back(), cfg.seed));
                     if (previous > 0 && !nets.back().homework() &&
-                        continueDeepRun(before, d.back()))
+                        continueDeepRun(runDir(previous, s.back(), cfg.seed), d.back()))
                         continued += previous;
                 }
             std::vector<RunResult> runs;
